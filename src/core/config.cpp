@@ -1,0 +1,259 @@
+#include "core/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace hotpath {
+namespace {
+
+using Setter = std::function<std::optional<std::string>(Config&, const std::string&)>;  // error or nullopt
+using Getter = std::function<std::string(const Config&)>;
+
+struct Key {
+  std::string section;
+  std::string name;
+  bool secret;
+  Setter set;
+  Getter get;
+  [[nodiscard]] std::string toml() const { return section + "." + name; }
+  [[nodiscard]] std::string env() const {
+    std::string e = "HOTPATH_";
+    for (char c : name) e.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    return e;
+  }
+  [[nodiscard]] std::string flag() const {
+    std::string f;
+    for (char c : name) f.push_back(c == '_' ? '-' : c);
+    return f;
+  }
+};
+
+template <typename T>
+Key IntKey(std::string section, std::string name, T Config::*field, std::int64_t min, std::int64_t max) {
+  return Key{std::move(section), std::move(name), false,
+             [=](Config& c, const std::string& v) -> std::optional<std::string> {
+               std::int64_t out = 0;
+               auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+               if (ec != std::errc() || p != v.data() + v.size()) return "must be an integer";
+               if (out < min || out > max) return fmt::format("must be between {} and {}", min, max);
+               c.*field = static_cast<T>(out);
+               return std::nullopt;
+             },
+             [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+Key DoubleKey(std::string section, std::string name, double Config::*field, double min, double max) {
+  return Key{std::move(section), std::move(name), false,
+             [=](Config& c, const std::string& v) -> std::optional<std::string> {
+               char* end = nullptr;
+               double d = std::strtod(v.c_str(), &end);
+               if (v.empty() || end != v.c_str() + v.size()) return "must be a number";
+               if (d < min || d > max) return fmt::format("must be between {} and {}", min, max);
+               c.*field = d;
+               return std::nullopt;
+             },
+             [=](const Config& c) { return fmt::format("{}", c.*field); }};
+}
+
+Key StringKey(std::string section, std::string name, std::string Config::*field, bool secret,
+              std::function<std::optional<std::string>(const std::string&)> check = {}) {
+  return Key{std::move(section), std::move(name), secret,
+             [=](Config& c, const std::string& v) -> std::optional<std::string> {
+               if (check) {
+                 if (auto err = check(v)) return err;
+               }
+               c.*field = v;
+               return std::nullopt;
+             },
+             [=](const Config& c) { return c.*field; }};
+}
+
+std::optional<std::string> CheckScheme(const std::string& v, std::initializer_list<std::string_view> schemes) {
+  if (v.empty()) return std::nullopt;
+  for (auto s : schemes) {
+    if (v.rfind(s, 0) == 0) return std::nullopt;
+  }
+  std::string list;
+  for (auto s : schemes) list += (list.empty() ? "" : ", ") + std::string(s);
+  return fmt::format("unsupported URL '{}' (this build supports: {})", v, list);
+}
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = {
+      StringKey("server", "listen", &Config::listen, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  auto r = ParseListen(v);
+                  if (!r) return r.error().message;
+                  return std::nullopt;
+                }),
+      IntKey("server", "io_threads", &Config::io_threads, 1, 64),
+      IntKey("server", "worker_threads", &Config::worker_threads, 1, 1024),
+      IntKey("server", "max_body_bytes", &Config::max_body_bytes, 1024, 64 << 20),
+      IntKey("server", "shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 600000),
+      StringKey("storage", "data_dir", &Config::data_dir, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v.empty()) return "must not be empty";
+                  return std::nullopt;
+                }),
+      StringKey("storage", "database_url", &Config::database_url, true,
+                [](const std::string& v) { return CheckScheme(v, {"sqlite:"}); }),
+      StringKey("storage", "cache_url", &Config::cache_url, true,
+                [](const std::string& v) { return CheckScheme(v, {"memory:"}); }),
+      StringKey("storage", "events_url", &Config::events_url, true,
+                [](const std::string& v) { return CheckScheme(v, {"embedded:"}); }),
+      StringKey("storage", "objects_url", &Config::objects_url, true,
+                [](const std::string& v) { return CheckScheme(v, {"file:"}); }),
+      IntKey("storage", "commit_batch_max", &Config::commit_batch_max, 1, 10000),
+      StringKey("auth", "token_secret", &Config::token_secret, true,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (!v.empty() && v.size() < 32) return "must be at least 32 characters";
+                  return std::nullopt;
+                }),
+      IntKey("auth", "token_ttl_s", &Config::token_ttl_s, 60, 30 * 24 * 3600),
+      StringKey("log", "log_level", &Config::log_level, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v != "debug" && v != "info" && v != "warn" && v != "error")
+                    return "must be one of debug, info, warn, error";
+                  return std::nullopt;
+                }),
+      StringKey("pricing", "currency", &Config::currency, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v.size() != 3 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+                    return "must be an ISO 4217 code like USD";
+                  return std::nullopt;
+                }),
+      IntKey("pricing", "delivery_base_fee", &Config::delivery_base_fee, 0, 100000),
+      IntKey("pricing", "delivery_fee_per_km", &Config::delivery_fee_per_km, 0, 100000),
+      IntKey("pricing", "small_order_threshold", &Config::small_order_threshold, 0, 10000000),
+      IntKey("pricing", "small_order_fee", &Config::small_order_fee, 0, 100000),
+      DoubleKey("pricing", "max_delivery_km", &Config::max_delivery_km, 0.1, 200),
+      DoubleKey("pricing", "rider_speed_kmh", &Config::rider_speed_kmh, 1, 200),
+      IntKey("dispatch", "assign_interval_ms", &Config::assign_interval_ms, 10, 600000),
+  };
+  return keys;
+}
+
+const Key* FindBy(const std::function<bool(const Key&)>& pred) {
+  for (const auto& k : Keys()) {
+    if (pred(k)) return &k;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> NodeToString(const toml::node& node) {
+  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
+  if (node.is_floating_point()) return fmt::format("{}", *node.value<double>());
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string Config::EffectiveDatabaseUrl() const {
+  return database_url.empty() ? "sqlite:" + data_dir + "/hotpath.db" : database_url;
+}
+std::string Config::EffectiveObjectsUrl() const {
+  return objects_url.empty() ? "file:" + data_dir + "/objects" : objects_url;
+}
+
+std::map<std::string, std::string> HotpathEnvironment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("HOTPATH_", 0) != 0) continue;
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+Result<std::pair<std::string, std::uint16_t>> ParseListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Error::Invalid("must look like HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  std::string_view p(listen.data() + colon + 1, listen.size() - colon - 1);
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535)
+    return Error::Invalid("port must be an integer between 0 and 65535");
+  return std::make_pair(host, static_cast<std::uint16_t>(port));
+}
+
+Result<Config> LoadConfig(const ConfigSources& sources) {
+  Config c;
+  auto apply = [&](const Key& k, const std::string& value, const std::string& origin) -> Status {
+    if (auto err = k.set(c, value)) return Error::Invalid(fmt::format("{}: {}", origin, *err));
+    return OkStatus();
+  };
+  if (sources.file) {
+    toml::table table;
+    try {
+      table = toml::parse_file(*sources.file);
+    } catch (const toml::parse_error& e) {
+      return Error::Invalid(fmt::format("config file {}: {} (line {}, column {})", *sources.file, e.description(),
+                                        e.source().begin.line, e.source().begin.column));
+    }
+    for (const auto& [section, node] : table) {
+      const auto* sub = node.as_table();
+      if (!sub) {
+        return Error::Invalid(fmt::format("config file {}: unknown key '{}' (settings live in sections such as [server])",
+                                          *sources.file, std::string(section.str())));
+      }
+      for (const auto& [name, value] : *sub) {
+        std::string full = std::string(section.str()) + "." + std::string(name.str());
+        const Key* k = FindBy([&](const Key& key) { return key.toml() == full; });
+        if (!k) return Error::Invalid(fmt::format("config file {}: unknown key '{}'", *sources.file, full));
+        auto text = NodeToString(value);
+        if (!text) return Error::Invalid(fmt::format("config file {}: '{}' must be a scalar", *sources.file, full));
+        HP_TRY(apply(*k, *text, fmt::format("config file {}: '{}'", *sources.file, full)));
+      }
+    }
+  }
+  for (const auto& [name, value] : sources.env) {
+    if (name == "HOTPATH_CONFIG" || name == "HOTPATH_SHARED_DIR") continue;
+    const Key* k = FindBy([&](const Key& key) { return key.env() == name; });
+    if (!k) return Error::Invalid(fmt::format("environment: unknown variable {}", name));
+    HP_TRY(apply(*k, value, name));
+  }
+  for (const auto& [name, value] : sources.flags) {
+    if (name == "demo") {
+      c.demo = true;
+      continue;
+    }
+    const Key* k = FindBy([&](const Key& key) { return key.flag() == name; });
+    if (!k) return Error::Invalid(fmt::format("unknown flag --{}", name));
+    HP_TRY(apply(*k, value, "--" + name));
+  }
+  return c;
+}
+
+std::string ShowConfig(const Config& config) {
+  std::string out;
+  std::string section;
+  for (const auto& k : Keys()) {
+    if (k.section != section) {
+      section = k.section;
+      out += (out.empty() ? "" : "\n") + fmt::format("[{}]\n", section);
+    }
+    std::string v = k.get(config);
+    if (k.secret && !v.empty()) {
+      // URLs keep their scheme and host so operators can see where they point; secrets inside go.
+      auto at = v.find('@');
+      v = k.name == "token_secret" ? "****" : (at == std::string::npos ? v : v.substr(0, v.find("://") + 3) + "****" + v.substr(at));
+    }
+    out += fmt::format("{} = \"{}\"\n", k.name, v);
+  }
+  return out;
+}
+
+}  // namespace hotpath

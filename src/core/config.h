@@ -1,0 +1,71 @@
+#pragma once
+// Effective configuration: defaults, then a TOML file, then HOTPATH_* environment variables, then
+// command-line flags. Every key is declared once in config.cpp's table with its TOML name, its
+// environment name, a parser that validates it, and whether it is secret (masked by `config show`).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace hotpath {
+
+struct Config {
+  // [server]
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 1;
+  int worker_threads = 32;
+  std::int64_t max_body_bytes = 1 << 20;
+  int shutdown_grace_ms = 5000;
+  // [storage]
+  std::string data_dir = "./data";
+  std::string database_url;  // empty: sqlite file "<data_dir>/hotpath.db"
+  std::string cache_url = "memory:";
+  std::string events_url = "embedded:";
+  std::string objects_url;   // empty: "file:<data_dir>/objects"
+  int commit_batch_max = 256;  // group commit: most transactions per fsync
+  // [auth]
+  std::string token_secret;  // empty: generated once and kept in "<data_dir>/token.key"
+  int token_ttl_s = 24 * 3600;
+  // [log]
+  std::string log_level = "info";
+  // [pricing]
+  std::string currency = "USD";
+  std::int64_t delivery_base_fee = 199;    // minor units
+  std::int64_t delivery_fee_per_km = 60;   // minor units per started km
+  std::int64_t small_order_threshold = 1000;
+  std::int64_t small_order_fee = 150;
+  double max_delivery_km = 15.0;
+  double rider_speed_kmh = 18.0;
+  // [dispatch]
+  int assign_interval_ms = 1000;
+  // flags only
+  bool demo = false;
+
+  [[nodiscard]] std::string EffectiveDatabaseUrl() const;
+  [[nodiscard]] std::string EffectiveObjectsUrl() const;
+};
+
+struct ConfigSources {
+  std::optional<std::string> file;                     // --config
+  std::map<std::string, std::string> env;              // HOTPATH_* variables
+  std::vector<std::pair<std::string, std::string>> flags;  // ("listen", "127.0.0.1:0"), ("data-dir", ..)
+};
+
+// Collects HOTPATH_* from the process environment.
+std::map<std::string, std::string> HotpathEnvironment();
+
+// Builds the effective config. Errors name the offending key and its source, e.g.
+// "config file x.toml: unknown key 'server.lisen'" or "HOTPATH_TOKEN_TTL_S: must be an integer".
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+// `key = value` lines in TOML layout, secrets masked as "****".
+std::string ShowConfig(const Config& config);
+
+// "127.0.0.1:8080" -> host and port; port 0 allowed.
+Result<std::pair<std::string, std::uint16_t>> ParseListen(const std::string& listen);
+
+}  // namespace hotpath

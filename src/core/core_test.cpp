@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/json.h"
+
+namespace hotpath {
+namespace {
+
+TEST(Json, RejectsMalformedAndNonObjects) {
+  EXPECT_FALSE(json::ParseObject("{\"a\":").ok());
+  EXPECT_FALSE(json::ParseObject("[1,2]").ok());
+  EXPECT_FALSE(json::ParseObject("").ok());
+  EXPECT_TRUE(json::ParseObject("", true).ok());
+}
+
+TEST(Json, ReaderCollectsEveryFieldError) {
+  auto obj = json::ParseObject(R"({"name":5,"qty":0,"extra":true,"pos":{"lat":91,"lon":0}})");
+  ASSERT_TRUE(obj.ok());
+  json::FieldErrors errors;
+  json::ObjectReader r(*obj, errors);
+  EXPECT_FALSE(r.String("name", true));
+  EXPECT_FALSE(r.Int("qty", true, 1, 100));
+  EXPECT_FALSE(r.String("missing", true));
+  EXPECT_FALSE(json::ReadLatLon(r, "pos", true, errors));
+  r.Done();
+  std::vector<std::string> fields;
+  for (const auto& e : errors.list()) fields.push_back(e.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{"name", "qty", "missing", "pos.lat", "extra"}));
+  auto st = errors.ToStatus();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Json, IntegerAcceptsWholeDoublesOnly) {
+  auto obj = json::ParseObject(R"({"a":2.0,"b":2.5,"c":"3"})");
+  json::FieldErrors errors;
+  json::ObjectReader r(*obj, errors);
+  EXPECT_EQ(r.Int("a", true, 0, 10), 2);
+  EXPECT_FALSE(r.Int("b", true, 0, 10));
+  EXPECT_FALSE(r.Int("c", true, 0, 10));
+  EXPECT_EQ(errors.list().size(), 2u);
+}
+
+TEST(Json, FormatsRfc3339) { EXPECT_EQ(json::FormatTime(1764054000123), "2025-11-25T07:00:00.123Z"); }
+
+TEST(Ids, AreUniqueAndPrefixed) {
+  auto a = NewId("ord");
+  auto b = NewId("ord");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.rfind("ord_", 0), 0u);
+  EXPECT_EQ(a.size(), 4u + 26u);
+}
+
+TEST(Config, PrecedenceFileThenEnvThenFlags) {
+  auto dir = std::filesystem::temp_directory_path() / ("hp_cfg_" + NewId("t"));
+  std::filesystem::create_directories(dir);
+  auto file = dir / "c.toml";
+  std::ofstream(file) << "[server]\nlisten = \"127.0.0.1:1111\"\nworker_threads = 4\n[log]\nlog_level = \"warn\"\n";
+  ConfigSources src;
+  src.file = file.string();
+  src.env = {{"HOTPATH_LISTEN", "127.0.0.1:2222"}, {"HOTPATH_WORKER_THREADS", "8"}};
+  src.flags = {{"listen", "127.0.0.1:3333"}};
+  auto c = LoadConfig(src);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->listen, "127.0.0.1:3333");
+  EXPECT_EQ(c->worker_threads, 8);
+  EXPECT_EQ(c->log_level, "warn");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, UnknownKeysAndBadValuesAreNamed) {
+  auto dir = std::filesystem::temp_directory_path() / ("hp_cfg_" + NewId("t"));
+  std::filesystem::create_directories(dir);
+  auto file = dir / "c.toml";
+  std::ofstream(file) << "[server]\nlisen = \"x\"\n";
+  ConfigSources src;
+  src.file = file.string();
+  auto c = LoadConfig(src);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("server.lisen"), std::string::npos);
+
+  ConfigSources env;
+  env.env = {{"HOTPATH_WORKER_THREADS", "lots"}};
+  auto e = LoadConfig(env);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message.find("HOTPATH_WORKER_THREADS"), std::string::npos);
+
+  ConfigSources url;
+  url.env = {{"HOTPATH_DATABASE_URL", "mysql://x"}};
+  EXPECT_FALSE(LoadConfig(url).ok());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, ShowMasksSecrets) {
+  Config c;
+  c.token_secret = std::string(40, 'k');
+  auto shown = ShowConfig(c);
+  EXPECT_EQ(shown.find(std::string(40, 'k')), std::string::npos);
+  EXPECT_NE(shown.find("token_secret = \"****\""), std::string::npos);
+}
+
+TEST(Clock, ManualClockMovesOnlyWhenTold) {
+  ManualClock clock(1000);
+  EXPECT_EQ(clock.NowMillis(), 1000);
+  clock.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(clock.NowMillis(), 3000);
+}
+
+}  // namespace
+}  // namespace hotpath

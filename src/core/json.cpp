@@ -1,0 +1,172 @@
+#include "core/json.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cmath>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace hotpath::json {
+
+Result<bj::object> ParseObject(std::string_view body, bool allow_empty) {
+  if (body.empty()) {
+    if (allow_empty) return bj::object{};
+    return Error::Invalid("request body is empty; a JSON object is required");
+  }
+  boost::system::error_code ec;
+  bj::value v = bj::parse(body, ec);
+  if (ec) return Error::Invalid(fmt::format("malformed JSON: {}", ec.message()));
+  if (!v.is_object()) return Error::Invalid("request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+Status FieldErrors::ToStatus(std::string_view what) const {
+  if (list_.empty()) return OkStatus();
+  return Error::Invalid(std::string(what), list_);
+}
+
+ObjectReader::ObjectReader(const bj::value& value, FieldErrors& errors, std::string path)
+    : errors_(errors), path_(std::move(path)) {
+  if (value.is_object()) {
+    object_ = &value.as_object();
+  } else {
+    errors_.Add(path_.empty() ? "$" : path_, "must be an object");
+  }
+}
+
+ObjectReader::ObjectReader(const bj::object& object, FieldErrors& errors, std::string path)
+    : object_(&object), errors_(errors), path_(std::move(path)) {}
+
+std::string ObjectReader::Child(std::string_view key) const {
+  return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+}
+std::string ObjectReader::Child(std::string_view key, std::size_t index) const {
+  return fmt::format("{}[{}]", Child(key), index);
+}
+
+void ObjectReader::Fail(std::string_view key, std::string reason) { errors_.Add(Child(key), std::move(reason)); }
+
+const bj::value* ObjectReader::Find(std::string_view key, bool required) {
+  if (!object_) return nullptr;
+  seen_.emplace(key);
+  auto it = object_->find(key);
+  if (it == object_->end() || (it->value().is_null() && !required)) {
+    if (required) Fail(key, "is required");
+    return nullptr;
+  }
+  if (it->value().is_null()) {
+    Fail(key, "must not be null");
+    return nullptr;
+  }
+  return &it->value();
+}
+
+std::optional<std::string> ObjectReader::String(std::string_view key, bool required, std::size_t min_len,
+                                                std::size_t max_len) {
+  const bj::value* v = Find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    Fail(key, "must be a string");
+    return std::nullopt;
+  }
+  std::string s(v->as_string());
+  if (s.size() < min_len || s.size() > max_len) {
+    Fail(key, fmt::format("length must be between {} and {}", min_len, max_len));
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::int64_t> ObjectReader::Int(std::string_view key, bool required, std::int64_t min,
+                                              std::int64_t max) {
+  const bj::value* v = Find(key, required);
+  if (!v) return std::nullopt;
+  std::int64_t out = 0;
+  if (v->is_int64()) {
+    out = v->as_int64();
+  } else if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    out = static_cast<std::int64_t>(v->as_uint64());
+  } else if (v->is_double() && std::nearbyint(v->as_double()) == v->as_double() &&
+             std::fabs(v->as_double()) < 9e15) {
+    out = static_cast<std::int64_t>(v->as_double());
+  } else {
+    Fail(key, "must be an integer");
+    return std::nullopt;
+  }
+  if (out < min || out > max) {
+    Fail(key, fmt::format("must be between {} and {}", min, max));
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<double> ObjectReader::Number(std::string_view key, bool required, double min, double max) {
+  const bj::value* v = Find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_number()) {
+    Fail(key, "must be a number");
+    return std::nullopt;
+  }
+  double d = v->to_number<double>();
+  if (!std::isfinite(d) || d < min || d > max) {
+    Fail(key, fmt::format("must be between {} and {}", min, max));
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<bool> ObjectReader::Bool(std::string_view key, bool required) {
+  const bj::value* v = Find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) {
+    Fail(key, "must be a boolean");
+    return std::nullopt;
+  }
+  return v->as_bool();
+}
+
+const bj::array* ObjectReader::Array(std::string_view key, bool required, std::size_t max_items) {
+  const bj::value* v = Find(key, required);
+  if (!v) return nullptr;
+  if (!v->is_array()) {
+    Fail(key, "must be an array");
+    return nullptr;
+  }
+  if (v->as_array().size() > max_items) {
+    Fail(key, fmt::format("must have at most {} items", max_items));
+    return nullptr;
+  }
+  return &v->as_array();
+}
+
+const bj::value* ObjectReader::Value(std::string_view key, bool required) { return Find(key, required); }
+
+void ObjectReader::Done() {
+  if (!object_) return;
+  for (const auto& kv : *object_) {
+    if (!seen_.contains(std::string_view(kv.key()))) Fail(kv.key(), "is not a known field");
+  }
+}
+
+std::optional<LatLon> ReadLatLon(ObjectReader& parent, std::string_view key, bool required, FieldErrors& errors) {
+  const bj::value* v = parent.Value(key, required);
+  if (!v) return std::nullopt;
+  ObjectReader r(*v, errors, parent.Child(key));
+  auto lat = r.Number("lat", true, -90, 90);
+  auto lon = r.Number("lon", true, -180, 180);
+  r.Done();
+  if (!lat || !lon) return std::nullopt;
+  return LatLon{*lat, *lon};
+}
+
+bj::object ToJson(const LatLon& p) { return bj::object{{"lat", p.lat}, {"lon", p.lon}}; }
+
+std::string FormatTime(std::int64_t unix_millis) {
+  std::time_t secs = static_cast<std::time_t>(unix_millis / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_millis % 1000));
+}
+
+}  // namespace hotpath::json

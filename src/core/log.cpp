@@ -1,0 +1,62 @@
+#include "core/log.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <chrono>
+
+#include "core/json.h"
+
+namespace hotpath {
+namespace {
+std::shared_ptr<spdlog::logger> Sink() {
+  static auto logger = [] {
+    auto l = spdlog::stderr_logger_mt("hotpath-json");
+    l->set_pattern("%v");
+    l->set_level(spdlog::level::trace);
+    l->flush_on(spdlog::level::trace);
+    return l;
+  }();
+  return logger;
+}
+std::string_view Name(LogLevel l) {
+  switch (l) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+std::string Quote(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+}  // namespace
+
+std::optional<LogLevel> ParseLogLevel(std::string_view s) {
+  if (s == "debug") return LogLevel::kDebug;
+  if (s == "info") return LogLevel::kInfo;
+  if (s == "warn") return LogLevel::kWarn;
+  if (s == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
+Logger::Logger(LogLevel min_level) : min_level_(min_level) { Sink(); }
+
+void Logger::Log(LogLevel level, std::string_view msg, const Fields& fields) const {
+  if (level < min_level_) return;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string line = "{\"time\":" + Quote(json::FormatTime(now)) + ",\"level\":" + Quote(Name(level)) +
+                     ",\"msg\":" + Quote(msg);
+  for (const auto& [k, v] : fields) line += "," + Quote(k) + ":" + Quote(v);
+  line += "}";
+  Sink()->info(line);
+}
+
+void Logger::Raw(LogLevel level, std::string_view json_line) const {
+  if (level < min_level_) return;
+  Sink()->info(json_line);
+}
+
+}  // namespace hotpath
