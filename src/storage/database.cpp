@@ -1,0 +1,111 @@
+#include "storage/database.h"
+
+#include <fmt/format.h>
+
+#include "storage/migrations.h"
+
+namespace hotpath::storage {
+
+Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  std::unique_ptr<Database> db(new Database(options));
+  HP_ASSIGN(db->writer_, Connection::Open(options.path, false));
+  for (int i = 0; i < options.read_connections; ++i) {
+    HP_ASSIGN(auto reader, Connection::Open(options.path, true));
+    db->idle_readers_.push_back(reader.get());
+    db->readers_.push_back(std::move(reader));
+  }
+  db->writer_thread_ = std::thread([d = db.get()] { d->WriterLoop(); });
+  return db;
+}
+
+Database::~Database() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+Status Database::Submit(std::function<bool(Connection&)> run) {
+  Job job;
+  job.run = std::move(run);
+  std::unique_lock lock(mu_);
+  if (stopping_) return Error::Unavailable("database is shutting down");
+  queue_.push_back(&job);
+  queue_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return job.done; });
+  return job.result;
+}
+
+void Database::WriterLoop() {
+  std::vector<Job*> batch;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    {
+      std::lock_guard lock(mu_);
+      for (Job* j : batch) j->done = true;
+    }
+    done_cv_.notify_all();
+    batch.clear();
+  }
+}
+
+void Database::RunBatch(std::vector<Job*>& batch) {
+  Connection& c = *writer_;
+  if (auto st = c.ExecScript("BEGIN IMMEDIATE"); !st.ok()) {
+    for (Job* j : batch) j->result = st;
+    return;
+  }
+  for (Job* j : batch) {
+    (void)c.ExecScript("SAVEPOINT unit");
+    bool keep = false;
+    try {
+      keep = j->run(c);
+    } catch (const std::exception& e) {
+      j->result = Error::Internal(fmt::format("write failed: {}", e.what()));
+    }
+    if (!keep) (void)c.ExecScript("ROLLBACK TO unit");
+    (void)c.ExecScript("RELEASE unit");
+  }
+  if (auto st = c.ExecScript("COMMIT"); !st.ok()) {
+    (void)c.ExecScript("ROLLBACK");
+    for (Job* j : batch) j->result = Error::Unavailable("commit failed: " + st.error().message);
+  }
+}
+
+Database::Lease Database::AcquireReader() {
+  std::unique_lock lock(readers_mu_);
+  readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+  Lease l{idle_readers_.back()};
+  idle_readers_.pop_back();
+  return l;
+}
+
+void Database::ReleaseReader(Lease lease) {
+  {
+    std::lock_guard lock(readers_mu_);
+    idle_readers_.push_back(lease.conn);
+  }
+  readers_cv_.notify_one();
+}
+
+Status Database::Migrate() {
+  return Write<Ok>([](Connection& c) -> Result<Ok> { return ApplyMigrations(c); });
+}
+
+int Database::SchemaVersion() {
+  auto r = Read<int>([](Connection& c) -> Result<int> { return CurrentVersion(c); });
+  return r.ok() ? *r : -1;
+}
+
+}  // namespace hotpath::storage

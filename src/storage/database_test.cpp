@@ -1,0 +1,100 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "core/clock.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+
+namespace hotpath::storage {
+namespace {
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / NewId("hp_db");
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::unique_ptr<Database> OpenDb() {
+    auto db = Database::Open({.path = (dir_ / "t.db").string(), .read_connections = 2, .max_batch = 64});
+    EXPECT_TRUE(db.ok());
+    EXPECT_TRUE((*db)->Migrate().ok());
+    return std::move(db).value();
+  }
+  std::filesystem::path dir_;
+};
+
+Result<std::int64_t> CountZones(Database& db) {
+  return db.Read<std::int64_t>([](Connection& c) -> Result<std::int64_t> {
+    std::int64_t n = 0;
+    HP_TRY(c.Query("SELECT COUNT(*) FROM zones", {}, [&](const Row& r) { n = r.Int(0); }));
+    return n;
+  });
+}
+
+TEST_F(DatabaseTest, MigrationsAreIdempotentAndVersioned) {
+  auto db = OpenDb();
+  EXPECT_EQ(db->SchemaVersion(), AllMigrations().back().version);
+  EXPECT_TRUE(db->Migrate().ok());
+  EXPECT_EQ(db->SchemaVersion(), AllMigrations().back().version);
+}
+
+TEST_F(DatabaseTest, ConcurrentWritersAreGroupedAndFailingUnitsRollBackAlone) {
+  auto db = OpenDb();
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        bool fail = (i % 10 == 0);
+        auto r = db->Write<Ok>([&](Connection& c) -> Result<Ok> {
+          HP_TRY(c.Exec("INSERT INTO zones(id,name,polygon,created_at) VALUES (?,?,?,0)",
+                        {NewId("z"), std::string("z") + std::to_string(t), std::string("[]")}));
+          if (fail) return Error::Conflict("deliberate");
+          return Ok{};
+        });
+        if (!r.ok()) {
+          EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), kThreads * kPerThread / 10);
+  auto n = CountZones(*db);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, kThreads * kPerThread - failures.load());
+}
+
+TEST_F(DatabaseTest, CommittedWritesSurviveReopen) {
+  {
+    auto db = OpenDb();
+    ASSERT_TRUE(db->Write<Ok>([](Connection& c) -> Result<Ok> {
+                    HP_TRY(c.Exec("INSERT INTO zones(id,name,polygon,created_at) VALUES ('a','A','[]',0)"));
+                    return Ok{};
+                  }).ok());
+  }
+  auto db = OpenDb();
+  EXPECT_EQ(*CountZones(*db), 1);
+}
+
+TEST_F(DatabaseTest, ConstraintViolationIsAConflict) {
+  auto db = OpenDb();
+  auto insert = [&] {
+    return db->Write<Ok>([](Connection& c) -> Result<Ok> {
+      HP_TRY(c.Exec("INSERT INTO zones(id,name,polygon,created_at) VALUES ('dup','A','[]',0)"));
+      return Ok{};
+    });
+  };
+  EXPECT_TRUE(insert().ok());
+  auto second = insert();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kConflict);
+}
+
+}  // namespace
+}  // namespace hotpath::storage
