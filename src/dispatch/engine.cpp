@@ -3,23 +3,20 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
 
 #include "dispatch/assignment_solver.h"
 #include "dispatch/bundle.h"
+#include "dispatch/candidate_finder.h"
 
 namespace hotpath::dispatch {
 namespace {
 
 constexpr Cost kEps = 1e-9;
 constexpr Cost kUnassignedMergeBonus = 0.01;
-
-struct Candidate {
-  int courier = 0;
-  Cost cost = 0;
-};
 
 class Epoch {
  public:
@@ -78,11 +75,7 @@ class Epoch {
   }
 
   std::optional<Cost> CostOf(const Bundle& b, int courier, BundleTiming* timing = nullptr) const {
-    const CourierState& c = s_.couriers[static_cast<size_t>(courier)];
-    auto t = TimeBundle(s_, travel_, b, c);
-    if (!t) return std::nullopt;
-    if (timing != nullptr) *timing = *t;
-    return BundleCost(s_, eff_, b, c, *t);
+    return finder_->CostOf(b, courier, timing);
   }
 
   // Leaving a bundle unserved costs a base penalty plus its orders' waiting so far, weighted, so that the
@@ -94,40 +87,28 @@ class Epoch {
            (1.0 + opt_.age_weight) * waited / static_cast<Cost>(kMinute);
   }
 
-  // Cheapest couriers for one bundle (sparsification of the bipartite graph).
-  std::vector<Candidate> Candidates(const Bundle& b) const {
-    std::vector<Candidate> all;
-    all.reserve(couriers_.size());
-    for (int c : couriers_) {
-      if (auto cost = CostOf(b, c)) all.push_back({c, *cost});
-    }
-    const auto k = static_cast<size_t>(std::max(1, opt_.candidates_per_bundle));
-    auto by_cost = [](const Candidate& a, const Candidate& b) {
-      return a.cost != b.cost ? a.cost < b.cost : a.courier < b.courier;
-    };
-    if (all.size() > k) {
-      std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), by_cost);
-      all.resize(k);
-    }
-    std::sort(all.begin(), all.end(), by_cost);
-    return all;
-  }
-
+  // Exact min-cost assignment of the current bundles to their candidate couriers. Candidate lists are
+  // cached per bundle; merged bundles get fresh ones.
   void Match() {
+    if (!finder_) finder_.emplace(s_, travel_, eff_, couriers_);
     const int n = static_cast<int>(bundles_.size());
+    cands_.resize(bundles_.size());
+    fresh_.resize(bundles_.size(), 0);
     AssignmentProblem problem(n, static_cast<int>(s_.couriers.size()));
     edges_ = 0;
     for (int b = 0; b < n; ++b) {
       const Bundle& bundle = bundles_[static_cast<size_t>(b)];
-      for (const Candidate& cand : Candidates(bundle)) {
+      if (!fresh_[static_cast<size_t>(b)]) {
+        cands_[static_cast<size_t>(b)] = finder_->Find(bundle, opt_.candidates_per_bundle);
+        fresh_[static_cast<size_t>(b)] = 1;
+      }
+      for (const Candidate& cand : cands_[static_cast<size_t>(b)]) {
         problem.AddEdge(b, cand.courier, cand.cost);
         ++edges_;
       }
       problem.SetUnassignedCost(b, UnassignedCost(bundle));
     }
-    courier_of_.assign(static_cast<size_t>(n), -1);
-    const auto sol = problem.Solve();
-    courier_of_ = sol.column_of_row;
+    courier_of_ = problem.Solve().column_of_row;
   }
 
   Cost CurrentCost(int b) const {
@@ -212,6 +193,7 @@ class Epoch {
         }
         if (best_a >= 0) {
           bundles_[static_cast<size_t>(best_a)] = std::move(best_union);
+          fresh_[static_cast<size_t>(best_a)] = 0;
           courier_of_[static_cast<size_t>(best_a)] = best_c;
           courier_of_[static_cast<size_t>(best_b)] = -1;
           dead[static_cast<size_t>(best_b)] = 1;
@@ -222,10 +204,17 @@ class Epoch {
     }
     if (merges > 0) {
       std::vector<Bundle> kept;
+      std::vector<std::vector<Candidate>> kept_cands;
+      std::vector<char> kept_fresh;
       for (size_t b = 0; b < bundles_.size(); ++b) {
-        if (!dead[b]) kept.push_back(std::move(bundles_[b]));
+        if (dead[b]) continue;
+        kept.push_back(std::move(bundles_[b]));
+        kept_cands.push_back(std::move(cands_[b]));
+        kept_fresh.push_back(fresh_[b]);
       }
       bundles_ = std::move(kept);
+      cands_ = std::move(kept_cands);
+      fresh_ = std::move(kept_fresh);
     }
     return merges;
   }
@@ -287,6 +276,9 @@ class Epoch {
   std::vector<int> couriers_;  // indices of couriers that can still pick up
   std::vector<Bundle> bundles_;
   std::vector<int> courier_of_;  // per bundle, courier index or -1
+  std::optional<CandidateFinder> finder_;
+  std::vector<std::vector<Candidate>> cands_;  // per bundle
+  std::vector<char> fresh_;                    // per bundle: cands_ is up to date
   int edges_ = 0;
 };
 

@@ -17,4 +17,9 @@ Seconds StraightLineTravelTimes::Between(const Point& from, const Point& to) con
   return static_cast<Seconds>(std::ceil(minutes * 60.0 - 1e-9));
 }
 
+Seconds StraightLineTravelTimes::LowerBoundForDistance(double metres) const {
+  if (metres <= 0) return 0;
+  return Between({0, 0}, {metres, 0});  // monotone in distance, so exact for the straight line
+}
+
 }  // namespace hotpath::dispatch

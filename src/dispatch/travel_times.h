@@ -11,6 +11,12 @@ class TravelTimes {
  public:
   virtual ~TravelTimes() = default;
   [[nodiscard]] virtual Seconds Between(const Point& from, const Point& to) const = 0;
+  // A lower bound on Between(a, b) for any a, b at least `metres` apart (straight line). The engine uses
+  // it to skip far couriers; the default (0) disables that pruning, which is always correct.
+  [[nodiscard]] virtual Seconds LowerBoundForDistance(double metres) const {
+    (void)metres;
+    return 0;
+  }
 };
 
 // Euclidean distance at a constant speed. With kRoundUpToMinute the result is
@@ -21,6 +27,7 @@ class StraightLineTravelTimes final : public TravelTimes {
   // Precondition: metres_per_minute > 0.
   explicit StraightLineTravelTimes(double metres_per_minute, Rounding rounding = Rounding::kRoundUpToMinute);
   [[nodiscard]] Seconds Between(const Point& from, const Point& to) const override;
+  [[nodiscard]] Seconds LowerBoundForDistance(double metres) const override;
   [[nodiscard]] double metres_per_minute() const { return metres_per_minute_; }
 
  private:
