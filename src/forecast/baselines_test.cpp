@@ -1,0 +1,84 @@
+#include "forecast/baselines.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "forecast/ets.h"
+
+namespace hotpath::forecast {
+namespace {
+
+std::vector<double> Forecast(const Method& m, const std::vector<double>& y, Freq freq, int horizon) {
+  std::vector<std::vector<double>> out;
+  m.Predict({SeriesHistory{0, y, *ParseTimestamp("2024-01-28"), freq}}, horizon, out);
+  return out.at(0);
+}
+
+// Daily series 1..21 (three weeks): hand-computed expectations.
+std::vector<double> Days() {
+  std::vector<double> y;
+  for (int i = 1; i <= 21; ++i) y.push_back(i);
+  return y;
+}
+
+TEST(BaselinesTest, SeasonalNaiveWeekRepeatsLastWeek) {
+  // Targets are days 22..30; last week is 15..21, so day 22 -> 15, ..., day 28 -> 21, day 29 -> 15 again.
+  EXPECT_EQ(Forecast(SeasonalNaive(7), Days(), Freq::k1d, 9), (std::vector<double>{15, 16, 17, 18, 19, 20, 21, 15, 16}));
+}
+
+TEST(BaselinesTest, SeasonalNaiveDayAtDailyFrequencyIsTheLastValue) {
+  EXPECT_EQ(Forecast(SeasonalNaive(1), Days(), Freq::k1d, 3), (std::vector<double>{21, 21, 21}));
+}
+
+TEST(BaselinesTest, MeanOfSameSlotOverWeeks) {
+  // Day 22: mean(15, 8, 1) = 8 with three weeks; with two weeks mean(15, 8) = 11.5.
+  EXPECT_EQ(Forecast(WeeklySlotMean(3), Days(), Freq::k1d, 2), (std::vector<double>{8, 9}));
+  EXPECT_EQ(Forecast(WeeklySlotMean(2), Days(), Freq::k1d, 1), (std::vector<double>{11.5}));
+  // Only three weeks exist: the fourth is skipped rather than counted as zero.
+  EXPECT_EQ(Forecast(WeeklySlotMean(4), Days(), Freq::k1d, 1), (std::vector<double>{8}));
+}
+
+TEST(BaselinesTest, HourlySeasonalNaiveDayUsesSameHourYesterday) {
+  std::vector<double> y(48);
+  for (size_t t = 0; t < 48; ++t) y[t] = static_cast<double>(t);
+  const auto f = Forecast(SeasonalNaive(1), y, Freq::k1h, 26);
+  EXPECT_EQ(f[0], 24);   // hour 48 -> 24
+  EXPECT_EQ(f[23], 47);  // hour 71 -> 47
+  EXPECT_EQ(f[24], 24);  // hour 72: hour 48 is not observed yet, so two days back
+}
+
+TEST(BaselinesTest, MissingSeasonalValueFallsBackToOlderSeasonThenLastValue) {
+  auto y = Days();
+  y[14] = std::numeric_limits<double>::quiet_NaN();  // day 15 missing
+  EXPECT_EQ(Forecast(SeasonalNaive(7), y, Freq::k1d, 1)[0], 8);
+  EXPECT_EQ(Forecast(WeeklySlotMean(3), y, Freq::k1d, 1)[0], 4.5);  // mean(8, 1)
+  std::vector<double> short_y = {3, 4};
+  EXPECT_EQ(Forecast(SeasonalNaive(7), short_y, Freq::k1d, 1)[0], 4);
+}
+
+TEST(BaselinesTest, MakeMethodKnowsTheNames) {
+  for (const char* name : {"snaive_day", "snaive_week", "mean_4w", "mean_2w", "ets", "xgb"}) {
+    auto m = MakeMethod(name);
+    ASSERT_TRUE(m.ok()) << name;
+    EXPECT_EQ((*m)->Name(), name);
+  }
+  EXPECT_FALSE(MakeMethod("mean_0w").ok());
+  EXPECT_FALSE(MakeMethod("prophet").ok());
+}
+
+TEST(EtsTest, TracksAPureWeeklyPatternExactly) {
+  std::vector<double> y;
+  for (int t = 0; t < 24 * 7 * 4; ++t) y.push_back(10 + (t % 24) + 5.0 * ((t / 24) % 7 == 6));
+  std::vector<double> out(24);
+  ASSERT_TRUE(EtsForecast(y, Freq::k1h, EtsParams{}, out));
+  for (int h = 0; h < 24; ++h) {
+    const int t = static_cast<int>(y.size()) + h;
+    EXPECT_NEAR(out[static_cast<size_t>(h)], 10 + (t % 24) + 5.0 * ((t / 24) % 7 == 6), 1e-6) << h;
+  }
+  std::vector<double> too_short(24 * 10, 1.0);
+  EXPECT_FALSE(EtsForecast(too_short, Freq::k1h, EtsParams{}, out));
+}
+
+}  // namespace
+}  // namespace hotpath::forecast
