@@ -1,0 +1,103 @@
+#pragma once
+// Transport-neutral HTTP types shared by the server and every context's handlers.
+// Nothing here includes Boost.Beast: domain code sees only these plain structs.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace hotpath::net {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;   // upper case: "GET", "POST", ...
+  std::string target;   // raw request target, with query string
+  std::string path;     // percent-decoded path, without query
+  std::string route;    // matched route template, e.g. "/v1/orders/{id}"; empty when unmatched
+  std::unordered_map<std::string, std::string> params;  // path parameters by template name
+  std::vector<std::pair<std::string, std::string>> query;  // decoded query parameters, in order
+  HeaderList headers;   // as received; names keep their case
+  std::string body;
+  std::string request_id;   // X-Request-Id (the client's if well-formed, else generated)
+  std::string remote_addr;  // peer IP address
+
+  // Case-insensitive header lookup; the first occurrence wins.
+  [[nodiscard]] std::optional<std::string> Header(std::string_view name) const;
+  // First value of a query parameter.
+  [[nodiscard]] std::optional<std::string> Query(std::string_view name) const;
+  // A path parameter; empty if the route has none of that name.
+  [[nodiscard]] const std::string& Param(const std::string& name) const;
+};
+
+class EventStream;
+class WebSocket;
+
+// Callbacks of a WebSocket connection. They run on server threads; they must not block long.
+struct WebSocketHandlers {
+  std::function<void(const std::shared_ptr<WebSocket>&)> on_open;
+  std::function<void(const std::shared_ptr<WebSocket>&, std::string_view text)> on_message;
+  std::function<void(const std::shared_ptr<WebSocket>&)> on_close;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  HeaderList headers;
+
+  // When set (and status is 200) the server answers with `text/event-stream` headers and keeps the
+  // connection open, then calls this with the stream. The stream lives until the client leaves or
+  // Close() is called.
+  std::function<void(const std::shared_ptr<EventStream>&)> sse;
+  // When set the server performs the WebSocket upgrade (426 problem if the request is not an
+  // upgrade) and drives these callbacks.
+  std::optional<WebSocketHandlers> websocket;
+
+  static Response Json(int status, std::string body);
+  // RFC 9457 problem body, already serialised JSON; content type application/problem+json.
+  static Response Problem(int status, std::string body);
+  static Response Text(int status, std::string body, std::string content_type = "text/plain");
+  static Response Sse(std::function<void(const std::shared_ptr<EventStream>&)> start);
+  static Response Upgrade(WebSocketHandlers handlers);
+};
+
+// An open Server-Sent Events stream. Thread-safe. Sending never blocks: events queue per
+// connection and a slow client is disconnected once its queue exceeds a bound.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  // Queues `id: <id>\nevent: <event>\ndata: <data>\n\n` (id/event lines omitted when empty; data
+  // split on newlines). Returns false when the stream is closed.
+  virtual bool Send(std::string_view id, std::string_view event, std::string_view data) = 0;
+  // Queues an SSE comment line (keep-alive).
+  virtual bool Comment(std::string_view text) = 0;
+  [[nodiscard]] virtual bool IsOpen() const = 0;
+  virtual void Close() = 0;
+  // Runs once when the stream closes for any reason (immediately if already closed).
+  virtual void OnClose(std::function<void()> callback) = 0;
+};
+
+// An open WebSocket. Thread-safe; Send never blocks (bounded queue, slow clients are closed).
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  virtual bool Send(std::string text) = 0;
+  [[nodiscard]] virtual bool IsOpen() const = 0;
+  virtual void Close() = 0;
+  // Free slot for the application: e.g. the authenticated user and the subscriptions.
+  std::shared_ptr<void> user_data;
+};
+
+using Handler = std::function<Response(Request&)>;
+
+// Builds an RFC 9457 problem body: {"type":..,"title":..,"status":..,"detail":..}. `type` is a
+// stable URI-like string ("https://hotpath.dev/problems/not-found").
+std::string ProblemBody(int status, std::string_view type, std::string_view title, std::string_view detail);
+
+}  // namespace hotpath::net

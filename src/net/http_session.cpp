@@ -1,0 +1,259 @@
+// One HTTP/1.1 connection: reads one request at a time (so pipelined requests are answered in
+// order), runs the handler on the worker pool, writes the answer back on the connection's strand.
+// SSE and WebSocket responses hand the socket over to a stream session.
+
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "net/middleware.h"
+#include "net/server_impl.h"
+
+namespace hotpath::net::detail {
+namespace {
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr auto kLingerTime = std::chrono::seconds(1);
+
+std::string HeaderSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c != '\r' && c != '\n' && c != '\0') out.push_back(c);
+  }
+  return out;
+}
+
+bool IsHttpParseError(const beast::error_code& ec) {
+  return ec.category() == beast::error_code(http::error::bad_method).category();
+}
+
+// The request line and headers as the transport-neutral Request (no body).
+Request ToRequest(const http::request_header<>& header, const std::string& remote) {
+  Request request;
+  request.method = std::string(header.method_string());
+  request.target = std::string(header.target());
+  ParseTarget(request.target, request.path, request.query);
+  request.headers.reserve(16);
+  for (const auto& field : header) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  const auto client_id = request.Header("X-Request-Id");
+  request.request_id = client_id && IsValidRequestId(*client_id) ? *client_id : NewRequestId();
+  request.remote_addr = remote;
+  return request;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(ServerCore& core, tcp::socket socket)
+    : core_(core), stream_(std::move(socket)), strand_(stream_.get_executor()) {
+  beast::error_code ec;
+  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string();
+}
+
+HttpSession::~HttpSession() { core_.Unregister(this); }
+
+void HttpSession::Run() {
+  asio::dispatch(strand_, [self = shared_from_this()] { self->DoRead(); });
+}
+
+void HttpSession::Shutdown() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->closing_ = true;
+    if (!self->busy_ && !self->detached_) self->Close();
+  });
+}
+
+void HttpSession::DoRead() {
+  if (closing_ || core_.stopping) return Close();
+  parser_.emplace();
+  parser_->header_limit(kHeaderLimit);
+  parser_->body_limit(core_.options.max_body_bytes);
+  stream_.expires_after(core_.options.idle_timeout);  // covers the whole request: no slowloris
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+}
+
+void HttpSession::OnHeader(beast::error_code ec) {
+  started_ = Clock::now();
+  if (ec == http::error::body_limit) {
+    return Reject(413, "payload-too-large", "Payload Too Large",
+                  "The request body exceeds " + std::to_string(core_.options.max_body_bytes) + " bytes.");
+  }
+  if (ec == http::error::header_limit) {
+    return Reject(431, "header-fields-too-large", "Request Header Fields Too Large",
+                  "The request headers exceed " + std::to_string(kHeaderLimit) + " bytes.");
+  }
+  if (ec && IsHttpParseError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return Reject(400, "bad-request", "Bad Request", "Malformed HTTP request: " + ec.message() + ".");
+  }
+  if (ec) return Close();  // the client left, timed out, or Stop closed the socket
+  if (parser_->is_done()) return Dispatch();
+  if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                        if (write_ec) return self->Close();
+                        self->ReadBody();
+                      });
+    return;
+  }
+  ReadBody();
+}
+
+void HttpSession::ReadBody() {
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
+}
+
+void HttpSession::OnBody(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    return Reject(413, "payload-too-large", "Payload Too Large",
+                  "The request body exceeds " + std::to_string(core_.options.max_body_bytes) + " bytes.");
+  }
+  if (ec && IsHttpParseError(ec) && ec != http::error::partial_message) {
+    return Reject(400, "bad-request", "Bad Request", "Malformed HTTP request: " + ec.message() + ".");
+  }
+  if (ec) return Close();
+  Dispatch();
+}
+
+void HttpSession::Dispatch() {
+  message_ = parser_->release();
+  parser_.reset();
+  Request request = ToRequest(message_.base(), remote_);
+  request.body = std::move(message_.body());
+  message_.body().clear();
+  const bool is_upgrade = beast::websocket::is_upgrade(message_);
+  busy_ = true;
+  core_.BeginRequest();
+  asio::post(core_.workers, [self = shared_from_this(), request = std::move(request), is_upgrade,
+                             started = started_]() mutable {
+    Response response;
+    try {
+      response = self->core_.Handle(request, is_upgrade, started);
+    } catch (...) {  // Handle catches handler exceptions; only allocation failures get here
+      response = StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
+    }
+    asio::post(self->strand_, [self, request = std::move(request), response = std::move(response)]() mutable {
+      self->OnResponse(std::move(request), std::move(response));
+    });
+  });
+}
+
+void HttpSession::OnResponse(Request request, Response response) {
+  if (response.websocket) return StartWebSocket(request, std::move(response));
+  if (response.sse) return StartSse(request, std::move(response));
+  Write(request, std::move(response));
+}
+
+void HttpSession::StartSse(const Request& request, Response response) {
+  const bool chunked = message_.version() >= 11;
+  std::string head = chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n";
+  head += "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
+  head += chunked ? "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n" : "Connection: close\r\n";
+  head += "X-Request-Id: " + request.request_id + "\r\n";
+  for (const auto& [name, value] : response.headers) head += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";
+  head += "\r\n";
+  detached_ = true;
+  busy_ = false;
+  core_.EndRequest();
+  StartSseSession(core_, std::move(stream_), std::move(head), chunked, std::move(response.sse));
+}
+
+void HttpSession::StartWebSocket(const Request& request, Response response) {
+  detached_ = true;
+  busy_ = false;
+  core_.EndRequest();
+  StartWebSocketSession(core_, std::move(stream_), std::move(message_), std::move(*response.websocket),
+                        request.request_id);
+}
+
+void HttpSession::Write(const Request& request, Response response) {
+  int status = response.status;
+  if (status < 100 || status > 999) status = 500;
+  const bool keep_alive = message_.keep_alive() && !closing_ && !core_.stopping;
+  response_ = {};
+  response_.version(message_.version());
+  response_.result(static_cast<unsigned>(status));
+  if (!response.content_type.empty()) response_.set(http::field::content_type, HeaderSafe(response.content_type));
+  for (const auto& [name, value] : response.headers) response_.insert(HeaderSafe(name), HeaderSafe(value));
+  response_.set("X-Request-Id", request.request_id);
+  const bool bodyless = status < 200 || status == 204 || status == 304;
+  if (!bodyless && message_.method() != http::verb::head) response_.body() = std::move(response.body);
+  response_.keep_alive(keep_alive);
+  response_.prepare_payload();
+  if (message_.method() == http::verb::head && !bodyless) response_.content_length(response.body.size());
+  stream_.expires_after(core_.options.idle_timeout);
+  http::async_write(stream_, response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+    self->OnWrite(keep_alive, ec);
+  });
+}
+
+void HttpSession::OnWrite(bool keep_alive, beast::error_code ec) {
+  busy_ = false;
+  core_.EndRequest();
+  response_ = {};
+  if (ec || !keep_alive) return Close();
+  DoRead();
+}
+
+void HttpSession::Reject(int status, std::string_view slug, std::string_view title, std::string_view detail) {
+  Request request;
+  // After body_limit the fields are complete (Beast checks the limit once all headers are parsed).
+  if (parser_ && (parser_->is_header_done() || status == 413)) {
+    request = ToRequest(parser_->get().base(), remote_);
+  } else {
+    request.request_id = NewRequestId();
+    request.remote_addr = remote_;
+  }
+  core_.Report(request, status, started_);
+  Response problem = StockProblem(status, slug, title, detail);
+  response_ = {};
+  response_.version(11);
+  response_.result(static_cast<unsigned>(status));
+  response_.set(http::field::content_type, problem.content_type);
+  response_.set("X-Request-Id", request.request_id);
+  response_.body() = std::move(problem.body);
+  response_.keep_alive(false);
+  response_.prepare_payload();
+  parser_.reset();
+  busy_ = true;
+  stream_.expires_after(core_.options.idle_timeout);
+  http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->busy_ = false;
+    if (ec) return self->Close();
+    self->LingeringClose();
+  });
+}
+
+// After an error answer the client may still be sending its body; closing with unread data would
+// reset the connection and could destroy our answer in flight. Read and discard a bounded amount
+// for a bounded time first (as nginx's lingering_close does).
+void HttpSession::LingeringClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  buffer_.clear();
+  stream_.expires_after(kLingerTime);
+  struct Drain {
+    std::shared_ptr<HttpSession> self;
+    std::size_t total = 0;
+    void operator()(beast::error_code ec, std::size_t bytes) {
+      total += bytes;
+      self->buffer_.consume(self->buffer_.size());
+      if (ec || total > kLingerBytes) return self->Close();
+      self->stream_.async_read_some(self->buffer_.prepare(16 * 1024), std::move(*this));
+    }
+  };
+  stream_.async_read_some(buffer_.prepare(16 * 1024), Drain{shared_from_this()});
+}
+
+void HttpSession::Close() {
+  if (detached_) return;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+}  // namespace hotpath::net::detail

@@ -1,0 +1,64 @@
+#pragma once
+// Route table: method + path template ("/v1/orders/{id}") -> handler. Templates are matched segment
+// by segment; `{name}` matches one non-empty segment. Literal segments win over parameters, compared
+// from the left: "/v1/riders/me/online" beats "/v1/riders/{id}/online" for the path
+// "/v1/riders/me/online". Among the templates matching a path, the most specific one that has the
+// request's method wins; only when none has it is the answer 405.
+//
+// Trailing slash: tolerated. "/v1/orders/" matches "/v1/orders" (one trailing slash is ignored on
+// both paths and templates); empty segments elsewhere ("/v1//orders") never match. Matching is on
+// the percent-decoded path, case-sensitive.
+//
+// Not thread-safe to Add while dispatching; register everything before Server::Start. Dispatch is
+// const and safe to call concurrently.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/http.h"
+
+namespace hotpath::net {
+
+struct RouteInfo {
+  std::string method;
+  std::string route;  // template
+};
+
+class Router {
+ public:
+  // Registers a handler. Registering the same method and template twice throws std::logic_error
+  // (so does a malformed template: not starting with '/', or an empty "{}" parameter name).
+  void Add(std::string method, std::string route_template, Handler handler);
+
+  // Fills request.route and request.params, then runs the handler. Unknown path -> 404 problem;
+  // known path with another method -> 405 problem with an Allow header. A handler that throws
+  // gets a 500 problem (logged by the server); handlers are expected to return 4xx themselves.
+  [[nodiscard]] Response Dispatch(Request& request) const;
+  // The same; when the handler throws, `*error` (if not null) receives the exception's text so the
+  // server can log it. The client's 500 problem never carries it.
+  [[nodiscard]] Response Dispatch(Request& request, std::string* error) const;
+
+  // The route template a request would match ("" if none): used for metrics labels.
+  [[nodiscard]] std::string Match(std::string_view method, std::string_view path) const;
+
+  // Every registered (method, template) pair, in registration order (the OpenAPI sync test).
+  [[nodiscard]] std::vector<RouteInfo> Routes() const;
+
+ private:
+  struct Entry {
+    std::string method;
+    std::string route;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  struct Lookup {
+    const Entry* entry = nullptr;  // best match with the request's method
+    std::vector<const Entry*> path_matches;  // every template matching the path, any method
+  };
+  [[nodiscard]] Lookup Find(std::string_view method, std::string_view path) const;
+
+  std::vector<Entry> entries_;
+};
+
+}  // namespace hotpath::net

@@ -1,0 +1,58 @@
+#pragma once
+// HTTP/1.1 + WebSocket + SSE server on Boost.Beast. Only server.cpp includes Beast.
+//
+// Threads: `io_threads` run the sockets; handlers run on a separate pool of `worker_threads` so
+// that a handler may block (e.g. waiting for a group commit) without stalling I/O.
+// Middleware built in: X-Request-Id (echoed or generated), body limit (413 problem), malformed
+// HTTP (400), JSON access log line per request, and an observer hook for metrics.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "net/http.h"
+#include "net/router.h"
+
+namespace hotpath::net {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0 = pick a free port; see Server::Port()
+  int io_threads = 1;
+  int worker_threads = 32;
+  std::size_t max_body_bytes = 1 << 20;
+  std::chrono::seconds idle_timeout{60};
+  std::size_t max_stream_queue = 1024;  // queued SSE/WS messages before a slow client is dropped
+  std::chrono::seconds sse_keepalive{15};  // SSE keep-alive comment period; 0 disables
+};
+
+// Called after each response with the request (route filled in; "" when unmatched), status and
+// latency (handler time). Streams (SSE 200, WebSocket 101) are reported once, when they start.
+// Runs on a worker thread (or an I/O thread for 400/413 rejections); must be thread-safe.
+using Observer = std::function<void(const Request&, int status, double seconds)>;
+// One JSON log line per request/incident; the app routes it to its logger.
+using LogSink = std::function<void(std::string_view level, std::string_view json_line)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, Observer observer = {}, LogSink log = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts accepting. Returns an error message on failure (e.g. address in use).
+  [[nodiscard]] std::string Start();
+  [[nodiscard]] uint16_t Port() const;
+  // Graceful stop: stop accepting, let in-flight requests finish (up to `drain`), close streams
+  // (EventStream::OnClose and WebSocketHandlers::on_close run), join all threads. Idempotent; the
+  // destructor calls it. A handler that never returns blocks it (threads cannot be abandoned).
+  void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(5000));
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hotpath::net

@@ -1,0 +1,170 @@
+#pragma once
+// Private to the server's translation units (server.cpp, http_session.cpp, stream_session.cpp):
+// the only header of net/ that includes Beast. Never include it from a public header.
+//
+// Ownership: sessions are owned by their pending asynchronous operations (shared_from_this) and
+// listed weakly in ServerCore::sessions so that Stop can close them. The SSE/WebSocket handles given
+// to the application point to their session weakly, so an application may keep a handle after the
+// connection, or the whole server, is gone: it then reports closed.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "net/http.h"
+#include "net/router.h"
+#include "net/server.h"
+
+namespace hotpath::net::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using HttpRequest = http::request<http::string_body>;
+
+// A connection Stop can close.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Thread-safe: asks the session (on its strand) to close.
+  virtual void Shutdown() = 0;
+  // Called by Stop once the I/O threads are joined: release application callbacks (OnClose,
+  // on_close) that have not run yet. Runs on the stopping thread.
+  virtual void CloseAfterStop() = 0;
+};
+
+struct ServerCore {
+  ServerCore(ServerOptions options_in, const Router& router_in, Observer observer_in, LogSink log_in);
+
+  void Register(const std::shared_ptr<Session>& session);
+  void Unregister(const Session* session);
+  void BeginRequest();
+  void EndRequest();
+
+  // Runs on a worker: routes, logs a throwing handler, turns a WebSocket response to a non-upgrade
+  // request into 426, then reports the outcome (observer + access log).
+  Response Handle(Request& request, bool is_upgrade, Clock::time_point started);
+  // Observer + access log line; never throws.
+  void Report(const Request& request, int status, Clock::time_point started);
+  void Log(std::string_view level, const std::string& line);
+
+  const ServerOptions options;
+  const Router& router;
+  const Observer observer;
+  const LogSink log;
+
+  // Declared before `ioc`: sessions destroyed with the io_context still unregister here.
+  std::mutex mutex;
+  std::condition_variable changed;  // sessions or in_flight changed
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mutex)
+  int in_flight = 0;                                                     // GUARDED_BY(mutex)
+  std::atomic<bool> stopping{false};
+
+  asio::io_context ioc;
+  asio::thread_pool workers;
+};
+
+// The session side of an SSE/WebSocket handle. All methods run on the session's strand.
+class StreamSession : public Session {
+ public:
+  virtual void Enqueue(std::string message) = 0;
+  virtual void Finish() = 0;  // flush what is queued, then close
+  virtual void Abort() = 0;   // close now (queue overflow)
+};
+
+// The thread-safe state behind EventStream and WebSocket handles: open flag, bounded queue count,
+// close callbacks. Posts to the session's strand while holding its mutex, and Stop marks every
+// handle closed (under that mutex) before the io_context dies, so a post never targets a dead one.
+class StreamHandle {
+ public:
+  StreamHandle(asio::any_io_executor strand, std::size_t max_queue);
+  void Attach(std::weak_ptr<StreamSession> session);
+
+  bool Push(std::string message);
+  void Close();
+  [[nodiscard]] bool IsOpen() const;
+  void OnClose(std::function<void()> callback);
+
+  // Session side.
+  void Written();
+  void MarkClosed();
+  void RunCallbacks();
+
+ private:
+  const asio::any_io_executor strand_;
+  const std::size_t max_queue_;
+  mutable std::mutex mutex_;
+  std::weak_ptr<StreamSession> session_;          // GUARDED_BY(mutex_)
+  bool closed_ = false;                           // GUARDED_BY(mutex_)
+  bool callbacks_ran_ = false;                    // GUARDED_BY(mutex_)
+  std::size_t queued_ = 0;                        // GUARDED_BY(mutex_)
+  std::vector<std::function<void()>> callbacks_;  // GUARDED_BY(mutex_)
+};
+
+class HttpSession : public Session, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(ServerCore& core, tcp::socket socket);
+  ~HttpSession() override;
+  void Run();
+  void Shutdown() override;
+  void CloseAfterStop() override {}
+
+ private:
+  void DoRead();
+  void OnHeader(beast::error_code ec);
+  void ReadBody();
+  void OnBody(beast::error_code ec);
+  void Dispatch();
+  void OnResponse(Request request, Response response);
+  void StartSse(const Request& request, Response response);
+  void StartWebSocket(const Request& request, Response response);
+  void Write(const Request& request, Response response);
+  void OnWrite(bool keep_alive, beast::error_code ec);
+  // Answers a broken or oversized request with a problem and closes the connection.
+  void Reject(int status, std::string_view slug, std::string_view title, std::string_view detail);
+  void LingeringClose();
+  void Close();
+
+  ServerCore& core_;
+  beast::tcp_stream stream_;
+  const asio::any_io_executor strand_;  // stream_'s, kept because stream_ may be moved away
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpRequest message_;
+  http::response<http::string_body> response_;
+  std::string remote_;
+  Clock::time_point started_;
+  bool busy_ = false;     // a request is being handled or answered
+  bool closing_ = false;  // Stop asked; close after the current response
+  bool detached_ = false;  // the socket moved to an SSE or WebSocket session
+};
+
+// Creates an SSE session on `stream` (already on its strand), writes `head` and runs `start` on a
+// worker with the EventStream.
+void StartSseSession(ServerCore& core, beast::tcp_stream stream, std::string head, bool chunked,
+                     std::function<void(const std::shared_ptr<EventStream>&)> start);
+
+// Creates a WebSocket session on `stream`, completes the handshake for `upgrade` and drives
+// `handlers` (callbacks serialised per connection on the worker pool).
+void StartWebSocketSession(ServerCore& core, beast::tcp_stream stream, HttpRequest upgrade,
+                           WebSocketHandlers handlers, std::string request_id);
+
+}  // namespace hotpath::net::detail

@@ -1,0 +1,196 @@
+// A WebSocket connection (Beast websocket::stream). Text messages are handed to on_message one at a
+// time: the next frame is read only after the callback returns, which orders the callbacks and gives
+// natural back-pressure. Callbacks run on a per-connection strand of the worker pool, never on the
+// I/O threads. Outgoing messages queue (bounded) and are written one at a time on the I/O strand.
+
+#include <boost/beast/websocket.hpp>
+
+#include "net/middleware.h"
+#include "net/server_impl.h"
+
+namespace hotpath::net::detail {
+namespace {
+
+namespace websocket = beast::websocket;
+
+class WsHandle final : public WebSocket {
+ public:
+  WsHandle(asio::any_io_executor strand, std::size_t max_queue) : state_(std::move(strand), max_queue) {}
+  bool Send(std::string text) override { return state_.Push(std::move(text)); }
+  [[nodiscard]] bool IsOpen() const override { return state_.IsOpen(); }
+  void Close() override { state_.Close(); }
+  StreamHandle& state() { return state_; }
+
+ private:
+  StreamHandle state_;
+};
+
+class WsSession final : public StreamSession, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(ServerCore& core, beast::tcp_stream stream, WebSocketHandlers handlers, std::string request_id)
+      : core_(core),
+        ws_(std::move(stream)),
+        strand_(ws_.get_executor()),
+        callbacks_(asio::make_strand(core.workers.get_executor())),
+        handlers_(std::move(handlers)),
+        request_id_(std::move(request_id)),
+        handle_(std::make_shared<WsHandle>(strand_, core.options.max_stream_queue)) {}
+
+  ~WsSession() override {
+    CloseAfterStop();  // normally a no-op: Terminate already notified
+    core_.Unregister(this);
+  }
+
+  // On the strand.
+  void Start(HttpRequest upgrade) {
+    handle_->state().Attach(weak_from_this());
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [id = request_id_](websocket::response_type& response) { response.set("X-Request-Id", id); }));
+    ws_.read_message_max(core_.options.max_body_bytes);
+    upgrade_ = std::move(upgrade);
+    ws_.async_accept(upgrade_, [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
+  }
+
+  void Enqueue(std::string message) override {
+    if (done_ || closing_) return handle_->state().Written();
+    queue_.push_back(std::move(message));
+    if (!writing_) DoWrite();
+  }
+
+  void Finish() override {
+    if (done_ || closing_) return;
+    closing_ = true;
+    if (!writing_) DoClose();
+  }
+
+  void Abort() override { Terminate(); }
+
+  void Shutdown() override {
+    handle_->state().MarkClosed();
+    asio::post(strand_, [self = shared_from_this()] { self->Finish(); });
+  }
+
+  void CloseAfterStop() override {
+    handle_->state().MarkClosed();
+    if (opened_ && !close_notified_.exchange(true)) Invoke("on_close", handlers_.on_close);
+  }
+
+ private:
+  void OnAccept(beast::error_code ec) {
+    if (ec) return Terminate();
+    opened_ = true;
+    RunCallback(
+        [self = shared_from_this()] { self->Invoke("on_open", self->handlers_.on_open); },
+        [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  // Runs `callback` on the connection's worker strand, then `then` back on the I/O strand.
+  template <typename Callback, typename Then>
+  void RunCallback(Callback callback, Then then) {
+    asio::post(callbacks_, [strand = strand_, callback = std::move(callback), then = std::move(then)]() mutable {
+      callback();
+      asio::post(strand, std::move(then));
+    });
+  }
+
+  void Invoke(std::string_view what, const std::function<void(const std::shared_ptr<WebSocket>&)>& callback) {
+    if (!callback) return;
+    try {
+      callback(handle_);
+    } catch (const std::exception& e) {
+      core_.Log("error", IncidentLogLine("error", std::string("websocket ") + std::string(what) + " threw",
+                                         request_id_, e.what(), std::chrono::system_clock::now()));
+    } catch (...) {
+    }
+  }
+
+  void DoRead() {
+    if (done_) return;
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) return Terminate();
+    if (!ws_.got_text()) {  // binary frames are not part of the protocol; ignore them
+      buffer_.consume(buffer_.size());
+      return DoRead();
+    }
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    RunCallback(
+        [self = shared_from_this(), text = std::move(text)] {
+          if (!self->handlers_.on_message) return;
+          try {
+            self->handlers_.on_message(self->handle_, text);
+          } catch (const std::exception& e) {
+            self->core_.Log("error", IncidentLogLine("error", "websocket on_message threw", self->request_id_,
+                                                     e.what(), std::chrono::system_clock::now()));
+          } catch (...) {
+          }
+        },
+        [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  void DoWrite() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+  }
+
+  void OnWrite(beast::error_code ec) {
+    writing_ = false;
+    handle_->state().Written();
+    queue_.pop_front();
+    if (ec) return Terminate();
+    if (!queue_.empty()) return DoWrite();
+    if (closing_) DoClose();
+  }
+
+  void DoClose() {
+    if (done_) return;
+    if (!opened_) return Terminate();
+    writing_ = true;  // a close frame is a write: nothing else may be written meanwhile
+    ws_.async_close(core_.stopping ? websocket::close_code::going_away : websocket::close_code::normal,
+                    [self = shared_from_this()](beast::error_code) { self->Terminate(); });
+  }
+
+  void Terminate() {
+    if (done_) return;
+    done_ = true;
+    handle_->state().MarkClosed();
+    beast::get_lowest_layer(ws_).close();
+    if (opened_ && !close_notified_.exchange(true)) {
+      asio::post(callbacks_, [self = shared_from_this()] { self->Invoke("on_close", self->handlers_.on_close); });
+    }
+  }
+
+  ServerCore& core_;
+  websocket::stream<beast::tcp_stream> ws_;
+  const asio::any_io_executor strand_;
+  asio::strand<asio::thread_pool::executor_type> callbacks_;
+  const WebSocketHandlers handlers_;
+  const std::string request_id_;
+  const std::shared_ptr<WsHandle> handle_;
+  HttpRequest upgrade_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::atomic<bool> opened_{false};
+  std::atomic<bool> close_notified_{false};
+  bool writing_ = false;
+  bool closing_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+void StartWebSocketSession(ServerCore& core, beast::tcp_stream stream, HttpRequest upgrade,
+                           WebSocketHandlers handlers, std::string request_id) {
+  auto session = std::make_shared<WsSession>(core, std::move(stream), std::move(handlers), std::move(request_id));
+  core.Register(session);
+  session->Start(std::move(upgrade));
+}
+
+}  // namespace hotpath::net::detail
