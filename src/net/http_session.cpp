@@ -65,6 +65,8 @@ void HttpSession::Shutdown() {
   });
 }
 
+void HttpSession::CloseAfterStop() { Close(); }
+
 void HttpSession::DoRead() {
   if (closing_ || core_.stopping) return Close();
   parser_.emplace();

@@ -267,8 +267,9 @@ void Server::Impl::Stop(std::chrono::milliseconds drain) {
   }
   CloseAll(false);
   {
-    // Closing sessions is quick (WebSocket close handshakes are the slowest); bound it anyway.
-    const auto close_deadline = std::max(deadline, detail::Clock::now() + std::chrono::seconds(1));
+    // Closing is quick unless a WebSocket client ignores the close handshake or an SSE client stops
+    // reading; those get at most a second (and no more than `drain`) before their sockets are cut.
+    const auto close_deadline = detail::Clock::now() + std::min<detail::Clock::duration>(drain, std::chrono::seconds(1));
     std::unique_lock lock(mutex);
     changed.wait_until(lock, close_deadline, [this] { return sessions.empty(); });
   }

@@ -46,8 +46,9 @@ class Session {
   virtual ~Session() = default;
   // Thread-safe: asks the session (on its strand) to close.
   virtual void Shutdown() = 0;
-  // Called by Stop once the I/O threads are joined: release application callbacks (OnClose,
-  // on_close) that have not run yet. Runs on the stopping thread.
+  // Called by Stop once the I/O and worker threads are joined (so nothing else touches the
+  // session): close the socket and release application callbacks (OnClose, on_close) that have not
+  // run yet. Runs on the stopping thread.
   virtual void CloseAfterStop() = 0;
 };
 
@@ -125,7 +126,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   ~HttpSession() override;
   void Run();
   void Shutdown() override;
-  void CloseAfterStop() override {}
+  void CloseAfterStop() override;
 
  private:
   void DoRead();

@@ -88,7 +88,12 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
     asio::post(strand_, [self = shared_from_this()] { self->Finish(); });
   }
 
-  void CloseAfterStop() override { handle_->state().RunCallbacks(); }
+  void CloseAfterStop() override {
+    done_ = true;
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    handle_->state().RunCallbacks();
+  }
 
  private:
   struct Pending {

@@ -37,7 +37,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
         handle_(std::make_shared<WsHandle>(strand_, core.options.max_stream_queue)) {}
 
   ~WsSession() override {
-    CloseAfterStop();  // normally a no-op: Terminate already notified
+    NotifyCloseNow();  // normally a no-op: Terminate already notified
     core_.Unregister(this);
   }
 
@@ -73,11 +73,18 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   }
 
   void CloseAfterStop() override {
+    done_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    NotifyCloseNow();
+  }
+
+ private:
+  void NotifyCloseNow() {
     handle_->state().MarkClosed();
     if (opened_ && !close_notified_.exchange(true)) Invoke("on_close", handlers_.on_close);
   }
 
- private:
   void OnAccept(beast::error_code ec) {
     if (ec) return Terminate();
     opened_ = true;

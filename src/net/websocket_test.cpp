@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <future>
+#include <mutex>
+
+#include "net/server_test_support.h"
+
+namespace hotpath::net::testing {
+namespace {
+
+class WebSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    harness_.router().Add("GET", "/v1/ws", [this](Request& request) {
+      const std::string id = request.request_id;
+      WebSocketHandlers handlers;
+      handlers.on_open = [this, id](const std::shared_ptr<WebSocket>& socket) {
+        socket->user_data = std::make_shared<std::string>(id);
+        {
+          std::lock_guard lock(mutex_);
+          socket_ = socket;
+        }
+        opened_.Notify();
+      };
+      handlers.on_message = [this](const std::shared_ptr<WebSocket>& socket, std::string_view text) {
+        if (text == "bye") return socket->Close();
+        if (text == "throw") throw std::runtime_error("bad message handler");
+        EXPECT_TRUE(socket->Send("echo:" + std::string(text) + " from " +
+                                 *std::static_pointer_cast<std::string>(socket->user_data)));
+      };
+      handlers.on_close = [this](const std::shared_ptr<WebSocket>& socket) {
+        EXPECT_FALSE(socket->IsOpen());
+        closed_.Notify();
+      };
+      return Response::Upgrade(std::move(handlers));
+    });
+    harness_.Start();
+  }
+
+  std::shared_ptr<WebSocket> socket() {
+    std::lock_guard lock(mutex_);
+    return socket_;
+  }
+
+  ServerHarness harness_;
+  std::mutex mutex_;
+  std::shared_ptr<WebSocket> socket_;
+  Signal opened_;
+  Signal closed_;
+};
+
+TEST_F(WebSocketTest, EchoRoundTripAndOnCloseWhenTheClientCloses) {
+  WsClient client(harness_.port(), "/v1/ws");
+  const std::string id = client.HandshakeRequestId();
+  EXPECT_EQ(id.size(), 32u);
+  ASSERT_TRUE(opened_.WaitFor());
+  for (const std::string text : {"one", "two", "three"}) {
+    client.Send(text);
+    EXPECT_EQ(client.Read(), "echo:" + text + " from " + id);
+  }
+  client.Close();
+  ASSERT_TRUE(closed_.WaitFor());
+  EXPECT_FALSE(socket()->Send("too late"));
+  harness_.server().Stop();
+  EXPECT_EQ(closed_.count(), 1) << "on_close runs exactly once";
+  const auto observations = harness_.observations();
+  ASSERT_EQ(observations.size(), 1u);
+  EXPECT_EQ(observations[0].status, 101);
+  EXPECT_EQ(observations[0].route, "/v1/ws");
+}
+
+TEST_F(WebSocketTest, ServerPushFromAnotherThreadAndServerSideClose) {
+  WsClient client(harness_.port(), "/v1/ws");
+  ASSERT_TRUE(opened_.WaitFor());
+  EXPECT_TRUE(socket()->Send("pushed 1"));
+  EXPECT_TRUE(socket()->Send("pushed 2"));
+  EXPECT_EQ(client.Read(), "pushed 1");
+  EXPECT_EQ(client.Read(), "pushed 2");
+  client.Send("bye");
+  EXPECT_EQ(client.Read(), std::nullopt);  // the server closed
+  EXPECT_TRUE(closed_.WaitFor());
+}
+
+TEST_F(WebSocketTest, ThrowingCallbackIsLoggedAndTheConnectionSurvives) {
+  WsClient client(harness_.port(), "/v1/ws");
+  client.Send("throw");
+  client.Send("still here");
+  EXPECT_EQ(client.Read(), "echo:still here from " + client.HandshakeRequestId());
+  EXPECT_EQ(harness_.LogsWith({"bad message handler", client.HandshakeRequestId()}).size(), 1u);
+}
+
+TEST_F(WebSocketTest, StopCutsAClientThatIgnoresTheCloseHandshake) {
+  WsClient client(harness_.port(), "/v1/ws");
+  ASSERT_TRUE(opened_.WaitFor());
+  harness_.server().Stop(std::chrono::milliseconds(200));  // the client reads nothing meanwhile
+  EXPECT_EQ(closed_.count(), 1);
+  EXPECT_EQ(client.Read(), std::nullopt);
+}
+
+TEST_F(WebSocketTest, PlainRequestGets426Problem) {
+  HttpClient client(harness_.port());
+  const auto response = client.Send("GET", "/v1/ws");
+  EXPECT_EQ(response.status, 426);
+  EXPECT_EQ(response.Header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(response.Header("Upgrade"), "websocket");
+  EXPECT_NE(response.body.find("https://hotpath.dev/problems/upgrade-required"), std::string::npos);
+  EXPECT_EQ(opened_.count(), 0);
+}
+
+TEST_F(WebSocketTest, ServerStopClosesTheSocketAndRunsOnClose) {
+  WsClient client(harness_.port(), "/v1/ws");
+  ASSERT_TRUE(opened_.WaitFor());
+  // The client keeps reading, so it answers the server's close frame.
+  auto read = std::async(std::launch::async, [&] { return client.Read(); });
+  harness_.server().Stop();
+  EXPECT_EQ(closed_.count(), 1);
+  EXPECT_EQ(read.get(), std::nullopt);
+  EXPECT_FALSE(socket()->IsOpen());
+}
+
+}  // namespace
+}  // namespace hotpath::net::testing
