@@ -113,3 +113,26 @@ TEST(Clock, ManualClockMovesOnlyWhenTold) {
 
 }  // namespace
 }  // namespace hotpath
+
+#include "core/geo.h"
+namespace hotpath::geo {
+namespace {
+TEST(Geo, DistanceMatchesKnownValue) {
+  // One degree of latitude is about 111.2 km.
+  EXPECT_NEAR(DistanceMeters({40.0, -74.0}, {41.0, -74.0}), 111195, 50);
+  EXPECT_DOUBLE_EQ(DistanceMeters({1, 2}, {1, 2}), 0.0);
+}
+TEST(Geo, PolygonContainment) {
+  std::vector<Point> square{{0, 0}, {0, 1}, {1, 1}, {1, 0}};
+  EXPECT_TRUE(Contains(square, {0.5, 0.5}));
+  EXPECT_FALSE(Contains(square, {1.5, 0.5}));
+  EXPECT_FALSE(Contains(square, {0.5, -0.1}));
+}
+TEST(Geo, BoxContainsTheCircle) {
+  Point c{40.7, -74.0};
+  auto b = Around(c, 1000);
+  EXPECT_LT(b.min_lat, 40.7 - 0.0089);
+  EXPECT_GT(b.max_lon, -74.0 + 0.0118);
+}
+}  // namespace
+}  // namespace hotpath::geo

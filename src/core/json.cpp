@@ -159,7 +159,27 @@ std::optional<LatLon> ReadLatLon(ObjectReader& parent, std::string_view key, boo
   return LatLon{*lat, *lon};
 }
 
+std::optional<std::int64_t> ReadMoney(ObjectReader& parent, std::string_view key, bool required,
+                                      std::string_view currency, FieldErrors& errors) {
+  const bj::value* v = parent.Value(key, required);
+  if (!v) return std::nullopt;
+  ObjectReader r(*v, errors, parent.Child(key));
+  auto amount = r.Int("amount", true, 0, 100'000'000);
+  auto cur = r.String("currency", true, 3, 3);
+  r.Done();
+  if (cur && *cur != currency) {
+    errors.Add(parent.Child(key) + ".currency", fmt::format("must be {}", currency));
+    return std::nullopt;
+  }
+  if (!amount || !cur) return std::nullopt;
+  return amount;
+}
+
 bj::object ToJson(const LatLon& p) { return bj::object{{"lat", p.lat}, {"lon", p.lon}}; }
+
+bj::object MoneyJson(std::int64_t amount, std::string_view currency) {
+  return bj::object{{"amount", amount}, {"currency", currency}};
+}
 
 std::string FormatTime(std::int64_t unix_millis) {
   std::time_t secs = static_cast<std::time_t>(unix_millis / 1000);

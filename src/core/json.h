@@ -75,6 +75,13 @@ struct LatLon {
 std::optional<LatLon> ReadLatLon(ObjectReader& parent, std::string_view key, bool required, FieldErrors& errors);
 bj::object ToJson(const LatLon& p);
 
+// {"amount": int >= 0, "currency": must equal `currency`} -> amount in minor units.
+std::optional<std::int64_t> ReadMoney(ObjectReader& parent, std::string_view key, bool required,
+                                      std::string_view currency, FieldErrors& errors);
+
+// {"amount": <minor units>, "currency": "USD"}
+bj::object MoneyJson(std::int64_t amount, std::string_view currency);
+
 // RFC 3339 UTC timestamp with milliseconds, e.g. "2026-11-25T07:00:00.123Z".
 std::string FormatTime(std::int64_t unix_millis);
 

@@ -40,16 +40,16 @@ inline Status OkStatus() { return Ok{}; }
 }  // namespace hotpath
 
 // Propagates an error from an expression returning Result/Status.
-#define HP_TRY(expr)                               \
+#define HP_TRY(...)                                \
   do {                                             \
-    auto _hp_r = (expr);                           \
+    auto _hp_r = (__VA_ARGS__);                           \
     if (!_hp_r.ok()) return std::move(_hp_r).error(); \
   } while (0)
 
 #define HP_CONCAT_INNER(a, b) a##b
 #define HP_CONCAT(a, b) HP_CONCAT_INNER(a, b)
 // HP_ASSIGN(auto x, expr): binds the value or returns the error.
-#define HP_ASSIGN(decl, expr) HP_ASSIGN_IMPL(HP_CONCAT(_hp_a_, __LINE__), decl, expr)
+#define HP_ASSIGN(decl, ...) HP_ASSIGN_IMPL(HP_CONCAT(_hp_a_, __LINE__), decl, (__VA_ARGS__))
 #define HP_ASSIGN_IMPL(tmp, decl, expr) \
   auto tmp = (expr);                    \
   if (!tmp.ok()) return std::move(tmp).error(); \

@@ -66,7 +66,10 @@ void Database::RunBatch(std::vector<Job*>& batch) {
     for (Job* j : batch) j->result = st;
     return;
   }
+  auto& hooks = c.after_commit_hooks();
+  hooks.clear();
   for (Job* j : batch) {
+    std::size_t hooks_before = hooks.size();
     (void)c.ExecScript("SAVEPOINT unit");
     bool keep = false;
     try {
@@ -74,13 +77,26 @@ void Database::RunBatch(std::vector<Job*>& batch) {
     } catch (const std::exception& e) {
       j->result = Error::Internal(fmt::format("write failed: {}", e.what()));
     }
-    if (!keep) (void)c.ExecScript("ROLLBACK TO unit");
+    if (!keep) {
+      (void)c.ExecScript("ROLLBACK TO unit");
+      hooks.resize(hooks_before);
+    }
     (void)c.ExecScript("RELEASE unit");
   }
   if (auto st = c.ExecScript("COMMIT"); !st.ok()) {
     (void)c.ExecScript("ROLLBACK");
     for (Job* j : batch) j->result = Error::Unavailable("commit failed: " + st.error().message);
+    hooks.clear();
+    return;
   }
+  for (auto& h : hooks) {
+    try {
+      h();
+    } catch (...) {
+      // A hook is a best-effort notification; the data is already durable.
+    }
+  }
+  hooks.clear();
 }
 
 Database::Lease Database::AcquireReader() {

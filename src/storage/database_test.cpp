@@ -98,3 +98,21 @@ TEST_F(DatabaseTest, ConstraintViolationIsAConflict) {
 
 }  // namespace
 }  // namespace hotpath::storage
+
+namespace hotpath::storage {
+namespace {
+TEST_F(DatabaseTest, AfterCommitHooksRunOnlyForKeptUnitsInCommitOrder) {
+  auto db = OpenDb();
+  std::vector<int> seen;
+  for (int i = 0; i < 4; ++i) {
+    auto r = db->Write<Ok>([&, i](Connection& c) -> Result<Ok> {
+      c.AfterCommit([&seen, i] { seen.push_back(i); });
+      if (i == 2) return Error::Conflict("rolled back");
+      return Ok{};
+    });
+    EXPECT_EQ(r.ok(), i != 2);
+  }
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 3}));
+}
+}  // namespace
+}  // namespace hotpath::storage

@@ -49,12 +49,19 @@ class Connection {
   Status ExecScript(std::string_view sql);
   [[nodiscard]] std::int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
+  // Runs `fn` after the enclosing write transaction commits (in commit order, on the writer
+  // thread; must not block); dropped if the unit rolls back. Used to publish live events in the
+  // order they became durable.
+  void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>>& after_commit_hooks() { return after_commit_; }
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   Result<sqlite3_stmt*> Prepare(std::string_view sql);
   Error ErrorFrom(int rc, std::string_view what) const;
   sqlite3* db_;
   std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 }  // namespace hotpath::storage

@@ -1,0 +1,212 @@
+#include "app/openapi.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace hotpath::app {
+namespace bj = boost::json;
+namespace {
+
+struct Operation {
+  const char* method;
+  const char* path;
+  const char* summary;
+  const char* security;  // "none", "bearer"
+  const char* roles;
+  const char* request_schema;  // $ref name in components, or ""
+  int success;
+  const char* response_schema;
+};
+
+constexpr Operation kOperations[] = {
+    {"POST", "/v1/auth/signup", "Create a customer account and get a token", "none", "", "Signup", 201, "Session"},
+    {"POST", "/v1/auth/login", "Exchange email and password for a token", "none", "", "Login", 200, "Session"},
+    {"POST", "/v1/users", "Create a staff, rider or admin account", "bearer", "admin", "NewUser", 201, "User"},
+    {"GET", "/v1/users/me", "The caller's account", "bearer", "any", "", 200, "User"},
+    {"POST", "/v1/zones", "Create a delivery zone", "bearer", "admin", "NewZone", 201, "Zone"},
+    {"GET", "/v1/zones", "List zones", "none", "", "", 200, "ZoneList"},
+    {"POST", "/v1/restaurants", "Create a restaurant", "bearer", "admin", "NewRestaurant", 201, "Restaurant"},
+    {"GET", "/v1/restaurants", "Restaurants near a point (lat, lon, radius_m, limit, cursor)", "none", "", "", 200,
+     "RestaurantPage"},
+    {"GET", "/v1/restaurants/{id}", "One restaurant", "none", "", "", 200, "Restaurant"},
+    {"GET", "/v1/restaurants/{id}/menu", "A restaurant's menu", "none", "", "", 200, "Menu"},
+    {"POST", "/v1/restaurants/{id}/items", "Add a menu item", "bearer", "admin, restaurant staff", "NewItem", 201,
+     "MenuItem"},
+    {"PATCH", "/v1/restaurants/{id}/items/{item_id}", "Change a menu item", "bearer", "admin, restaurant staff",
+     "ItemPatch", 200, "MenuItem"},
+    {"POST", "/v1/riders/me/online", "Go online at a position", "bearer", "rider", "LatLon", 200, "Rider"},
+    {"POST", "/v1/riders/me/offline", "Go offline", "bearer", "rider", "", 200, "Rider"},
+    {"POST", "/v1/riders/me/location", "Report the current position", "bearer", "rider", "LatLon", 200, "Rider"},
+    {"GET", "/v1/riders/me", "The rider's status", "bearer", "rider", "", 200, "Rider"},
+    {"POST", "/v1/orders/quote", "Price a cart", "bearer", "customer", "OrderRequest", 200, "Quote"},
+    {"POST", "/v1/orders", "Place an order (Idempotency-Key header required)", "bearer", "customer", "PlaceOrder", 201,
+     "Order"},
+    {"GET", "/v1/orders/{id}", "An order with its history and payment", "bearer",
+     "its customer, restaurant, rider; admin", "", 200, "Order"},
+    {"POST", "/v1/orders/{id}/accept", "Accept with a preparation time", "bearer", "restaurant, admin", "Accept", 200,
+     "Order"},
+    {"POST", "/v1/orders/{id}/reject", "Reject with a reason", "bearer", "restaurant, admin", "Reason", 200, "Order"},
+    {"POST", "/v1/orders/{id}/ready", "Food is ready for pickup", "bearer", "restaurant, admin", "", 200, "Order"},
+    {"POST", "/v1/orders/{id}/pickup", "The assigned rider picked it up", "bearer", "rider", "", 200, "Order"},
+    {"POST", "/v1/orders/{id}/deliver", "The assigned rider delivered it", "bearer", "rider", "", 200, "Order"},
+    {"POST", "/v1/orders/{id}/cancel", "Cancel (customer before acceptance, restaurant, admin)", "bearer",
+     "customer, restaurant, admin", "OptionalReason", 200, "Order"},
+    {"POST", "/v1/orders/{id}/refund", "Refund a delivered order", "bearer", "admin", "", 200, "Order"},
+    {"GET", "/v1/orders/{id}/events", "Server-Sent Events of the order's changes (honours Last-Event-ID)", "bearer",
+     "its customer, restaurant, rider; admin", "", 200, ""},
+    {"GET", "/v1/ws",
+     "WebSocket; send {type: subscribe|unsubscribe, order_id, last_event_id?}, receive {type: event, order_id, id, "
+     "event}",
+     "bearer", "any", "", 101, ""},
+    {"GET", "/v1/openapi.json", "This document", "none", "", "", 200, ""},
+    {"GET", "/healthz", "Liveness", "none", "", "", 200, ""},
+    {"GET", "/readyz", "Readiness (503 while starting or draining)", "none", "", "", 200, ""},
+    {"GET", "/metrics", "Prometheus metrics", "none", "", "", 200, ""},
+};
+
+constexpr const char* kComponents = R"json({
+  "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+  "schemas": {
+    "Money": {"type": "object", "required": ["amount", "currency"], "additionalProperties": false,
+              "properties": {"amount": {"type": "integer", "minimum": 0, "description": "minor units"},
+                             "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}}},
+    "LatLon": {"type": "object", "required": ["lat", "lon"], "additionalProperties": false,
+               "properties": {"lat": {"type": "number", "minimum": -90, "maximum": 90},
+                              "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
+    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                               "detail": {"type": "string"}, "current_status": {"type": "string"},
+                               "errors": {"type": "array", "items": {"type": "object",
+                                          "properties": {"field": {"type": "string"}, "reason": {"type": "string"}}}}}},
+    "Signup": {"type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
+               "properties": {"email": {"type": "string"}, "password": {"type": "string", "minLength": 8, "maxLength": 128},
+                              "name": {"type": "string", "minLength": 1, "maxLength": 100}}},
+    "Login": {"type": "object", "required": ["email", "password"], "additionalProperties": false,
+              "properties": {"email": {"type": "string"}, "password": {"type": "string"}}},
+    "NewUser": {"type": "object", "required": ["email", "password", "name", "role"], "additionalProperties": false,
+                "properties": {"email": {"type": "string"}, "password": {"type": "string"}, "name": {"type": "string"},
+                               "role": {"enum": ["customer", "restaurant", "rider", "admin"]},
+                               "restaurant_id": {"type": "string"}}},
+    "User": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"},
+             "name": {"type": "string"}, "role": {"type": "string"}, "restaurant_id": {"type": "string"},
+             "created_at": {"type": "string", "format": "date-time"}}},
+    "Session": {"type": "object", "properties": {"user": {"$ref": "#/components/schemas/User"}, "token": {"type": "string"}}},
+    "NewZone": {"type": "object", "required": ["name", "polygon"], "additionalProperties": false,
+                "properties": {"name": {"type": "string"}, "polygon": {"type": "array", "minItems": 3, "maxItems": 1000,
+                               "items": {"$ref": "#/components/schemas/LatLon"}}}},
+    "Zone": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+             "polygon": {"type": "array", "items": {"$ref": "#/components/schemas/LatLon"}}}},
+    "ZoneList": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Zone"}}}},
+    "NewRestaurant": {"type": "object", "required": ["name", "location"], "additionalProperties": false,
+                      "properties": {"name": {"type": "string"}, "location": {"$ref": "#/components/schemas/LatLon"},
+                                     "zone_id": {"type": "string"}}},
+    "Restaurant": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                   "location": {"$ref": "#/components/schemas/LatLon"}, "zone_id": {"type": ["string", "null"]},
+                   "distance_m": {"type": "number"}}},
+    "RestaurantPage": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Restaurant"}},
+                       "next_cursor": {"type": ["string", "null"]}}},
+    "NewItem": {"type": "object", "required": ["name", "price"], "additionalProperties": false,
+                "properties": {"name": {"type": "string"}, "price": {"$ref": "#/components/schemas/Money"},
+                               "available": {"type": "boolean"}}},
+    "ItemPatch": {"type": "object", "minProperties": 1, "additionalProperties": false,
+                  "properties": {"name": {"type": "string"}, "price": {"$ref": "#/components/schemas/Money"},
+                                 "available": {"type": "boolean"}}},
+    "MenuItem": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                 "price": {"$ref": "#/components/schemas/Money"}, "available": {"type": "boolean"}}},
+    "Menu": {"type": "object", "properties": {"restaurant_id": {"type": "string"},
+             "items": {"type": "array", "items": {"$ref": "#/components/schemas/MenuItem"}}}},
+    "Rider": {"type": "object", "properties": {"rider_id": {"type": "string"},
+              "status": {"enum": ["offline", "available", "busy"]}, "location": {"$ref": "#/components/schemas/LatLon"},
+              "zone_id": {"type": ["string", "null"]}}},
+    "OrderRequest": {"type": "object", "required": ["restaurant_id", "items", "delivery"], "additionalProperties": false,
+                     "properties": {"restaurant_id": {"type": "string"},
+                                    "items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object",
+                                              "required": ["item_id", "quantity"], "additionalProperties": false,
+                                              "properties": {"item_id": {"type": "string"},
+                                                             "quantity": {"type": "integer", "minimum": 1, "maximum": 100}}}},
+                                    "delivery": {"type": "object", "required": ["lat", "lon", "address"],
+                                                 "properties": {"lat": {"type": "number"}, "lon": {"type": "number"},
+                                                                "address": {"type": "string"}}}}},
+    "PlaceOrder": {"allOf": [{"$ref": "#/components/schemas/OrderRequest"},
+                             {"type": "object", "required": ["payment_method"],
+                              "properties": {"payment_method": {"type": "string", "examples": ["tok_visa", "tok_declined"]}}}]},
+    "Quote": {"type": "object", "properties": {"subtotal": {"$ref": "#/components/schemas/Money"},
+              "delivery_fee": {"$ref": "#/components/schemas/Money"}, "small_order_fee": {"$ref": "#/components/schemas/Money"},
+              "total": {"$ref": "#/components/schemas/Money"}, "eta_minutes": {"type": "integer"}}},
+    "Accept": {"type": "object", "required": ["prep_minutes"], "additionalProperties": false,
+               "properties": {"prep_minutes": {"type": "integer", "minimum": 1, "maximum": 180}}},
+    "Reason": {"type": "object", "required": ["reason"], "additionalProperties": false,
+               "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}},
+    "OptionalReason": {"type": "object", "additionalProperties": false,
+                       "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}},
+    "Order": {"type": "object", "properties": {
+      "id": {"type": "string"},
+      "status": {"enum": ["placed", "accepted", "ready", "picked_up", "delivered", "rejected", "cancelled"]},
+      "rider_id": {"type": ["string", "null"]}, "total": {"$ref": "#/components/schemas/Money"},
+      "payment": {"type": "object", "properties": {"status": {"enum": ["authorized", "captured", "voided", "refunded", "declined"]}}},
+      "history": {"type": "array", "items": {"type": "object", "properties": {"status": {"type": "string"},
+                  "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"}}}}}}
+  }
+})json";
+
+}  // namespace
+
+std::vector<net::RouteInfo> DocumentedRoutes() {
+  std::vector<net::RouteInfo> out;
+  for (const auto& op : kOperations) out.push_back({op.method, op.path});
+  return out;
+}
+
+std::string OpenApiDocument() {
+  static const std::string doc = [] {
+    bj::object paths;
+    for (const auto& op : kOperations) {
+      std::string method(op.method);
+      for (auto& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      bj::object o{{"summary", op.summary}};
+      if (std::string_view(op.roles).size()) o["description"] = std::string("Allowed: ") + op.roles;
+      if (std::string_view(op.security) == "bearer") o["security"] = bj::array{bj::object{{"bearer", bj::array{}}}};
+      bj::array params;
+      std::string_view path(op.path);
+      for (std::size_t pos = path.find('{'); pos != std::string_view::npos; pos = path.find('{', pos + 1)) {
+        auto end = path.find('}', pos);
+        params.push_back(bj::object{{"name", std::string(path.substr(pos + 1, end - pos - 1))},
+                                    {"in", "path"},
+                                    {"required", true},
+                                    {"schema", bj::object{{"type", "string"}}}});
+      }
+      if (!params.empty()) o["parameters"] = std::move(params);
+      if (*op.request_schema) {
+        o["requestBody"] = bj::object{
+            {"required", true},
+            {"content", bj::object{{"application/json",
+                                    bj::object{{"schema", bj::object{{"$ref", std::string("#/components/schemas/") +
+                                                                                  op.request_schema}}}}}}}};
+      }
+      bj::object success{{"description", "success"}};
+      if (*op.response_schema) {
+        success["content"] = bj::object{
+            {"application/json",
+             bj::object{{"schema", bj::object{{"$ref", std::string("#/components/schemas/") + op.response_schema}}}}}};
+      }
+      bj::object problem{{"description", "problem"},
+                         {"content", bj::object{{"application/problem+json",
+                                                 bj::object{{"schema", bj::object{{"$ref", "#/components/schemas/Problem"}}}}}}}};
+      o["responses"] = bj::object{{std::to_string(op.success), std::move(success)}, {"4XX", std::move(problem)}};
+      auto& entry = paths[op.path];
+      if (!entry.is_object()) entry.emplace_object();
+      entry.as_object()[method] = std::move(o);
+    }
+    bj::object doc{{"openapi", "3.1.0"},
+                   {"info", bj::object{{"title", "hotpath"}, {"version", "1"},
+                                       {"description", "Real-time food delivery platform API. Money is integer minor "
+                                                       "units; errors are RFC 9457 problem+json."}}},
+                   {"paths", std::move(paths)},
+                   {"components", bj::parse(kComponents)}};
+    return bj::serialize(doc);
+  }();
+  return doc;
+}
+
+}  // namespace hotpath::app

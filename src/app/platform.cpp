@@ -1,0 +1,146 @@
+#include "app/platform.h"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "api/edge.h"
+#include "app/openapi.h"
+#include "catalog/http_handlers.h"
+#include "fleet/http_handlers.h"
+#include "identity/http_handlers.h"
+#include "orders/http_handlers.h"
+
+namespace hotpath::app {
+namespace fs = std::filesystem;
+
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  if (ec) return Error::Unavailable(fmt::format("cannot create data directory {}: {}", config.data_dir, ec.message()));
+  std::string url = config.EffectiveDatabaseUrl();
+  if (url.rfind("sqlite:", 0) != 0) return Error::Invalid(fmt::format("unsupported database URL '{}'", url));
+  storage::DatabaseOptions opts;
+  opts.path = url.substr(std::string("sqlite:").size());
+  opts.max_batch = config.commit_batch_max;
+  HP_ASSIGN(auto db, storage::Database::Open(opts));
+  HP_TRY(db->Migrate());
+  return db;
+}
+
+Result<std::string> TokenSecret(const Config& config) {
+  if (!config.token_secret.empty()) return config.token_secret;
+  fs::path path = fs::path(config.data_dir) / "token.key";
+  if (fs::exists(path)) {
+    std::ifstream in(path);
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.size() >= 32) return secret;
+    return Error::Invalid(fmt::format("{} is corrupt (shorter than 32 characters); delete it to make a new one", path.string()));
+  }
+  unsigned char raw[32];
+  RandomBytes(raw, sizeof raw);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  {
+    std::ofstream out(path);
+    out << hex << "\n";
+    if (!out) return Error::Unavailable(fmt::format("cannot write {}", path.string()));
+  }
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  return std::string(hex);
+}
+
+Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const Logger& log) {
+  std::unique_ptr<Platform> p(new Platform(config, log));
+  HP_ASSIGN(p->db_, OpenDatabase(config));
+  HP_ASSIGN(auto secret, TokenSecret(config));
+  p->signer_ = std::make_unique<identity::TokenSigner>(secret, config.token_ttl_s);
+  p->catalog_ = std::make_unique<catalog::CatalogService>(*p->db_, p->clock_, config.currency);
+  auto* catalog = p->catalog_.get();
+  p->identity_ = std::make_unique<identity::IdentityService>(
+      *p->db_, p->clock_, *p->signer_, [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
+  Platform* self = p.get();
+  p->fleet_ = std::make_unique<fleet::FleetService>(
+      *p->db_, p->clock_, [catalog](geo::Point at) { return catalog->ZoneAt(at); },
+      [self] {
+        if (self->assigner_) self->assigner_->Wake();
+      });
+  orders::Tariff tariff;
+  tariff.base_fee = config.delivery_base_fee;
+  tariff.fee_per_km = config.delivery_fee_per_km;
+  tariff.small_order_threshold = config.small_order_threshold;
+  tariff.small_order_fee = config.small_order_fee;
+  tariff.max_delivery_km = config.max_delivery_km;
+  tariff.rider_speed_kmh = config.rider_speed_kmh;
+  p->orders_ = std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
+                                                      p->payment_provider_, p->hub_, log, tariff, config.currency);
+  p->assigner_ =
+      std::make_unique<orders::Assigner>(*p->orders_, log, std::chrono::milliseconds(config.assign_interval_ms));
+  p->orders_->SetAssignmentWakeup([self] { self->assigner_->Wake(); });
+  p->hub_.SetTap([self](const orders::OrderEvent& ev) {
+    constexpr std::string_view kPrefix = "order.";
+    if (ev.type.rfind(kPrefix, 0) == 0) self->metrics_.CountOrderStatus(ev.type.substr(kPrefix.size()));
+  });
+
+  identity::RegisterRoutes(p->router_, *p->identity_);
+  catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);
+  fleet::RegisterRoutes(p->router_, *p->fleet_, *p->identity_);
+  orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_);
+  p->RegisterOpsRoutes();
+
+  HP_ASSIGN(auto listen, ParseListen(config.listen));
+  net::ServerOptions opts;
+  opts.host = listen.first;
+  opts.port = listen.second;
+  opts.io_threads = config.io_threads;
+  opts.worker_threads = config.worker_threads;
+  opts.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
+  p->server_ = std::make_unique<net::Server>(
+      opts, p->router_,
+      [self](const net::Request& req, int status, double seconds) {
+        self->metrics_.ObserveRequest(req.method, req.route, status, seconds);
+      },
+      [self](std::string_view level, std::string_view line) {
+        self->log_.Raw(level == "error" ? LogLevel::kError : level == "warn" ? LogLevel::kWarn : LogLevel::kInfo, line);
+      });
+  return p;
+}
+
+Platform::~Platform() { Stop(); }
+
+Status Platform::Start() {
+  std::string err = server_->Start();
+  if (!err.empty()) return Error::Unavailable(fmt::format("cannot listen on {}: {}", config_.listen, err));
+  assigner_->Start();
+  ready_ = true;
+  return OkStatus();
+}
+
+void Platform::Stop() {
+  ready_ = false;
+  if (server_) server_->Stop(std::chrono::milliseconds(config_.shutdown_grace_ms));
+  if (assigner_) assigner_->Stop();
+}
+
+void Platform::RegisterOpsRoutes() {
+  router_.Add("GET", "/healthz", [](net::Request&) { return net::Response::Json(200, R"({"status":"ok"})"); });
+  router_.Add("GET", "/readyz", [this](net::Request&) {
+    if (!ready_) return net::Response::Problem(503, net::ProblemBody(503, "https://hotpath.dev/problems/unavailable",
+                                                                     "Service unavailable", "draining or starting"));
+    auto probe = db_->Read<Ok>([](storage::Connection& c) -> Result<Ok> {
+      HP_TRY(c.Query("SELECT 1", {}, nullptr));
+      return Ok{};
+    });
+    if (!probe.ok()) return api::ErrorResponse(Error::Unavailable("database: " + probe.error().message));
+    return net::Response::Json(200, R"({"status":"ready"})");
+  });
+  router_.Add("GET", "/metrics", [this](net::Request&) {
+    return net::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  router_.Add("GET", "/v1/openapi.json", [](net::Request&) { return net::Response::Json(200, OpenApiDocument()); });
+}
+
+}  // namespace hotpath::app

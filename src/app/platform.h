@@ -1,0 +1,71 @@
+#pragma once
+// The component graph of `hotpath serve`, wired explicitly in one place: each component gets its
+// dependencies through its constructor, and members are declared in construction order so they are
+// destroyed in reverse.
+
+#include <atomic>
+#include <memory>
+
+#include "catalog/catalog_service.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "fleet/fleet_service.h"
+#include "identity/identity_service.h"
+#include "identity/tokens.h"
+#include "net/router.h"
+#include "net/server.h"
+#include "ops/metrics.h"
+#include "orders/assigner.h"
+#include "orders/live_hub.h"
+#include "orders/order_service.h"
+#include "payments/provider.h"
+#include "storage/database.h"
+
+namespace hotpath::app {
+
+class Platform {
+ public:
+  static Result<std::unique_ptr<Platform>> Create(const Config& config, const Logger& log);
+  ~Platform();
+
+  // Binds the listener and starts background loops.
+  Status Start();
+  [[nodiscard]] std::uint16_t Port() const { return server_->Port(); }
+  // Readiness goes false first (so a load balancer stops sending), then in-flight requests finish.
+  void Stop();
+
+  identity::IdentityService& identity() { return *identity_; }
+  catalog::CatalogService& catalog() { return *catalog_; }
+  fleet::FleetService& fleet() { return *fleet_; }
+  orders::OrderService& orders() { return *orders_; }
+  const net::Router& router() const { return router_; }
+
+ private:
+  Platform(const Config& config, const Logger& log) : config_(config), log_(log) {}
+  void RegisterOpsRoutes();
+
+  const Config config_;
+  const Logger& log_;
+  SystemClock clock_;
+  ops::Metrics metrics_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<identity::TokenSigner> signer_;
+  std::unique_ptr<catalog::CatalogService> catalog_;
+  std::unique_ptr<identity::IdentityService> identity_;
+  std::unique_ptr<fleet::FleetService> fleet_;
+  payments::SandboxProvider payment_provider_;
+  orders::LiveHub hub_;
+  std::unique_ptr<orders::OrderService> orders_;
+  std::unique_ptr<orders::Assigner> assigner_;
+  net::Router router_;
+  std::unique_ptr<net::Server> server_;
+  std::atomic<bool> ready_{false};
+};
+
+// Opens the database named by the config (creating the data directory) and migrates it.
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
+// The token secret from the config, or one generated once and kept in the data directory.
+Result<std::string> TokenSecret(const Config& config);
+
+}  // namespace hotpath::app

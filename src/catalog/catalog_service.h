@@ -1,0 +1,95 @@
+#pragma once
+// Zones, restaurants and menus. Menus are read far more than written: the serialised menu of a
+// restaurant is cached in memory and dropped on every item change, so a read after an edit never
+// sees the old menu.
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/geo.h"
+#include "core/result.h"
+#include "identity/principal.h"
+#include "storage/database.h"
+
+namespace hotpath::catalog {
+
+struct Zone {
+  std::string id;
+  std::string name;
+  std::vector<geo::Point> polygon;
+  Millis created_at = 0;
+};
+
+struct Restaurant {
+  std::string id;
+  std::string name;
+  geo::Point location;
+  std::string zone_id;  // empty when outside every zone
+  Millis created_at = 0;
+};
+
+struct MenuItem {
+  std::string id;
+  std::string restaurant_id;
+  std::string name;
+  std::int64_t price = 0;  // minor units
+  std::string currency;
+  bool available = true;
+  Millis updated_at = 0;
+};
+
+struct NearbyPage {
+  std::vector<std::pair<Restaurant, double>> items;  // with distance in metres, nearest first
+  std::optional<std::string> next_cursor;
+};
+
+struct ItemPatch {
+  std::optional<std::string> name;
+  std::optional<std::int64_t> price;
+  std::optional<bool> available;
+};
+
+class CatalogService {
+ public:
+  CatalogService(storage::Database& db, const Clock& clock, std::string currency);
+
+  Result<Zone> CreateZone(const identity::Principal& actor, std::string name, std::vector<geo::Point> polygon);
+  Result<std::vector<Zone>> ListZones();
+  // The zone containing the point, if any (first created wins on overlap).
+  std::optional<std::string> ZoneAt(geo::Point p);
+
+  Result<Restaurant> CreateRestaurant(const identity::Principal& actor, std::string name, geo::Point location,
+                                      std::optional<std::string> zone_id);
+  Result<Restaurant> GetRestaurant(const std::string& id);
+  bool RestaurantExists(const std::string& id) { return GetRestaurant(id).ok(); }
+  Result<NearbyPage> Nearby(geo::Point center, double radius_m, int limit, const std::string& cursor);
+
+  Result<MenuItem> AddItem(const identity::Principal& actor, const std::string& restaurant_id, std::string name,
+                           std::int64_t price, bool available);
+  Result<MenuItem> PatchItem(const identity::Principal& actor, const std::string& restaurant_id,
+                             const std::string& item_id, const ItemPatch& patch);
+  Result<std::vector<MenuItem>> Menu(const std::string& restaurant_id);
+  // The menu as serialised JSON ({"restaurant_id":..,"items":[..]}), cached.
+  Result<std::string> MenuJson(const std::string& restaurant_id);
+
+  [[nodiscard]] const std::string& currency() const { return currency_; }
+
+ private:
+  Status CanEditMenu(const identity::Principal& actor, const std::string& restaurant_id);
+  void LoadZones();
+  storage::Database& db_;
+  const Clock& clock_;
+  std::string currency_;
+  std::mutex mu_;
+  std::vector<Zone> zones_;                                   // guarded by mu_: small, read on every lookup
+  std::unordered_map<std::string, std::string> menu_cache_;   // guarded by mu_
+  std::unordered_map<std::string, std::uint64_t> menu_generation_;  // guarded by mu_; bumped on edit
+  void InvalidateMenu(const std::string& restaurant_id);
+};
+
+}  // namespace hotpath::catalog

@@ -1,0 +1,35 @@
+#pragma once
+// In-process fan-out of committed order events to live subscribers (SSE and WebSocket clients).
+// Publish is called in commit order from the database writer; callbacks must not block (stream
+// sends only queue). Callbacks run outside the hub's lock, so a callback may unsubscribe.
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "orders/order.h"
+
+namespace hotpath::orders {
+
+class LiveHub {
+ public:
+  using Callback = std::function<void(const OrderEvent&)>;
+  std::uint64_t Subscribe(const std::string& order_id, Callback cb);
+  void Unsubscribe(std::uint64_t token);
+  void Publish(const OrderEvent& ev);
+  [[nodiscard]] std::size_t SubscriberCount() const;
+  // Sees every published event (metrics, fan-out to other processes). Set before serving.
+  void SetTap(Callback tap) { tap_ = std::move(tap); }
+
+ private:
+  mutable std::mutex mu_;
+  std::uint64_t next_ = 1;  // guarded by mu_
+  std::unordered_map<std::string, std::vector<std::pair<std::uint64_t, std::shared_ptr<Callback>>>> by_order_;  // guarded
+  std::unordered_map<std::uint64_t, std::string> order_of_;  // guarded by mu_
+  Callback tap_;
+};
+
+}  // namespace hotpath::orders

@@ -1,0 +1,323 @@
+#include "orders/order_service.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "orders/order_store.h"
+
+namespace hotpath::orders {
+using identity::Principal;
+using identity::Role;
+using payments::PaymentStatus;
+using storage::Connection;
+
+OrderService::OrderService(storage::Database& db, const Clock& clock, catalog::CatalogService& catalog,
+                           fleet::FleetService& fleet, payments::PaymentProvider& provider, LiveHub& hub,
+                           const Logger& log, Tariff tariff, std::string currency)
+    : db_(db),
+      clock_(clock),
+      catalog_(catalog),
+      fleet_(fleet),
+      provider_(provider),
+      hub_(hub),
+      log_(log),
+      tariff_(tariff),
+      currency_(std::move(currency)) {}
+
+Result<OrderService::Priced> OrderService::Price(const OrderRequest& req) {
+  auto restaurant = catalog_.GetRestaurant(req.restaurant_id);
+  if (!restaurant.ok()) {
+    Error e = std::move(restaurant).error();
+    if (e.code == ErrorCode::kNotFound) e.fields.push_back({"restaurant_id", "no restaurant has this id"});
+    return e;
+  }
+  HP_ASSIGN(auto menu, catalog_.Menu(req.restaurant_id));
+  std::map<std::string, const catalog::MenuItem*> by_id;
+  for (const auto& m : menu) by_id[m.id] = &m;
+  std::vector<FieldError> unknown;
+  std::vector<FieldError> unavailable;
+  Priced out{{}, std::move(restaurant).value(), {}};
+  std::vector<PricedLine> priced;
+  for (std::size_t i = 0; i < req.items.size(); ++i) {
+    const auto& line = req.items[i];
+    auto it = by_id.find(line.item_id);
+    std::string field = fmt::format("items[{}].item_id", i);
+    if (it == by_id.end()) {
+      unknown.push_back({field, "is not on this restaurant's menu"});
+      continue;
+    }
+    if (!it->second->available) {
+      unavailable.push_back({field, fmt::format("'{}' is not available right now", it->second->name)});
+      continue;
+    }
+    out.lines.push_back({line.item_id, it->second->name, it->second->price, line.quantity});
+    priced.push_back({it->second->price, line.quantity});
+  }
+  if (!unknown.empty()) return Error::Invalid("the order names items that do not exist", std::move(unknown));
+  if (!unavailable.empty()) {
+    Error e = Error::Conflict("some items are not available");
+    e.fields = std::move(unavailable);
+    return e;
+  }
+  HP_ASSIGN(out.quote, PriceOrder(priced, out.restaurant.location, req.delivery, tariff_));
+  return out;
+}
+
+Result<Quote> OrderService::QuoteOrder(const Principal& who, const OrderRequest& req) {
+  HP_TRY(identity::RequireRole(who, {Role::kCustomer}));
+  HP_ASSIGN(auto priced, Price(req));
+  return priced.quote;
+}
+
+Result<PlaceResult> OrderService::Place(const Principal& who, const std::string& idempotency_key,
+                                        const std::string& request_hash, const OrderRequest& req) {
+  HP_TRY(identity::RequireRole(who, {Role::kCustomer}));
+  auto replay = [&](const std::pair<std::string, std::string>& seen) -> Result<PlaceResult> {
+    if (seen.second != request_hash) {
+      return Error::Unprocessable("this Idempotency-Key was already used with a different request body");
+    }
+    HP_ASSIGN(auto order, Get(who, seen.first));
+    return PlaceResult{std::move(order), true};
+  };
+  HP_ASSIGN(auto seen, db_.Read<std::optional<std::pair<std::string, std::string>>>([&](Connection& c) {
+    return store::FindByIdempotencyKey(c, who.user_id, idempotency_key);
+  }));
+  if (seen) return replay(*seen);
+
+  HP_ASSIGN(auto priced, Price(req));
+  Millis now = clock_.NowMillis();
+  Order o;
+  o.id = NewId("ord");
+  o.customer_id = who.user_id;
+  o.restaurant_id = req.restaurant_id;
+  o.zone_id = priced.restaurant.zone_id;
+  o.status = OrderStatus::kPlaced;
+  o.version = 1;
+  o.subtotal = priced.quote.subtotal;
+  o.delivery_fee = priced.quote.delivery_fee;
+  o.small_order_fee = priced.quote.small_order_fee;
+  o.total = priced.quote.total;
+  o.currency = currency_;
+  o.delivery = req.delivery;
+  o.address = req.address;
+  o.eta_minutes = priced.quote.eta_minutes;
+  o.created_at = o.updated_at = now;
+  o.lines = std::move(priced.lines);
+  o.history.push_back({OrderStatus::kPlaced, "customer:" + who.user_id, "", now});
+
+  HP_ASSIGN(auto auth, provider_.Authorize(req.payment_method, o.total, o.currency, o.id));
+  o.payment = payments::Payment{NewId("pay"), o.id, req.payment_method, PaymentStatus::kAuthorized, o.total, o.currency,
+                                auth.provider_ref};
+
+  using Placed = std::variant<Order, std::pair<std::string, std::string>>;
+  auto written = db_.Write<Placed>([&](Connection& c) -> Result<Placed> {
+    HP_ASSIGN(auto again, store::FindByIdempotencyKey(c, who.user_id, idempotency_key));
+    if (again) return Placed(*again);  // a concurrent request with the same key won
+    HP_TRY(store::InsertOrder(c, o, idempotency_key, request_hash));
+    HP_TRY(payments::InsertPayment(c, *o.payment, now));
+    HP_ASSIGN(auto ev, store::AppendEvent(c, o, "order.placed", now));
+    c.AfterCommit([this, ev] { hub_.Publish(ev); });
+    return Placed(o);
+  });
+  if (!written.ok() || written->index() == 1) {
+    if (auto st = provider_.Void(auth.provider_ref); !st.ok()) {
+      log_.Error("void of unused authorization failed", {{"order_id", o.id}, {"error", st.error().message}});
+    }
+    if (!written.ok()) return std::move(written).error();
+    return replay(std::get<1>(*written));
+  }
+  return PlaceResult{std::get<0>(std::move(written).value()), false};
+}
+
+Status OrderService::CanView(const Principal& who, const Order& o) const {
+  switch (who.role) {
+    case Role::kAdmin: return OkStatus();
+    case Role::kCustomer:
+      if (o.customer_id == who.user_id) return OkStatus();
+      break;
+    case Role::kRestaurant:
+      if (o.restaurant_id == who.restaurant_id) return OkStatus();
+      break;
+    case Role::kRider:
+      if (o.rider_id == who.user_id) return OkStatus();
+      break;
+  }
+  return Error::Forbidden("this order belongs to someone else");
+}
+
+Result<Actor> OrderService::ActorFor(const Principal& who, const Order& o, Action action) const {
+  switch (who.role) {
+    case Role::kAdmin: return Actor::kAdmin;
+    case Role::kCustomer:
+      if (o.customer_id != who.user_id) return Error::Forbidden("this order belongs to someone else");
+      return Actor::kCustomer;
+    case Role::kRestaurant:
+      if (o.restaurant_id != who.restaurant_id) return Error::Forbidden("this order is for another restaurant");
+      return Actor::kRestaurant;
+    case Role::kRider:
+      if (o.rider_id != who.user_id) {
+        return Error::Forbidden(fmt::format("only the assigned rider may {} this order", ActionName(action)));
+      }
+      return Actor::kRider;
+  }
+  return Error::Forbidden("unknown role");
+}
+
+Result<Order> OrderService::Get(const Principal& who, const std::string& order_id) {
+  HP_ASSIGN(auto o, db_.Read<std::optional<Order>>([&](Connection& c) { return store::LoadOrder(c, order_id); }));
+  if (!o) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
+  HP_TRY(CanView(who, *o));
+  return std::move(*o);
+}
+
+Result<std::vector<OrderEvent>> OrderService::EventsAfter(const Principal& who, const std::string& order_id,
+                                                          std::int64_t after_seq) {
+  HP_TRY(Get(who, order_id));
+  return db_.Read<std::vector<OrderEvent>>(
+      [&](Connection& c) { return store::EventsAfter(c, order_id, after_seq); });
+}
+
+Result<Order> OrderService::Act(const Principal& who, const std::string& order_id, Action action,
+                                const ActionArgs& args) {
+  Millis now = clock_.NowMillis();
+  std::optional<PaymentStatus> settle;
+  auto r = db_.Write<Order>([&](Connection& c) -> Result<Order> {
+    settle.reset();
+    HP_ASSIGN(auto loaded, store::LoadOrder(c, order_id));
+    if (!loaded) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
+    Order o = std::move(*loaded);
+    HP_ASSIGN(Actor actor, ActorFor(who, o, action));
+    HP_ASSIGN(OrderStatus next, Transition(o.status, action, actor));
+    if (action == Action::kPickup && o.rider_id.empty()) return Error::Conflict("no rider is assigned to this order");
+    if (action == Action::kAccept) o.prep_minutes = args.prep_minutes;
+    o.status = next;
+    ++o.version;
+    o.updated_at = now;
+    HP_TRY(store::UpdateOrder(c, o));
+    HistoryEntry h{next, fmt::format("{}:{}", ActorName(actor), who.user_id), args.reason, now};
+    HP_TRY(store::AppendHistory(c, o.id, h));
+    o.history.push_back(h);
+    if (next == OrderStatus::kDelivered) settle = PaymentStatus::kCaptured;
+    if ((next == OrderStatus::kCancelled || next == OrderStatus::kRejected) && o.payment &&
+        o.payment->status == PaymentStatus::kAuthorized) {
+      settle = PaymentStatus::kVoided;
+    }
+    if (settle) {
+      HP_ASSIGN(o.payment, payments::MovePayment(c, o.id, *settle, now));
+    }
+    if ((next == OrderStatus::kDelivered || next == OrderStatus::kCancelled) && !o.rider_id.empty()) {
+      HP_TRY(fleet::FleetService::ReleaseRider(c, o.rider_id, now));
+    }
+    std::string extra = "{}";
+    if (!args.reason.empty() || args.prep_minutes) {
+      boost::json::object x;
+      if (!args.reason.empty()) x["reason"] = args.reason;
+      if (args.prep_minutes && action == Action::kAccept) x["prep_minutes"] = *args.prep_minutes;
+      extra = boost::json::serialize(x);
+    }
+    HP_ASSIGN(auto ev, store::AppendEvent(c, o, fmt::format("order.{}", StatusName(next)), now, extra));
+    c.AfterCommit([this, ev] { hub_.Publish(ev); });
+    return o;
+  });
+  if (!r.ok()) return r;
+  if (settle) SettlePayment(*r, *settle);
+  if (wake_assigner_ && (r->status == OrderStatus::kAccepted || r->status == OrderStatus::kDelivered ||
+                         r->status == OrderStatus::kCancelled)) {
+    wake_assigner_();
+  }
+  return r;
+}
+
+void OrderService::SettlePayment(const Order& o, PaymentStatus to) {
+  if (!o.payment) return;
+  Status st = to == PaymentStatus::kCaptured   ? provider_.Capture(o.payment->provider_ref, o.payment->amount)
+              : to == PaymentStatus::kRefunded ? provider_.Refund(o.payment->provider_ref, o.payment->amount)
+                                               : provider_.Void(o.payment->provider_ref);
+  if (!st.ok()) {
+    // The ledger already says what must happen; a reconciler retries the processor call.
+    log_.Error("payment processor call failed", {{"order_id", o.id},
+                                                 {"operation", std::string(payments::StatusName(to))},
+                                                 {"error", st.error().message}});
+  }
+}
+
+Result<Order> OrderService::Refund(const Principal& who, const std::string& order_id) {
+  HP_TRY(identity::RequireRole(who, {Role::kAdmin}));
+  Millis now = clock_.NowMillis();
+  auto r = db_.Write<Order>([&](Connection& c) -> Result<Order> {
+    HP_ASSIGN(auto loaded, store::LoadOrder(c, order_id));
+    if (!loaded) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
+    Order o = std::move(*loaded);
+    if (o.status != OrderStatus::kDelivered) {
+      Error e = Error::Conflict(fmt::format("only delivered orders are refunded; this one is {}", StatusName(o.status)));
+      e.extras.emplace_back("current_status", fmt::format("\"{}\"", StatusName(o.status)));
+      return e;
+    }
+    HP_ASSIGN(o.payment, payments::MovePayment(c, o.id, PaymentStatus::kRefunded, now));
+    ++o.version;
+    o.updated_at = now;
+    HP_TRY(store::UpdateOrder(c, o));
+    HP_ASSIGN(auto ev, store::AppendEvent(c, o, "order.refunded", now));
+    c.AfterCommit([this, ev] { hub_.Publish(ev); });
+    return o;
+  });
+  if (r.ok()) SettlePayment(*r, PaymentStatus::kRefunded);
+  return r;
+}
+
+Result<int> OrderService::AssignPending() {
+  HP_ASSIGN(auto pending, db_.Read<std::vector<store::Unassigned>>(
+                              [](Connection& c) { return store::UnassignedOrders(c, 500); }));
+  if (pending.empty()) return 0;
+  std::map<std::string, std::vector<fleet::Rider>> free_by_zone;
+  std::set<std::string> used;
+  int assigned = 0;
+  for (const auto& u : pending) {
+    auto zone_it = free_by_zone.find(u.zone_id);
+    if (zone_it == free_by_zone.end()) {
+      HP_ASSIGN(auto riders, fleet_.Available(u.zone_id));
+      zone_it = free_by_zone.emplace(u.zone_id, std::move(riders)).first;
+    }
+    const fleet::Rider* best = nullptr;
+    double best_d = 0;
+    for (const auto& r : zone_it->second) {
+      if (used.contains(r.id) || !r.position) continue;
+      double d = geo::DistanceMeters(*r.position, u.restaurant);
+      if (!best || d < best_d || (d == best_d && r.id < best->id)) {
+        best = &r;
+        best_d = d;
+      }
+    }
+    if (!best) continue;
+    used.insert(best->id);
+    Millis now = clock_.NowMillis();
+    std::string rider_id = best->id;
+    auto r = db_.Write<bool>([&](Connection& c) -> Result<bool> {
+      HP_ASSIGN(auto loaded, store::LoadOrder(c, u.order_id));
+      if (!loaded || !loaded->rider_id.empty() ||
+          (loaded->status != OrderStatus::kAccepted && loaded->status != OrderStatus::kReady)) {
+        return false;
+      }
+      Order o = std::move(*loaded);
+      auto claimed = fleet::FleetService::ClaimRider(c, rider_id, now);
+      if (!claimed.ok()) return false;
+      o.rider_id = rider_id;
+      ++o.version;
+      o.updated_at = now;
+      HP_TRY(store::UpdateOrder(c, o));
+      HP_ASSIGN(auto ev, store::AppendEvent(c, o, "order.rider_assigned", now,
+                                            fmt::format("{{\"distance_m\":{}}}", static_cast<std::int64_t>(best_d))));
+      c.AfterCommit([this, ev] { hub_.Publish(ev); });
+      return true;
+    });
+    if (!r.ok()) return std::move(r).error();
+    if (*r) ++assigned;
+  }
+  return assigned;
+}
+
+}  // namespace hotpath::orders

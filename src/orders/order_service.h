@@ -1,0 +1,96 @@
+#pragma once
+// The order use cases: quote, place (idempotent, payment authorised, one durable transaction),
+// the lifecycle actions, reads with access control, and rider assignment. Every state change
+// writes the order row (version-checked), its history entry and an outbox event in one
+// transaction, then publishes the event to live subscribers in commit order.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog_service.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/result.h"
+#include "fleet/fleet_service.h"
+#include "identity/principal.h"
+#include "orders/live_hub.h"
+#include "orders/order.h"
+#include "orders/pricing.h"
+#include "payments/provider.h"
+#include "storage/database.h"
+
+namespace hotpath::orders {
+
+struct CartLine {
+  std::string item_id;
+  std::int64_t quantity = 0;
+};
+
+struct OrderRequest {
+  std::string restaurant_id;
+  std::vector<CartLine> items;
+  geo::Point delivery;
+  std::string address;
+  std::string payment_method;  // only for Place
+};
+
+struct ActionArgs {
+  std::optional<int> prep_minutes;  // accept
+  std::string reason;               // reject, cancel
+};
+
+struct PlaceResult {
+  Order order;
+  bool replayed = false;  // the Idempotency-Key was seen before with the same body
+};
+
+class OrderService {
+ public:
+  OrderService(storage::Database& db, const Clock& clock, catalog::CatalogService& catalog,
+               fleet::FleetService& fleet, payments::PaymentProvider& provider, LiveHub& hub, const Logger& log, Tariff tariff,
+               std::string currency);
+
+  Result<Quote> QuoteOrder(const identity::Principal& who, const OrderRequest& req);
+  Result<PlaceResult> Place(const identity::Principal& who, const std::string& idempotency_key,
+                            const std::string& request_hash, const OrderRequest& req);
+  Result<Order> Act(const identity::Principal& who, const std::string& order_id, Action action, const ActionArgs& args);
+  Result<Order> Refund(const identity::Principal& who, const std::string& order_id);
+  Result<Order> Get(const identity::Principal& who, const std::string& order_id);
+  // Events after `after_seq` of an order the caller may see.
+  Result<std::vector<OrderEvent>> EventsAfter(const identity::Principal& who, const std::string& order_id,
+                                              std::int64_t after_seq);
+
+  // Assigns the nearest available rider of the order's zone to each accepted or ready order that
+  // has none, oldest order first. Returns how many were assigned.
+  Result<int> AssignPending();
+  // Called when an order may now need a rider (the assigner loop listens).
+  void SetAssignmentWakeup(std::function<void()> wake) { wake_assigner_ = std::move(wake); }
+
+  [[nodiscard]] const std::string& currency() const { return currency_; }
+
+ private:
+  struct Priced {
+    Quote quote;
+    catalog::Restaurant restaurant;
+    std::vector<OrderLine> lines;
+  };
+  Result<Priced> Price(const OrderRequest& req);
+  Status CanView(const identity::Principal& who, const Order& o) const;
+  Result<Actor> ActorFor(const identity::Principal& who, const Order& o, Action action) const;
+  void SettlePayment(const Order& o, payments::PaymentStatus to);
+
+  storage::Database& db_;
+  const Clock& clock_;
+  catalog::CatalogService& catalog_;
+  fleet::FleetService& fleet_;
+  payments::PaymentProvider& provider_;
+  LiveHub& hub_;
+  const Logger& log_;
+  Tariff tariff_;
+  std::string currency_;
+  std::function<void()> wake_assigner_;
+};
+
+}  // namespace hotpath::orders

@@ -1,0 +1,42 @@
+#pragma once
+// SQL for orders, their lines, history and the transactional outbox. Every function runs on the
+// caller's connection so the caller decides the transaction.
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+#include "orders/order.h"
+#include "storage/sqlite.h"
+
+namespace hotpath::orders::store {
+
+Status InsertOrder(storage::Connection& c, const Order& o, const std::string& idempotency_key,
+                   const std::string& request_hash);
+// The order with lines, history and payment.
+Result<std::optional<Order>> LoadOrder(storage::Connection& c, const std::string& id);
+// (order id, request hash) of an earlier order placed with this key by this customer.
+Result<std::optional<std::pair<std::string, std::string>>> FindByIdempotencyKey(storage::Connection& c,
+                                                                                const std::string& customer_id,
+                                                                                const std::string& key);
+// Writes status, rider and prep time if the stored version still equals `o.version - 1`; kConflict
+// otherwise (someone else changed the order first).
+Status UpdateOrder(storage::Connection& c, const Order& o);
+Status AppendHistory(storage::Connection& c, const std::string& order_id, const HistoryEntry& h);
+// Appends a CloudEvent to the outbox and returns it with its sequence number.
+Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::string_view type, Millis now,
+                               std::string_view extra_json_members = "");
+Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::string& order_id, std::int64_t seq);
+
+struct Unassigned {
+  std::string order_id;
+  std::string zone_id;
+  geo::Point restaurant;
+  Millis created_at = 0;
+};
+// Accepted or ready orders with no rider, oldest first.
+Result<std::vector<Unassigned>> UnassignedOrders(storage::Connection& c, int limit);
+
+}  // namespace hotpath::orders::store
