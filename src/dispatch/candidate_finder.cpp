@@ -74,31 +74,35 @@ std::vector<Candidate> CandidateFinder::Find(const Bundle& b, int k) const {
   const int cy = static_cast<int>(std::floor((b.pickup.y - min_y_) / cell_));
   // Distance from the restaurant to the grid box, so rings start counting where couriers are.
   const int max_ring = std::max({std::abs(cx), std::abs(cx - nx_ + 1), std::abs(cy), std::abs(cy - ny_ + 1)});
-  for (int r = 0; r <= max_ring; ++r) {
+  // Rings closer than the grid box hold no cells.
+  const int min_ring = std::max({0, -cx, cx - (nx_ - 1), -cy, cy - (ny_ - 1)});
+  auto visit = [&](int x, int y) {
+    for (int c : cells_[static_cast<size_t>(y) * static_cast<size_t>(nx_) + static_cast<size_t>(x)]) {
+      auto cost = CostOf(b, c);
+      if (!cost) continue;
+      const Candidate cand{c, *cost};
+      if (best.size() < cap) {
+        best.push_back(cand);
+        std::push_heap(best.begin(), best.end(), Better);
+      } else if (Better(cand, best.front())) {
+        std::pop_heap(best.begin(), best.end(), Better);
+        best.back() = cand;
+        std::push_heap(best.begin(), best.end(), Better);
+      }
+    }
+  };
+  for (int r = min_ring; r <= max_ring; ++r) {
     if (best.size() == cap && r >= 1) {
       const double gap = static_cast<double>(r - 1) * cell_;
       if (LowerBound(b, gap) >= best.front().cost) break;
     }
-    for (int y = cy - r; y <= cy + r; ++y) {
-      if (y < 0 || y >= ny_) continue;
-      const bool edge_row = (y == cy - r || y == cy + r);
-      for (int x = cx - r; x <= cx + r; x += (edge_row ? 1 : 2 * r)) {
-        if (x >= 0 && x < nx_) {
-          for (int c : cells_[static_cast<size_t>(y) * static_cast<size_t>(nx_) + static_cast<size_t>(x)]) {
-            auto cost = CostOf(b, c);
-            if (!cost) continue;
-            const Candidate cand{c, *cost};
-            if (best.size() < cap) {
-              best.push_back(cand);
-              std::push_heap(best.begin(), best.end(), Better);
-            } else if (Better(cand, best.front())) {
-              std::pop_heap(best.begin(), best.end(), Better);
-              best.back() = cand;
-              std::push_heap(best.begin(), best.end(), Better);
-            }
-          }
-        }
-        if (r == 0) break;
+    const int x_lo = std::max(0, cx - r), x_hi = std::min(nx_ - 1, cx + r);
+    for (int y = std::max(0, cy - r); y <= std::min(ny_ - 1, cy + r); ++y) {
+      if (y == cy - r || y == cy + r) {
+        for (int x = x_lo; x <= x_hi; ++x) visit(x, y);
+      } else {
+        if (cx - r >= 0 && cx - r < nx_) visit(cx - r, y);
+        if (r > 0 && cx + r >= 0 && cx + r < nx_) visit(cx + r, y);
       }
     }
   }

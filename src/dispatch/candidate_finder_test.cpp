@@ -49,5 +49,24 @@ TEST(CandidateFinder, GridSearchReturnsExactlyTheCheapestCouriers) {
   }
 }
 
+TEST(CandidateFinder, FarRestaurantAndCouriersOnOnePointStayCheap) {
+  // All couriers on one spot make a one-metre grid; a restaurant 70 km away must not scan empty rings.
+  const StraightLineTravelTimes travel(300.0);
+  Snapshot s;
+  s.now = 0;
+  s.orders.push_back({1, 1, {50000, 50000}, {50100, 50000}, 0, 10 * kMinute, 40 * kMinute});
+  std::vector<int> idx;
+  for (int c = 0; c < 3; ++c) {
+    s.couriers.push_back({c, {0, 0}, 0, 1000 * kMinute, 0});
+    idx.push_back(c);
+  }
+  const Options opt;
+  const CandidateFinder finder(s, travel, opt, idx);
+  const auto got = finder.Find(MakeBundle(s, travel, {0}), 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].courier, 0);
+  EXPECT_EQ(got[1].courier, 1);
+}
+
 }  // namespace
 }  // namespace hotpath::dispatch

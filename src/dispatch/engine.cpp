@@ -83,8 +83,10 @@ class Epoch {
   Cost UnassignedCost(const Bundle& b) const {
     Cost waited = 0;
     for (int o : b.orders) waited += static_cast<Cost>(s_.now - s_.orders[static_cast<size_t>(o)].placed);
-    return opt_.unassigned_cost * static_cast<Cost>(b.orders.size()) +
-           (1.0 + opt_.age_weight) * waited / static_cast<Cost>(kMinute);
+    // The per-minute weight exceeds what a minute of delay adds to any assignment's cost, so an order
+    // never becomes "not worth serving" by waiting.
+    const double per_minute = 1.0 + opt_.lateness_weight + opt_.freshness_weight + opt_.age_weight;
+    return opt_.unassigned_cost * static_cast<Cost>(b.orders.size()) + per_minute * waited / static_cast<Cost>(kMinute);
   }
 
   // Exact min-cost assignment of the current bundles to their candidate couriers. Candidate lists are

@@ -21,7 +21,7 @@ struct Options {
   double unassigned_cost = 240.0;
   // Extra weight per minute an order has already waited since placement when it is left unassigned
   // (priority to old orders under courier shortage).
-  double age_weight = 1.0;
+  double age_weight = 0.5;
   // Bundles: orders of one restaurant whose ready times are at most this far apart, at most this many.
   Seconds bundle_ready_spread = 10 * kMinute;
   int max_bundle_size = 4;
