@@ -49,7 +49,13 @@ HttpSession::HttpSession(ServerCore& core, tcp::socket socket)
     : core_(core), stream_(std::move(socket)), strand_(stream_.get_executor()) {
   beast::error_code ec;
   const auto endpoint = stream_.socket().remote_endpoint(ec);
-  if (!ec) remote_ = endpoint.address().to_string();
+  if (!ec) {
+    const auto address = endpoint.address();
+    // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; log them as a.b.c.d.
+    remote_ = address.is_v6() && address.to_v6().is_v4_mapped()
+                  ? asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string()
+                  : address.to_string();
+  }
 }
 
 HttpSession::~HttpSession() { core_.Unregister(this); }

@@ -16,8 +16,8 @@ ServerCore::ServerCore(ServerOptions options_in, const Router& router_in, Observ
       router(router_in),
       observer(std::move(observer_in)),
       log(std::move(log_in)),
-      ioc(std::max(1, options.io_threads)),
-      workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+      workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
+      ioc(std::max(1, options.io_threads)) {}
 
 void ServerCore::Register(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex);
@@ -81,8 +81,7 @@ void ServerCore::Log(std::string_view level, const std::string& line) {
   }
 }
 
-StreamHandle::StreamHandle(asio::any_io_executor strand, std::size_t max_queue)
-    : strand_(std::move(strand)), max_queue_(std::max<std::size_t>(1, max_queue)) {}
+StreamHandle::StreamHandle(std::size_t max_queue) : max_queue_(std::max<std::size_t>(1, max_queue)) {}
 
 void StreamHandle::Attach(std::weak_ptr<StreamSession> session) {
   std::lock_guard lock(mutex_);
@@ -99,11 +98,11 @@ bool StreamHandle::Push(std::string message) {
   }
   if (queued_ >= max_queue_) {
     closed_ = true;  // a slow client: drop it rather than buffer without bound
-    asio::post(strand_, [session] { session->Abort(); });
+    asio::post(session->Strand(), [session] { session->Abort(); });
     return false;
   }
   ++queued_;
-  asio::post(strand_, [session, message = std::move(message)]() mutable { session->Enqueue(std::move(message)); });
+  asio::post(session->Strand(), [session, message = std::move(message)]() mutable { session->Enqueue(std::move(message)); });
   return true;
 }
 
@@ -111,7 +110,7 @@ void StreamHandle::Close() {
   std::lock_guard lock(mutex_);
   if (closed_) return;
   closed_ = true;
-  if (auto session = session_.lock()) asio::post(strand_, [session] { session->Finish(); });
+  if (auto session = session_.lock()) asio::post(session->Strand(), [session] { session->Finish(); });
 }
 
 bool StreamHandle::IsOpen() const {
@@ -182,7 +181,7 @@ struct Server::Impl : detail::ServerCore {
 
 std::string Server::Impl::Start() {
   std::lock_guard guard(lifecycle);
-  if (started || stopped) return "server already started";
+  if (started || stopped) return "server already started (or stopped)";
   namespace asio = detail::asio;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);

@@ -79,24 +79,28 @@ struct ServerCore {
   int in_flight = 0;                                                     // GUARDED_BY(mutex)
   std::atomic<bool> stopping{false};
 
-  asio::io_context ioc;
+  // `workers` outlives `ioc`: sessions destroyed with the io_context still hold strands of the pool.
   asio::thread_pool workers;
+  asio::io_context ioc;
 };
 
 // The session side of an SSE/WebSocket handle. All methods run on the session's strand.
 class StreamSession : public Session {
  public:
+  [[nodiscard]] virtual const asio::any_io_executor& Strand() const = 0;
   virtual void Enqueue(std::string message) = 0;
   virtual void Finish() = 0;  // flush what is queued, then close
   virtual void Abort() = 0;   // close now (queue overflow)
 };
 
 // The thread-safe state behind EventStream and WebSocket handles: open flag, bounded queue count,
-// close callbacks. Posts to the session's strand while holding its mutex, and Stop marks every
-// handle closed (under that mutex) before the io_context dies, so a post never targets a dead one.
+// close callbacks. It holds no executor (an application may keep a handle after the server is
+// destroyed, and a strand must not outlive its io_context): it posts through the live session,
+// while holding its mutex; Stop marks every handle closed under that mutex before the io_context
+// dies, so a post never targets a dead one.
 class StreamHandle {
  public:
-  StreamHandle(asio::any_io_executor strand, std::size_t max_queue);
+  explicit StreamHandle(std::size_t max_queue);
   void Attach(std::weak_ptr<StreamSession> session);
 
   bool Push(std::string message);
@@ -110,7 +114,6 @@ class StreamHandle {
   void RunCallbacks();
 
  private:
-  const asio::any_io_executor strand_;
   const std::size_t max_queue_;
   mutable std::mutex mutex_;
   std::weak_ptr<StreamSession> session_;          // GUARDED_BY(mutex_)

@@ -10,7 +10,7 @@ namespace {
 
 class SseHandle final : public EventStream {
  public:
-  SseHandle(asio::any_io_executor strand, std::size_t max_queue) : state_(std::move(strand), max_queue) {}
+  explicit SseHandle(std::size_t max_queue) : state_(max_queue) {}
   bool Send(std::string_view id, std::string_view event, std::string_view data) override {
     return state_.Push(FormatSseEvent(id, event, data));
   }
@@ -31,7 +31,7 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
         stream_(std::move(stream)),
         strand_(stream_.get_executor()),
         chunked_(chunked),
-        handle_(std::make_shared<SseHandle>(strand_, core.options.max_stream_queue)),
+        handle_(std::make_shared<SseHandle>(core.options.max_stream_queue)),
         keepalive_(strand_) {}
 
   ~SseSession() override {
@@ -83,6 +83,8 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
   }
 
   void Abort() override { Terminate(); }
+
+  [[nodiscard]] const asio::any_io_executor& Strand() const override { return strand_; }
 
   void Shutdown() override {
     asio::post(strand_, [self = shared_from_this()] { self->Finish(); });

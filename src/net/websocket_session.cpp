@@ -15,7 +15,7 @@ namespace websocket = beast::websocket;
 
 class WsHandle final : public WebSocket {
  public:
-  WsHandle(asio::any_io_executor strand, std::size_t max_queue) : state_(std::move(strand), max_queue) {}
+  explicit WsHandle(std::size_t max_queue) : state_(max_queue) {}
   bool Send(std::string text) override { return state_.Push(std::move(text)); }
   [[nodiscard]] bool IsOpen() const override { return state_.IsOpen(); }
   void Close() override { state_.Close(); }
@@ -34,7 +34,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
         callbacks_(asio::make_strand(core.workers.get_executor())),
         handlers_(std::move(handlers)),
         request_id_(std::move(request_id)),
-        handle_(std::make_shared<WsHandle>(strand_, core.options.max_stream_queue)) {}
+        handle_(std::make_shared<WsHandle>(core.options.max_stream_queue)) {}
 
   ~WsSession() override {
     NotifyCloseNow();  // normally a no-op: Terminate already notified
@@ -66,6 +66,8 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   }
 
   void Abort() override { Terminate(); }
+
+  [[nodiscard]] const asio::any_io_executor& Strand() const override { return strand_; }
 
   void Shutdown() override {
     handle_->state().MarkClosed();
