@@ -26,7 +26,13 @@ class Epoch {
       const CourierState& cs = s.couriers[static_cast<size_t>(c)];
       if (std::max(cs.free_at, s.now) <= cs.shift_end) couriers_.push_back(c);
     }
-    for (int o = 0; o < static_cast<int>(s.orders.size()); ++o) bundles_.push_back(MakeBundle(s, travel, {o}));
+    for (int o = 0; o < static_cast<int>(s.orders.size()); ++o) {
+      if (s.orders[static_cast<size_t>(o)].ready > s.now + opt.planning_horizon) {
+        beyond_.push_back(o);
+        continue;
+      }
+      bundles_.push_back(MakeBundle(s, travel, {o}));
+    }
     AdaptToScarcity();
   }
 
@@ -98,10 +104,12 @@ class Epoch {
     fresh_.resize(bundles_.size(), 0);
     AssignmentProblem problem(n, static_cast<int>(s_.couriers.size()));
     edges_ = 0;
+    const int k = std::clamp(opt_.candidate_edge_budget / std::max(1, n), opt_.min_candidates_per_bundle,
+                             std::max(opt_.min_candidates_per_bundle, opt_.candidates_per_bundle));
     for (int b = 0; b < n; ++b) {
       const Bundle& bundle = bundles_[static_cast<size_t>(b)];
       if (!fresh_[static_cast<size_t>(b)]) {
-        cands_[static_cast<size_t>(b)] = finder_->Find(bundle, opt_.candidates_per_bundle);
+        cands_[static_cast<size_t>(b)] = finder_->Find(bundle, k);
         fresh_[static_cast<size_t>(b)] = 1;
       }
       for (const Candidate& cand : cands_[static_cast<size_t>(b)]) {
@@ -240,6 +248,9 @@ class Epoch {
   }
 
   void Emit(Plan& plan) const {
+    for (int o : beyond_) {
+      plan.postponed.push_back({s_.orders[static_cast<size_t>(o)].id, "ready beyond the planning horizon"});
+    }
     for (size_t bi = 0; bi < bundles_.size(); ++bi) {
       const Bundle& b = bundles_[bi];
       const int c = courier_of_[bi];
@@ -277,6 +288,7 @@ class Epoch {
   std::mt19937_64 rng_;
   std::vector<int> couriers_;  // indices of couriers that can still pick up
   std::vector<Bundle> bundles_;
+  std::vector<int> beyond_;  // orders ready after the planning horizon: not planned this epoch
   std::vector<int> courier_of_;  // per bundle, courier index or -1
   std::optional<CandidateFinder> finder_;
   std::vector<std::vector<Candidate>> cands_;  // per bundle

@@ -12,6 +12,8 @@ struct Options {
   // the bundle's ready time (otherwise postpone: a better courier or a bundle partner may still come).
   // Keep it at least the re-planning interval; one extra minute of slack measured slightly better on MDRP.
   Seconds commit_lead = 2 * kMinute;
+  // Orders ready later than now + planning_horizon are left out of this epoch (postponed).
+  Seconds planning_horizon = 24 * 60 * kMinute;
   // Extra weight per minute an order waits at the restaurant after it is ready (freshness).
   double freshness_weight = 1.0;
   // Weight per minute of a promised time missed (on top of click-to-door).
@@ -27,7 +29,11 @@ struct Options {
   Seconds bundle_ready_spread = 10 * kMinute;
   int max_bundle_size = 4;
   // Sparsification: each bundle is offered to its cheapest couriers only.
-  int candidates_per_bundle = 16;
+  int candidates_per_bundle = 24;
+  // Large snapshots get fewer candidates per bundle (never below the minimum) so that the bipartite graph
+  // stays within the edge budget and the epoch within its time limit.
+  int min_candidates_per_bundle = 12;
+  int candidate_edge_budget = 60000;
   int local_search_passes = 2;
   // Courier shortage: demand (estimated courier minutes of the open orders) over supply (courier minutes
   // available within scarcity_horizon). Between scarcity_low and scarcity_high the courier-time weight and
