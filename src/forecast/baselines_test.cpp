@@ -58,13 +58,24 @@ TEST(BaselinesTest, MissingSeasonalValueFallsBackToOlderSeasonThenLastValue) {
 }
 
 TEST(BaselinesTest, MakeMethodKnowsTheNames) {
-  for (const char* name : {"snaive_day", "snaive_week", "mean_4w", "mean_2w", "ets", "xgb"}) {
+  for (const char* name : {"snaive_day", "snaive_week", "mean_4w", "mean_2w", "ets", "ets_sqrt", "xgb", "ens:ets+mean_4w"}) {
     auto m = MakeMethod(name);
     ASSERT_TRUE(m.ok()) << name;
     EXPECT_EQ((*m)->Name(), name);
   }
   EXPECT_FALSE(MakeMethod("mean_0w").ok());
   EXPECT_FALSE(MakeMethod("prophet").ok());
+  EXPECT_FALSE(MakeMethod("ens:ets").ok());
+  EXPECT_FALSE(MakeMethod("xgb:rounds=abc").ok());
+  EXPECT_FALSE(MakeMethod("xgb:colour=red").ok());
+  EXPECT_TRUE(MakeMethod("xgb:objective=reg:squarederror;rounds=10;depth=3").ok());
+}
+
+TEST(BaselinesTest, EnsembleIsTheMeanOfItsMembers) {
+  auto ens = MakeMethod("ens:snaive_week+mean_3w");
+  ASSERT_TRUE(ens.ok());
+  // Day 22: snaive_week 15, mean_3w 8 -> 11.5.
+  EXPECT_EQ(Forecast(**ens, Days(), Freq::k1d, 1), (std::vector<double>{11.5}));
 }
 
 TEST(EtsTest, TracksAPureWeeklyPatternExactly) {
@@ -76,6 +87,10 @@ TEST(EtsTest, TracksAPureWeeklyPatternExactly) {
     const int t = static_cast<int>(y.size()) + h;
     EXPECT_NEAR(out[static_cast<size_t>(h)], 10 + (t % 24) + 5.0 * ((t / 24) % 7 == 6), 1e-6) << h;
   }
+  EtsParams sqrt_params;
+  sqrt_params.transform = 1;
+  ASSERT_TRUE(EtsForecast(y, Freq::k1h, sqrt_params, out));
+  EXPECT_NEAR(out[0], 10 + static_cast<double>(y.size() % 24), 0.5);
   std::vector<double> too_short(24 * 10, 1.0);
   EXPECT_FALSE(EtsForecast(too_short, Freq::k1h, EtsParams{}, out));
 }

@@ -10,6 +10,19 @@
 namespace hotpath::forecast {
 namespace {
 
+std::vector<double> Transformed(std::span<const double> y, int transform) {
+  std::vector<double> z(y.begin(), y.end());
+  if (transform == 1) {
+    for (double& v : z) v = std::isnan(v) ? v : std::sqrt(std::max(0.0, v));
+  }
+  return z;
+}
+
+double Untransform(double z, int transform) {
+  z = std::max(0.0, z);
+  return transform == 1 ? z * z : z;
+}
+
 struct EtsState {
   double level = 0;
   std::vector<double> daily, weekly;
@@ -71,7 +84,7 @@ void ForecastFrom(const EtsState& st, long t, Freq freq, const EtsParams& p, std
     const long target = t + static_cast<long>(h);
     const double f = st.level + st.daily[static_cast<size_t>(target % m1)] +
                      st.weekly[static_cast<size_t>(target % m2)] + damp * st.last_error;
-    out[h - 1] = std::max(0.0, f);
+    out[h - 1] = Untransform(f, p.transform);
   }
 }
 
@@ -80,7 +93,8 @@ void ForecastFrom(const EtsState& st, long t, Freq freq, const EtsParams& p, std
 bool EtsForecast(std::span<const double> y, Freq freq, const EtsParams& params, std::span<double> out) {
   const long last = static_cast<long>(y.size()) - 1;
   bool done = false;
-  const bool ok = RunFilter(y, freq, params, [&](long t, const EtsState& st) {
+  const auto z = Transformed(y, params.transform);
+  const bool ok = RunFilter(z, freq, params, [&](long t, const EtsState& st) {
     if (t == last) {
       ForecastFrom(st, t, freq, params, out);
       done = true;
@@ -93,7 +107,7 @@ std::vector<std::vector<double>> EtsForecastsAt(std::span<const double> y, Freq 
                                                 const std::vector<long>& cutoffs, int horizon) {
   std::vector<std::vector<double>> out(cutoffs.size());
   size_t next = 0;
-  RunFilter(y, freq, params, [&](long t, const EtsState& st) {
+  RunFilter(Transformed(y, params.transform), freq, params, [&](long t, const EtsState& st) {
     while (next < cutoffs.size() && cutoffs[next] < t) ++next;  // cutoffs before the filter start stay empty
     if (next < cutoffs.size() && cutoffs[next] == t) {
       out[next].assign(static_cast<size_t>(horizon), 0.0);
@@ -110,16 +124,20 @@ Status DoubleSeasonalEts::Fit(const std::vector<SeriesHistory>& histories, int h
   const long window = std::max<long>(8L * SlotsPerWeek(freq), 50L * horizon);
   double best = std::numeric_limits<double>::infinity();
   std::vector<double> fc(static_cast<size_t>(horizon));
+  const int transform = params_.transform;
+  std::vector<std::vector<double>> z;
+  for (const auto& h : histories) z.push_back(Transformed(h.y, transform));
   for (double alpha : {0.01, 0.03, 0.1, 0.2, 0.4}) {
     for (double delta : {0.0, 0.03, 0.1, 0.2}) {
       if (SlotsPerDay(freq) == 1 && delta > 0) continue;
       for (double omega : {0.02, 0.05, 0.1, 0.2, 0.3}) {
         for (double phi : {0.0, 0.5, 0.8, 0.95}) {
-          const EtsParams p{alpha, delta, omega, phi};
+          const EtsParams p{alpha, delta, omega, phi, transform};
           double err = 0, total = 0;
-          for (const auto& h : histories) {
+          for (size_t si = 0; si < histories.size(); ++si) {
+            const auto& h = histories[si];
             const long n = static_cast<long>(h.y.size());
-            RunFilter(h.y, freq, p, [&](long t, const EtsState& st) {
+            RunFilter(z[si], freq, p, [&](long t, const EtsState& st) {
               if (t < n - 1 - window || t >= n - 1 || (n - 1 - t) % horizon != 0) return;
               ForecastFrom(st, t, freq, p, fc);
               for (long k = 1; k <= horizon && t + k < n; ++k) {
@@ -157,14 +175,15 @@ void DoubleSeasonalEts::Predict(const std::vector<SeriesHistory>& histories, int
 
 std::string DoubleSeasonalEts::SaveState() const {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "%.17g %.17g %.17g %.17g", params_.alpha, params_.delta, params_.omega, params_.phi);
+  std::snprintf(buf, sizeof buf, "%.17g %.17g %.17g %.17g %d", params_.alpha, params_.delta, params_.omega, params_.phi,
+                params_.transform);
   return buf;
 }
 
 Status DoubleSeasonalEts::LoadState(const std::string& state) {
   std::istringstream in(state);
   EtsParams p;
-  if (!(in >> p.alpha >> p.delta >> p.omega >> p.phi)) {
+  if (!(in >> p.alpha >> p.delta >> p.omega >> p.phi >> p.transform) || p.transform < 0 || p.transform > 1) {
     return MakeError(ErrorCode::kParse, "bad ets state '" + state + "'");
   }
   params_ = p;

@@ -13,6 +13,7 @@ struct EtsParams {
   double delta = 0.05;  // daily seasonal (unused at daily frequency)
   double omega = 0.1;   // weekly seasonal
   double phi = 0.5;     // AR(1) on the one-step error
+  int transform = 0;    // 0: counts as they are; 1: square root (seasonality becomes multiplicative-like)
 };
 
 // Forecasts `out.size()` slots after the end of y; false when y has under two weeks of data.
@@ -25,7 +26,9 @@ std::vector<std::vector<double>> EtsForecastsAt(std::span<const double> y, Freq 
 
 class DoubleSeasonalEts final : public Method {
  public:
-  std::string Name() const override { return "ets"; }
+  DoubleSeasonalEts() = default;
+  explicit DoubleSeasonalEts(const EtsParams& params) : params_(params) {}
+  std::string Name() const override { return params_.transform == 1 ? "ets_sqrt" : "ets"; }
   Status Fit(const std::vector<SeriesHistory>& histories, int horizon) override;
   void Predict(const std::vector<SeriesHistory>& histories, int horizon,
                std::vector<std::vector<double>>& out) const override;

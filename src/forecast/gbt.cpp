@@ -28,6 +28,14 @@ double MeanRange(std::span<const double> y, long from, long to) {  // [from, to]
 
 std::string LastXgbError() { return XGBGetLastError(); }
 
+// Starting point when boosting from ETS: its scaled forecast (last feature), else the 4-week mean.
+constexpr int kEtsFeature = kGbtFeatures - 1;
+constexpr int kWeekMeanFeature = 9;
+float BaseMargin(const float* row) {
+  if (!std::isnan(row[kEtsFeature])) return row[kEtsFeature];
+  return std::isnan(row[kWeekMeanFeature]) ? 1.0f : row[kWeekMeanFeature];
+}
+
 }  // namespace
 
 double GbtScale(std::span<const double> y, Freq freq) {
@@ -99,8 +107,12 @@ void GradientBoostedTrees::Reset() {
 Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, int horizon) {
   std::vector<float> x, label;
   const int stride = params_.stride > 0 ? params_.stride : horizon;
+  if (params_.boost_from_ets) params_.stack_ets = true;
+  std::vector<float> margin, weight;
   if (params_.stack_ets) {
-    DoubleSeasonalEts ets;
+    EtsParams init;
+    init.transform = params_.ets_transform;
+    DoubleSeasonalEts ets(init);
     if (auto st = ets.Fit(histories, horizon); !st.ok()) return st;
     ets_ = ets.params();
   }
@@ -124,6 +136,8 @@ Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, in
         x.resize(x.size() + kGbtFeatures);
         GbtFeatures(hist, h.series, cutoff, h.freq, step, scale, ets, x.data() + x.size() - kGbtFeatures);
         label.push_back(static_cast<float>(target / scale));
+        weight.push_back(static_cast<float>(std::pow(scale, params_.weight_power)));
+        margin.push_back(BaseMargin(x.data() + x.size() - kGbtFeatures));
       }
     }
   }
@@ -131,7 +145,9 @@ Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, in
   Reset();
   DMatrixHandle dtrain = nullptr;
   if (XGDMatrixCreateFromMat(x.data(), label.size(), kGbtFeatures, kMissing, &dtrain) != 0 ||
-      XGDMatrixSetFloatInfo(dtrain, "label", label.data(), label.size()) != 0) {
+      XGDMatrixSetFloatInfo(dtrain, "label", label.data(), label.size()) != 0 ||
+      XGDMatrixSetFloatInfo(dtrain, "weight", weight.data(), weight.size()) != 0 ||
+      (params_.boost_from_ets && XGDMatrixSetFloatInfo(dtrain, "base_margin", margin.data(), margin.size()) != 0)) {
     return MakeError(ErrorCode::kInternal, "xgb: " + LastXgbError());
   }
   BoosterHandle booster = nullptr;
@@ -184,7 +200,13 @@ void GradientBoostedTrees::Predict(const std::vector<SeriesHistory>& histories, 
     }
   }
   DMatrixHandle d = nullptr;
-  XGDMatrixCreateFromMat(x.data(), histories.size() * static_cast<size_t>(horizon), kGbtFeatures, kMissing, &d);
+  const size_t rows = histories.size() * static_cast<size_t>(horizon);
+  XGDMatrixCreateFromMat(x.data(), rows, kGbtFeatures, kMissing, &d);
+  if (params_.boost_from_ets) {
+    std::vector<float> margin(rows);
+    for (size_t r = 0; r < rows; ++r) margin[r] = BaseMargin(x.data() + r * kGbtFeatures);
+    XGDMatrixSetFloatInfo(d, "base_margin", margin.data(), rows);
+  }
   bst_ulong len = 0;
   const float* pred = nullptr;
   XGBoosterPredict(static_cast<BoosterHandle>(booster_), d, 0, 0, 0, &len, &pred);
@@ -204,10 +226,7 @@ std::string GradientBoostedTrees::SaveState() const {
   if (XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format": "json"})", &len, &buf) != 0) {
     return {};
   }
-  DoubleSeasonalEts ets;
-  (void)ets.LoadState(std::to_string(ets_.alpha) + " " + std::to_string(ets_.delta) + " " + std::to_string(ets_.omega) +
-                      " " + std::to_string(ets_.phi));
-  return ets.SaveState() + "\n" + std::string(buf, len);
+  return DoubleSeasonalEts(ets_).SaveState() + "\n" + std::string(buf, len);
 }
 
 Status GradientBoostedTrees::LoadState(const std::string& state) {
@@ -238,7 +257,7 @@ Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads) {
   std::string rest(spec.substr(4));
   size_t pos = 0;
   while (pos < rest.size()) {
-    size_t comma = rest.find(',', pos);
+    size_t comma = rest.find(';', pos);
     if (comma == std::string::npos) comma = rest.size();
     const std::string kv = rest.substr(pos, comma - pos);
     pos = comma + 1;
@@ -268,6 +287,12 @@ Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads) {
       p.stride = static_cast<int>(num);
     } else if (k == "ets") {
       p.stack_ets = num != 0;
+    } else if (k == "ets_transform") {
+      p.ets_transform = static_cast<int>(num);
+    } else if (k == "weight") {
+      p.weight_power = num;
+    } else if (k == "resid") {
+      p.boost_from_ets = num != 0;
     } else {
       return MakeError(ErrorCode::kInvalidArgument, "xgb spec: unknown key '" + k + "'");
     }

@@ -10,22 +10,25 @@
 
 namespace hotpath::forecast {
 
-struct GbtParams {
-  std::string objective = "reg:absoluteerror";  // median forecast: minimises WAPE
-  int rounds = 400;
-  int max_depth = 6;
-  double eta = 0.05;
+struct GbtParams {  // defaults chosen on the January-April taxi validation (April), see docs/forecast.md
+  std::string objective = "reg:squarederror";
+  int rounds = 150;
+  int max_depth = 4;
+  double eta = 0.1;
   double subsample = 0.8;
   double colsample = 0.8;
-  double min_child_weight = 5;
+  double min_child_weight = 20;
   int threads = 2;
   int seed = 7;
   int stride = 0;         // slots between training cutoffs; 0 = horizon
   bool stack_ets = true;  // the double-seasonal ETS forecast is a feature (fitted inside Fit)
+  int ets_transform = 1;        // transform of the stacked ETS (see EtsParams::transform)
+  double weight_power = 2;      // row weight = scale^power: 0 treats zones alike, 1 weights by volume (WAPE)
+  bool boost_from_ets = false;  // trees correct the ETS forecast (it is the base margin) instead of starting at 0
 };
 
-// Parses "xgb" or "xgb:key=value,..." (keys: objective, rounds, depth, eta, subsample, colsample,
-// min_child_weight, stride, ets=0|1).
+// Parses "xgb" or "xgb:key=value;..." (keys: objective, rounds, depth, eta, subsample, colsample,
+// min_child_weight, stride, ets=0|1, ets_transform=0|1, weight=power, resid=0|1).
 Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads);
 
 inline constexpr int kGbtFeatures = 21;

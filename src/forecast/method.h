@@ -35,7 +35,8 @@ class Method {
   virtual Status LoadState(const std::string& state);
 };
 
-// Names: snaive_day, snaive_week, mean_<k>w (e.g. mean_4w), ets, xgb.
+// Names: snaive_day, snaive_week, mean_<k>w (e.g. mean_4w), ets, xgb or xgb:key=value;... (see gbt.h),
+// ens:a+b+... (equal-weight average of members).
 Result<std::unique_ptr<Method>> MakeMethod(std::string_view name, int xgb_threads = 2);
 
 // Value of y at index idx, or NaN when idx is before the start.
