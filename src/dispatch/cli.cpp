@@ -19,7 +19,7 @@ constexpr const char* kUsage =
     "       hotpath mdrp bench INSTANCE_DIR... [--out BASE] [--seed S] [--set NAME=VALUE]...\n"
     "  --set tunes the engine: commit_lead_s, freshness_weight, lateness_weight, courier_time_weight,\n"
     "        unassigned_cost, age_weight, bundle_ready_spread_s, max_bundle_size, candidates_per_bundle,\n"
-    "        local_search_passes, money_weight, epoch_s, planning_horizon_s, scarcity_low, scarcity_high,\n"
+    "        local_search_passes, freed_courier_credit, money_weight, epoch_s, planning_horizon_s, scarcity_low, scarcity_high,\n"
     "        scarce_courier_time_weight, scarce_bundle_ready_spread_s, scarcity_horizon_s, approach_estimate_s\n";
 
 int Usage(const std::string& why) {
@@ -59,6 +59,7 @@ bool ApplySet(const std::string& kv, mdrp::ReplayOptions& r, std::string& err) {
   else if (name == "candidates_per_bundle") e.candidates_per_bundle = static_cast<int>(v);
   else if (name == "local_search_passes") e.local_search_passes = static_cast<int>(v);
   else if (name == "money_weight") r.money_weight = v;
+  else if (name == "freed_courier_credit") e.freed_courier_credit = v;
   else if (name == "planning_horizon_s") e.planning_horizon = static_cast<Seconds>(v);
   else if (name == "scarcity_low") e.scarcity_low = v;
   else if (name == "scarcity_high") e.scarcity_high = v;

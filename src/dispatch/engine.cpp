@@ -75,6 +75,7 @@ class Epoch {
     const double f = std::clamp((scarcity_ - opt_.scarcity_low) / span, 0.0, 1.0);
     eff_.courier_time_weight =
         opt_.courier_time_weight + f * (opt_.scarce_courier_time_weight - opt_.courier_time_weight);
+    eff_.freed_courier_credit = f * opt_.freed_courier_credit;  // only when couriers are short
     eff_.bundle_ready_spread = opt_.bundle_ready_spread +
                                static_cast<Seconds>(f * static_cast<double>(opt_.scarce_bundle_ready_spread -
                                                                             opt_.bundle_ready_spread));
@@ -153,6 +154,26 @@ class Epoch {
     std::sort(keys.begin(), keys.end());
     std::shuffle(keys.begin(), keys.end(), rng_);
     std::vector<char> dead(bundles_.size(), 0);
+    // Reverse candidate index, to value a courier that a merge frees: the best saving it offers to some
+    // other bundle (one-step lookahead; the re-match that follows realises it).
+    std::vector<std::vector<Candidate>> by_courier(s_.couriers.size());
+    std::vector<Cost> current(bundles_.size());
+    for (size_t x = 0; x < bundles_.size(); ++x) {
+      current[x] = CurrentCost(static_cast<int>(x));
+      for (const Candidate& cand : cands_[x]) {
+        by_courier[static_cast<size_t>(cand.courier)].push_back({static_cast<int>(x), cand.cost});
+      }
+    }
+    auto freed_value = [&](int c, int a, int b) {
+      if (c < 0 || eff_.freed_courier_credit <= 0) return Cost{0};
+      Cost best = 0;
+      for (const Candidate& e : by_courier[static_cast<size_t>(c)]) {
+        const int x = e.courier;  // here: the bundle index
+        if (x == a || x == b || dead[static_cast<size_t>(x)]) continue;
+        best = std::max(best, current[static_cast<size_t>(x)] - e.cost);
+      }
+      return eff_.freed_courier_credit * best;
+    };
     int merges = 0;
     for (RestaurantId r : keys) {
       if (deadline_.Expired()) break;
@@ -191,8 +212,10 @@ class Epoch {
             }
             for (int c : {ca, cb}) {
               const auto after = c < 0 ? std::optional<Cost>(UnassignedCost(u)) : CostOf(u, c);
-              if (after && *after - before < best_delta) {
-                best_delta = *after - before;
+              if (!after) continue;
+              const Cost delta = *after - before - freed_value(c == ca ? cb : ca, a, b);
+              if (delta < best_delta) {
+                best_delta = delta;
                 best_a = a;
                 best_b = b;
                 best_c = c;
@@ -207,6 +230,7 @@ class Epoch {
           courier_of_[static_cast<size_t>(best_a)] = best_c;
           courier_of_[static_cast<size_t>(best_b)] = -1;
           dead[static_cast<size_t>(best_b)] = 1;
+          current[static_cast<size_t>(best_a)] = CurrentCost(best_a);
           ++merges;
           improved = true;
         }

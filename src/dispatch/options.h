@@ -35,6 +35,8 @@ struct Options {
   int min_candidates_per_bundle = 12;
   int candidate_edge_budget = 60000;
   int local_search_passes = 2;
+  // Share of a freed courier's best alternative use credited to a merge (0 = judge merges in isolation).
+  double freed_courier_credit = 0.5;
   // Courier shortage: demand (estimated courier minutes of the open orders) over supply (courier minutes
   // available within scarcity_horizon). Between scarcity_low and scarcity_high the courier-time weight and
   // the bundle ready spread move linearly to their "scarce" values: throughput first when couriers are short.
