@@ -17,7 +17,7 @@ struct Options {
   // Extra weight per minute an order waits at the restaurant after it is ready (freshness).
   double freshness_weight = 1.0;
   // Weight per minute of a promised time missed (on top of click-to-door).
-  double lateness_weight = 0.5;
+  double lateness_weight = 2.0;
   // Weight per minute of courier time (travel to the restaurant, service, drop-off route).
   double courier_time_weight = 0.4;
   // Cost of leaving an order without any courier in this epoch (per order).
