@@ -8,7 +8,7 @@ SHARED=${HOTPATH_SHARED_DIR:-$(cd "$ROOT/../shared" && pwd)}
 BUILD=${BUILD_DIR:-$ROOT/build-forecast}
 OUT=${OUT_DIR:-$BUILD/bench-forecast}
 BIN=$BUILD/bin/hotpath-forecast
-MODELS=${MODELS:-snaive_day,snaive_week,mean_4w,ets,xgb}
+MODELS=${MODELS:-snaive_day,snaive_week,mean_4w,ets,ets_sqrt_robust,xgb,ens:ets_sqrt_robust+xgb}
 
 if [[ ! -x $BIN ]]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -59,7 +59,7 @@ referee "$OUT/london_hourly.csv" "$OUT/london_hourly_cv.csv"
 echo
 echo "== train on the whole taxi panel (73 zones x 3,624 hours) and predict the next day per zone"
 t0=$(now)
-"$BIN" forecast train --data "$OUT/nyc.csv" --model xgb --horizon 24 --out "$OUT/nyc.model"
+"$BIN" forecast train --data "$OUT/nyc.csv" --model "ens:ets_sqrt_robust+xgb" --horizon 24 --out "$OUT/nyc.model"
 echo "  train wall time $(elapsed "$t0") s"
 "$BIN" forecast predict --model-file "$OUT/nyc.model" --out "$OUT/nyc_next_day.csv" --timing
 "$BIN" forecast predict --model-file "$OUT/nyc.model" --zone 12 --out /dev/null --timing

@@ -58,7 +58,8 @@ TEST(BaselinesTest, MissingSeasonalValueFallsBackToOlderSeasonThenLastValue) {
 }
 
 TEST(BaselinesTest, MakeMethodKnowsTheNames) {
-  for (const char* name : {"snaive_day", "snaive_week", "mean_4w", "mean_2w", "ets", "ets_sqrt", "xgb", "ens:ets+mean_4w"}) {
+  for (const char* name : {"snaive_day", "snaive_week", "mean_4w", "mean_2w", "ets", "ets_sqrt", "ets_robust",
+                           "ets_sqrt_robust", "xgb", "ens:ets+mean_4w"}) {
     auto m = MakeMethod(name);
     ASSERT_TRUE(m.ok()) << name;
     EXPECT_EQ((*m)->Name(), name);
@@ -93,6 +94,28 @@ TEST(EtsTest, TracksAPureWeeklyPatternExactly) {
   EXPECT_NEAR(out[0], 10 + static_cast<double>(y.size() % 24), 0.5);
   std::vector<double> too_short(24 * 10, 1.0);
   EXPECT_FALSE(EtsForecast(too_short, Freq::k1h, EtsParams{}, out));
+}
+
+TEST(EtsTest, RobustFilterIgnoresAClosureWeek) {
+  // Daily counts around 20 with a weekly shape; the shop is closed (zeros) for a week in the middle.
+  std::vector<double> y, clean;
+  for (int t = 0; t < 7 * 20; ++t) clean.push_back(20 + 6.0 * (t % 7 == 5) - 4.0 * (t % 7 == 1));
+  y = clean;
+  for (int t = 7 * 17; t < 7 * 18; ++t) y[static_cast<size_t>(t)] = 0;
+  EtsParams plain{0.1, 0, 0.2, 0.5, 0, false};
+  EtsParams robust = plain;
+  robust.robust = true;
+  std::vector<double> f_clean(7), f_plain(7), f_robust(7);
+  ASSERT_TRUE(EtsForecast(clean, Freq::k1d, plain, f_clean));
+  ASSERT_TRUE(EtsForecast(y, Freq::k1d, plain, f_plain));
+  ASSERT_TRUE(EtsForecast(y, Freq::k1d, robust, f_robust));
+  double err_plain = 0, err_robust = 0;
+  for (size_t h = 0; h < 7; ++h) {
+    err_plain += std::abs(f_plain[h] - f_clean[h]);
+    err_robust += std::abs(f_robust[h] - f_clean[h]);
+  }
+  EXPECT_LT(err_robust, 0.5);        // the closure left no trace
+  EXPECT_GT(err_plain, 10 * err_robust + 1);  // whereas the plain filter's seasonal profile was bent
 }
 
 }  // namespace

@@ -57,15 +57,32 @@ bool RunFilter(std::span<const double> y, Freq freq, const EtsParams& p, Visit&&
     st.weekly[static_cast<size_t>((s0 + j) % m2)] = c ? s / c - st.level : 0.0;
   }
   const double delta = m1 > 1 ? p.delta : 0.0;
+  // Robust filtering (after Gelper, Fried & Croux 2010): one-step errors are clipped at kClip running
+  // error scales, so one blizzard or holiday does not bend the seasonal profile for months; and a zero
+  // where the forecast is >= kClosureLevel (Poisson probability < 0.1%) is a closure, not demand.
+  constexpr double kClip = 3.0, kScaleRate = 0.02, kClosureLevel = 7.0;
+  double sigma = 0;
+  long sigma_n = 0;
+  for (long t = s0 + m2; t < s0 + 2 * m2; ++t) {
+    const double a = y[static_cast<size_t>(t)], b = y[static_cast<size_t>(t - m2)];
+    if (!std::isnan(a) && !std::isnan(b)) sigma += std::abs(a - b), ++sigma_n;
+  }
+  sigma = sigma_n && sigma > 0 ? sigma / static_cast<double>(sigma_n) : 1.0;
   for (long t = s0; t < n; ++t) {
     double& d = st.daily[static_cast<size_t>(t % m1)];
     double& w = st.weekly[static_cast<size_t>(t % m2)];
     const double v = y[static_cast<size_t>(t)];
-    if (std::isnan(v)) {
+    const double pred = st.level + d + w + p.phi * st.last_error;
+    const bool closure = p.robust && v == 0 && Untransform(pred, p.transform) >= kClosureLevel;
+    if (std::isnan(v) || closure) {
       st.last_error *= p.phi;
     } else {
-      const double pred = st.level + d + w + p.phi * st.last_error;
-      const double e = v - pred;
+      double e = v - pred;
+      if (p.robust) {
+        const double limit = kClip * sigma;
+        sigma = (1 - kScaleRate) * sigma + kScaleRate * std::min(std::abs(e), limit);
+        e = std::clamp(e, -limit, limit);
+      }
       st.level += p.alpha * e;
       d += delta * e;
       w += p.omega * e;
@@ -132,7 +149,7 @@ Status DoubleSeasonalEts::Fit(const std::vector<SeriesHistory>& histories, int h
       if (SlotsPerDay(freq) == 1 && delta > 0) continue;
       for (double omega : {0.02, 0.05, 0.1, 0.2, 0.3}) {
         for (double phi : {0.0, 0.5, 0.8, 0.95}) {
-          const EtsParams p{alpha, delta, omega, phi, transform};
+          const EtsParams p{alpha, delta, omega, phi, transform, params_.robust};
           double err = 0, total = 0;
           for (size_t si = 0; si < histories.size(); ++si) {
             const auto& h = histories[si];
@@ -175,17 +192,19 @@ void DoubleSeasonalEts::Predict(const std::vector<SeriesHistory>& histories, int
 
 std::string DoubleSeasonalEts::SaveState() const {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "%.17g %.17g %.17g %.17g %d", params_.alpha, params_.delta, params_.omega, params_.phi,
-                params_.transform);
+  std::snprintf(buf, sizeof buf, "%.17g %.17g %.17g %.17g %d %d", params_.alpha, params_.delta, params_.omega,
+                params_.phi, params_.transform, params_.robust ? 1 : 0);
   return buf;
 }
 
 Status DoubleSeasonalEts::LoadState(const std::string& state) {
   std::istringstream in(state);
   EtsParams p;
-  if (!(in >> p.alpha >> p.delta >> p.omega >> p.phi >> p.transform) || p.transform < 0 || p.transform > 1) {
+  int robust = 0;
+  if (!(in >> p.alpha >> p.delta >> p.omega >> p.phi >> p.transform >> robust) || p.transform < 0 || p.transform > 1) {
     return MakeError(ErrorCode::kParse, "bad ets state '" + state + "'");
   }
+  p.robust = robust != 0;
   params_ = p;
   return OkStatus();
 }

@@ -14,6 +14,7 @@ struct EtsParams {
   double omega = 0.1;   // weekly seasonal
   double phi = 0.5;     // AR(1) on the one-step error
   int transform = 0;    // 0: counts as they are; 1: square root (seasonality becomes multiplicative-like)
+  bool robust = false;  // clip outlying one-step errors and skip closures (zeros where demand is expected)
 };
 
 // Forecasts `out.size()` slots after the end of y; false when y has under two weeks of data.
@@ -28,7 +29,9 @@ class DoubleSeasonalEts final : public Method {
  public:
   DoubleSeasonalEts() = default;
   explicit DoubleSeasonalEts(const EtsParams& params) : params_(params) {}
-  std::string Name() const override { return params_.transform == 1 ? "ets_sqrt" : "ets"; }
+  std::string Name() const override {
+    return std::string(params_.transform == 1 ? "ets_sqrt" : "ets") + (params_.robust ? "_robust" : "");
+  }
   Status Fit(const std::vector<SeriesHistory>& histories, int horizon) override;
   void Predict(const std::vector<SeriesHistory>& histories, int horizon,
                std::vector<std::vector<double>>& out) const override;

@@ -112,6 +112,7 @@ Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, in
   if (params_.stack_ets) {
     EtsParams init;
     init.transform = params_.ets_transform;
+    init.robust = params_.ets_robust;
     DoubleSeasonalEts ets(init);
     if (auto st = ets.Fit(histories, horizon); !st.ok()) return st;
     ets_ = ets.params();
@@ -289,6 +290,8 @@ Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads) {
       p.stack_ets = num != 0;
     } else if (k == "ets_transform") {
       p.ets_transform = static_cast<int>(num);
+    } else if (k == "ets_robust") {
+      p.ets_robust = num != 0;
     } else if (k == "weight") {
       p.weight_power = num;
     } else if (k == "resid") {

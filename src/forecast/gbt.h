@@ -23,12 +23,13 @@ struct GbtParams {  // defaults chosen on the January-April taxi validation (Apr
   int stride = 0;         // slots between training cutoffs; 0 = horizon
   bool stack_ets = true;  // the double-seasonal ETS forecast is a feature (fitted inside Fit)
   int ets_transform = 1;        // transform of the stacked ETS (see EtsParams::transform)
+  bool ets_robust = true;       // robust filtering in the stacked ETS
   double weight_power = 2;      // row weight = scale^power: 0 treats zones alike, 1 weights by volume (WAPE)
   bool boost_from_ets = false;  // trees correct the ETS forecast (it is the base margin) instead of starting at 0
 };
 
 // Parses "xgb" or "xgb:key=value;..." (keys: objective, rounds, depth, eta, subsample, colsample,
-// min_child_weight, stride, ets=0|1, ets_transform=0|1, weight=power, resid=0|1).
+// min_child_weight, stride, ets=0|1, ets_transform=0|1, ets_robust=0|1, weight=power, resid=0|1).
 Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads);
 
 inline constexpr int kGbtFeatures = 21;

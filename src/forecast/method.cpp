@@ -12,11 +12,14 @@ namespace hotpath::forecast {
 Result<std::unique_ptr<Method>> MakeMethod(std::string_view name, int xgb_threads) {
   if (name == "snaive_day") return std::unique_ptr<Method>(std::make_unique<SeasonalNaive>(1));
   if (name == "snaive_week") return std::unique_ptr<Method>(std::make_unique<SeasonalNaive>(7));
-  if (name == "ets") return std::unique_ptr<Method>(std::make_unique<DoubleSeasonalEts>());
-  if (name == "ets_sqrt") {
-    EtsParams p;
-    p.transform = 1;
-    return std::unique_ptr<Method>(std::make_unique<DoubleSeasonalEts>(p));
+  for (int transform : {0, 1}) {
+    for (bool robust : {false, true}) {
+      EtsParams p;
+      p.transform = transform;
+      p.robust = robust;
+      DoubleSeasonalEts ets(p);
+      if (name == ets.Name()) return std::unique_ptr<Method>(std::make_unique<DoubleSeasonalEts>(p));
+    }
   }
   if (name == "xgb" || name.substr(0, 4) == "xgb:") {
     auto p = ParseGbtSpec(name, xgb_threads);
@@ -45,7 +48,7 @@ Result<std::unique_ptr<Method>> MakeMethod(std::string_view name, int xgb_thread
     }
   }
   return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + std::string(name) +
-                                                    "' (known: snaive_day, snaive_week, mean_<k>w, ets, ets_sqrt, xgb[:key=value;...], ens:a+b[+c...])");
+                                                    "' (known: snaive_day, snaive_week, mean_<k>w, ets[_sqrt][_robust], xgb[:key=value;...], ens:a+b[+c...])");
 }
 
 }  // namespace hotpath::forecast
