@@ -39,6 +39,9 @@ class EventStream;
 class WebSocket;
 
 // Callbacks of a WebSocket connection. They run on server threads; they must not block long.
+// (They run on the worker pool, one at a time per connection and in order: on_open, on_message for
+// each text message, on_close exactly once if on_open ran. The next message is read only after
+// on_message returns. Binary frames are ignored; messages over max_body_bytes close the socket.)
 struct WebSocketHandlers {
   std::function<void(const std::shared_ptr<WebSocket>&)> on_open;
   std::function<void(const std::shared_ptr<WebSocket>&, std::string_view text)> on_message;
@@ -53,7 +56,8 @@ struct Response {
 
   // When set (and status is 200) the server answers with `text/event-stream` headers and keeps the
   // connection open, then calls this with the stream. The stream lives until the client leaves or
-  // Close() is called.
+  // Close() is called. (`start` runs on a worker thread; extra `headers` are sent; with any other
+  // status the response is an ordinary one and `start` never runs.)
   std::function<void(const std::shared_ptr<EventStream>&)> sse;
   // When set the server performs the WebSocket upgrade (426 problem if the request is not an
   // upgrade) and drives these callbacks.

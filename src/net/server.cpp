@@ -198,7 +198,18 @@ std::string Server::Impl::Start() {
   asio::post(acceptor.get_executor(), [this] { DoAccept(); });
   const int threads = std::max(1, options.io_threads);
   io_threads.reserve(static_cast<std::size_t>(threads));
-  for (int i = 0; i < threads; ++i) io_threads.emplace_back([this] { ioc.run(); });
+  for (int i = 0; i < threads; ++i) {
+    io_threads.emplace_back([this] {
+      while (true) {
+        try {
+          ioc.run();
+          return;
+        } catch (const std::exception& e) {  // e.g. bad_alloc in a completion handler: keep serving
+          Log("error", IncidentLogLine("error", "io thread caught", "", e.what(), std::chrono::system_clock::now()));
+        }
+      }
+    });
+  }
   return {};
 }
 

@@ -149,6 +149,16 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnectionAndPipelinesInOrder
   EXPECT_NE(client.ReadResponse().body.find("\"id\":\"c\""), std::string::npos);
 }
 
+TEST_F(ServerTest, ExpectContinueGetsAnInterimResponseBeforeTheBody) {
+  HttpClient client(harness_.port());
+  client.WriteRaw("POST /v1/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_EQ(client.ReadResponse().status, 100);
+  client.WriteRaw("hello");
+  const auto response = client.ReadResponse();
+  EXPECT_EQ(response.status, 201);
+  EXPECT_EQ(response.body, "hello");
+}
+
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {
   HttpClient client(harness_.port());
   const auto response = client.Send("GET", "/v1/orders/1", "", {{"Connection", "close"}});
@@ -247,10 +257,10 @@ TEST(ServerLifecycle, StopIsIdempotentAndSafeWithoutStart) {
 }
 
 TEST(ServerLifecycle, GracefulStopFinishesAnInFlightRequestThenRefusesConnections) {
-  ServerHarness harness;
   std::promise<void> entered;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
+  ServerHarness harness;
   harness.router().Add("GET", "/slow", [&](Request&) {
     entered.set_value();
     released.wait();

@@ -47,12 +47,12 @@ class SseTest : public ::testing::Test {
   }
 
   ServerOptions options_;
-  std::unique_ptr<ServerHarness> harness_;
   std::mutex mutex_;
   std::shared_ptr<EventStream> stream_;
   std::string last_event_id_;
   Signal started_;
   Signal closed_;
+  std::unique_ptr<ServerHarness> harness_;  // last: stopped before the state its callbacks use dies
 };
 
 TEST_F(SseTest, DeliversEventsInOrderWithIdsAndMultiLineData) {

@@ -42,11 +42,11 @@ class WebSocketTest : public ::testing::Test {
     return socket_;
   }
 
-  ServerHarness harness_;
   std::mutex mutex_;
   std::shared_ptr<WebSocket> socket_;
   Signal opened_;
   Signal closed_;
+  ServerHarness harness_;  // last: stopped before the state its callbacks use dies
 };
 
 TEST_F(WebSocketTest, EchoRoundTripAndOnCloseWhenTheClientCloses) {
