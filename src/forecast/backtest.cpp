@@ -11,9 +11,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double SecondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct Pending {
   size_t series, target;
@@ -32,8 +30,10 @@ std::vector<SeriesHistory> HistoriesAt(const Panel& panel, size_t cutoff) {
   return out;
 }
 
-Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& opt, const ProgressFn& progress) {
-  if (opt.horizon <= 0 || opt.step <= 0) return MakeError(ErrorCode::kInvalidArgument, "horizon and step must be > 0");
+Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& opt,
+                                   const ProgressFn& progress) {
+  if (opt.horizon <= 0 || opt.step <= 0)
+    return MakeError(ErrorCode::kInvalidArgument, "horizon and step must be > 0");
   if (panel.ids.empty() || panel.length < 2) return MakeError(ErrorCode::kInvalidArgument, "empty panel");
   const auto first_target = panel.SlotOf(opt.test_from);
   if (!first_target || *first_target == 0) {
@@ -44,7 +44,8 @@ Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& op
   }
   size_t last_target = panel.length - 1;
   if (opt.test_to) {
-    if (*opt.test_to < opt.test_from) return MakeError(ErrorCode::kInvalidArgument, "--test-to is before --test-from");
+    if (*opt.test_to < opt.test_from)
+      return MakeError(ErrorCode::kInvalidArgument, "--test-to is before --test-from");
     const auto span = (*opt.test_to - panel.start) / FreqStep(panel.freq);
     last_target = std::min(last_target, static_cast<size_t>(span));
   }
@@ -58,10 +59,12 @@ Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& op
   }
   const auto spw = static_cast<size_t>(SlotsPerWeek(panel.freq));
   size_t k = static_cast<size_t>(opt.calibration_cutoffs);
-  if (k == 0) k = std::max((2 * spw + step - 1) / step, (400 + h * panel.ids.size() - 1) / (h * panel.ids.size()));
+  if (k == 0)
+    k = std::max((2 * spw + step - 1) / step, (400 + h * panel.ids.size() - 1) / (h * panel.ids.size()));
   std::vector<size_t> cutoffs;
   for (size_t i = k; i >= 1; --i) {
-    if (first_cutoff >= i * step && first_cutoff - i * step >= 2 * spw) cutoffs.push_back(first_cutoff - i * step);
+    if (first_cutoff >= i * step && first_cutoff - i * step >= 2 * spw)
+      cutoffs.push_back(first_cutoff - i * step);
   }
   const size_t warmup = cutoffs.size();
   cutoffs.insert(cutoffs.end(), test_cutoffs.begin(), test_cutoffs.end());
@@ -103,8 +106,9 @@ Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& op
     const size_t c = cutoffs[ci];
     const bool test = ci >= warmup;
     const size_t test_index = ci - warmup;
-    if (test && ((test_index == 0 && warmup > 0) || (opt.retrain_every > 0 && test_index > 0 &&
-                                                      test_index % static_cast<size_t>(opt.retrain_every) == 0))) {
+    if (test &&
+        ((test_index == 0 && warmup > 0) || (opt.retrain_every > 0 && test_index > 0 &&
+                                             test_index % static_cast<size_t>(opt.retrain_every) == 0))) {
       if (auto st = fit_all(c); !st.ok()) return st.error();
     }
     // Residuals whose actuals are now observed (target <= c) calibrate the intervals.
@@ -112,7 +116,8 @@ Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& op
       std::vector<std::pair<double, double>> batch;
       auto& p = pending[m];
       auto keep = std::partition(p.begin(), p.end(), [&](const Pending& x) { return x.target > c; });
-      for (auto it = keep; it != p.end(); ++it) batch.emplace_back(it->forecast, panel.values[it->series][it->target]);
+      for (auto it = keep; it != p.end(); ++it)
+        batch.emplace_back(it->forecast, panel.values[it->series][it->target]);
       p.erase(keep, p.end());
       calibrators[m].AddBatch(batch);
     }

@@ -18,12 +18,12 @@ namespace hotpath::forecast {
 struct BacktestOptions {
   int horizon = 24;
   int step = 24;
-  Timestamp test_from{};               // first forecast target; the first cutoff is the slot before
-  std::optional<Timestamp> test_to;    // last forecast target (inclusive); default: end of the panel
+  Timestamp test_from{};             // first forecast target; the first cutoff is the slot before
+  std::optional<Timestamp> test_to;  // last forecast target (inclusive); default: end of the panel
   std::vector<std::string> models = {"snaive_day", "snaive_week", "mean_4w", "ets", "xgb"};
-  int calibration_cutoffs = 0;         // 0 = enough for two weeks and >= 400 residuals
-  int retrain_every = 0;               // refit every n test cutoffs (0 = fit once at the test start)
-  std::vector<int> hours;              // evaluate only targets at these hours of day (empty = all)
+  int calibration_cutoffs = 0;  // 0 = enough for two weeks and >= 400 residuals
+  int retrain_every = 0;        // refit every n test cutoffs (0 = fit once at the test start)
+  std::vector<int> hours;       // evaluate only targets at these hours of day (empty = all)
   int threads = 2;
 };
 
@@ -45,7 +45,8 @@ struct BacktestResult {
 
 using ProgressFn = std::function<void(size_t done, size_t total)>;
 
-Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& options, const ProgressFn& progress);
+Result<BacktestResult> RunBacktest(const Panel& panel, const BacktestOptions& options,
+                                   const ProgressFn& progress);
 
 // Histories of every series truncated at `cutoff` (inclusive): the only data a forecast may use.
 std::vector<SeriesHistory> HistoriesAt(const Panel& panel, size_t cutoff);

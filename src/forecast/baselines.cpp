@@ -15,7 +15,9 @@ double LastObserved(std::span<const double> y) {
 Status Method::Fit(const std::vector<SeriesHistory>& /*histories*/, int /*horizon*/) { return OkStatus(); }
 
 Status Method::LoadState(const std::string& state) {
-  if (!state.empty()) return MakeError(ErrorCode::kParse, Name() + " has no state, got " + std::to_string(state.size()) + " bytes");
+  if (!state.empty())
+    return MakeError(ErrorCode::kParse,
+                     Name() + " has no state, got " + std::to_string(state.size()) + " bytes");
   return OkStatus();
 }
 

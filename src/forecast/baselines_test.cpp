@@ -24,7 +24,8 @@ std::vector<double> Days() {
 
 TEST(BaselinesTest, SeasonalNaiveWeekRepeatsLastWeek) {
   // Targets are days 22..30; last week is 15..21, so day 22 -> 15, ..., day 28 -> 21, day 29 -> 15 again.
-  EXPECT_EQ(Forecast(SeasonalNaive(7), Days(), Freq::k1d, 9), (std::vector<double>{15, 16, 17, 18, 19, 20, 21, 15, 16}));
+  EXPECT_EQ(Forecast(SeasonalNaive(7), Days(), Freq::k1d, 9),
+            (std::vector<double>{15, 16, 17, 18, 19, 20, 21, 15, 16}));
 }
 
 TEST(BaselinesTest, SeasonalNaiveDayAtDailyFrequencyIsTheLastValue) {
@@ -114,7 +115,7 @@ TEST(EtsTest, RobustFilterIgnoresAClosureWeek) {
     err_plain += std::abs(f_plain[h] - f_clean[h]);
     err_robust += std::abs(f_robust[h] - f_clean[h]);
   }
-  EXPECT_LT(err_robust, 0.5);        // the closure left no trace
+  EXPECT_LT(err_robust, 0.5);                 // the closure left no trace
   EXPECT_GT(err_plain, 10 * err_robust + 1);  // whereas the plain filter's seasonal profile was bent
 }
 

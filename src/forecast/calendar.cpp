@@ -28,20 +28,28 @@ std::optional<Freq> ParseFreq(std::string_view text) {
 
 std::string_view FreqName(Freq freq) {
   switch (freq) {
-    case Freq::k15min: return "15min";
-    case Freq::k30min: return "30min";
-    case Freq::k1h: return "1h";
-    case Freq::k1d: return "1d";
+    case Freq::k15min:
+      return "15min";
+    case Freq::k30min:
+      return "30min";
+    case Freq::k1h:
+      return "1h";
+    case Freq::k1d:
+      return "1d";
   }
   return "?";
 }
 
 std::chrono::seconds FreqStep(Freq freq) {
   switch (freq) {
-    case Freq::k15min: return std::chrono::minutes(15);
-    case Freq::k30min: return std::chrono::minutes(30);
-    case Freq::k1h: return std::chrono::hours(1);
-    case Freq::k1d: return std::chrono::hours(24);
+    case Freq::k15min:
+      return std::chrono::minutes(15);
+    case Freq::k30min:
+      return std::chrono::minutes(30);
+    case Freq::k1h:
+      return std::chrono::hours(1);
+    case Freq::k1d:
+      return std::chrono::hours(24);
   }
   return std::chrono::hours(1);
 }
@@ -70,7 +78,8 @@ std::optional<Timestamp> ParseTimestamp(std::string_view s) {
   const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
                                         std::chrono::day(static_cast<unsigned>(d))};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
-  return std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(sec);
+  return std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
+         std::chrono::seconds(sec);
 }
 
 std::string FormatTimestamp(Timestamp t) {
@@ -79,8 +88,9 @@ std::string FormatTimestamp(Timestamp t) {
   const std::chrono::hh_mm_ss hms(t - day);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
   return buf;
 }
 

@@ -55,8 +55,9 @@ int Prepare(const std::vector<std::string>& words) {
 void ProgressBar(size_t done, size_t total) {
   const int width = 30;
   const int filled = total ? static_cast<int>(width * done / total) : width;
-  std::cerr << "\r[" << std::string(static_cast<size_t>(filled), '#') << std::string(static_cast<size_t>(width - filled), '.')
-            << "] " << done << "/" << total << " cutoffs" << (done == total ? "\n" : "") << std::flush;
+  std::cerr << "\r[" << std::string(static_cast<size_t>(filled), '#')
+            << std::string(static_cast<size_t>(width - filled), '.') << "] " << done << "/" << total
+            << " cutoffs" << (done == total ? "\n" : "") << std::flush;
 }
 
 Status WriteCv(const Panel& panel, const BacktestResult& r, const std::string& path) {
@@ -83,11 +84,13 @@ Status WriteCv(const Panel& panel, const BacktestResult& r, const std::string& p
 void PrintScores(const BacktestResult& r, bool json) {
   char buf[256];
   if (json) {
-    std::cout << "{\"cutoffs\":" << r.cutoffs << ",\"rows\":" << r.rows.size() << ",\"fit_seconds\":" << r.fit_seconds
-              << ",\"predict_seconds\":" << r.predict_seconds << ",\"models\":[";
+    std::cout << "{\"cutoffs\":" << r.cutoffs << ",\"rows\":" << r.rows.size()
+              << ",\"fit_seconds\":" << r.fit_seconds << ",\"predict_seconds\":" << r.predict_seconds
+              << ",\"models\":[";
     for (size_t i = 0; i < r.scores.size(); ++i) {
       const auto& s = r.scores[i];
-      std::snprintf(buf, sizeof buf, "%s{\"model\":\"%s\",\"wape\":%.5f,\"mae\":%.4f,\"mase\":%.4f,\"coverage_80\":%.4f}",
+      std::snprintf(buf, sizeof buf,
+                    "%s{\"model\":\"%s\",\"wape\":%.5f,\"mae\":%.4f,\"mase\":%.4f,\"coverage_80\":%.4f}",
                     i ? "," : "", s.model.c_str(), s.wape, s.mae, s.mase, s.coverage);
       std::cout << buf;
     }
@@ -96,18 +99,20 @@ void PrintScores(const BacktestResult& r, bool json) {
   }
   std::printf("%-14s %8s %10s %8s %10s\n", "model", "WAPE", "MAE", "MASE", "cover80");
   for (const auto& s : r.scores) {
-    std::printf("%-14s %7.2f%% %10.3f %8.4f %9.1f%%\n", s.model.c_str(), 100 * s.wape, s.mae, s.mase, 100 * s.coverage);
+    std::printf("%-14s %7.2f%% %10.3f %8.4f %9.1f%%\n", s.model.c_str(), 100 * s.wape, s.mae, s.mase,
+                100 * s.coverage);
   }
-  std::printf("(%zu cutoffs, %zu rows; fit %.2f s, predict %.2f s)\n", r.cutoffs, r.rows.size(), r.fit_seconds,
-              r.predict_seconds);
+  std::printf("(%zu cutoffs, %zu rows; fit %.2f s, predict %.2f s)\n", r.cutoffs, r.rows.size(),
+              r.fit_seconds, r.predict_seconds);
   std::fflush(stdout);
 }
 
 int Backtest(const std::vector<std::string>& words) {
-  auto args = Args::Parse(words,
-                          {"data", "freq", "horizon", "step", "test-from", "test-to", "out", "plot", "zones",
-                           "plot-model", "models", "hours", "retrain-every", "calibration-cutoffs", "threads"},
-                          {"json", "fill-gaps", "quiet"});
+  auto args =
+      Args::Parse(words,
+                  {"data", "freq", "horizon", "step", "test-from", "test-to", "out", "plot", "zones",
+                   "plot-model", "models", "hours", "retrain-every", "calibration-cutoffs", "threads"},
+                  {"json", "fill-gaps", "quiet"});
   if (!args.ok()) return Fail(args.error());
   auto data = args->Required("data");
   if (!data.ok()) return Fail(data.error());
@@ -158,7 +163,8 @@ int Backtest(const std::vector<std::string>& words) {
     }
     if (auto name = args->Get("plot-model")) {
       const auto it = std::find(result->models.begin(), result->models.end(), *name);
-      if (it == result->models.end()) return Fail(MakeError(ErrorCode::kInvalidArgument, "--plot-model not in --models"));
+      if (it == result->models.end())
+        return Fail(MakeError(ErrorCode::kInvalidArgument, "--plot-model not in --models"));
       model = static_cast<size_t>(it - result->models.begin());
     }
     std::ofstream svg(*plot);

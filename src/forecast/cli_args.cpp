@@ -30,13 +30,15 @@ Result<Args> Args::Parse(const std::vector<std::string>& words, const std::set<s
       name = name.substr(0, eq);
     }
     if (switches.count(name)) {
-      if (eq != std::string::npos) return MakeError(ErrorCode::kInvalidArgument, "--" + name + " takes no value");
+      if (eq != std::string::npos)
+        return MakeError(ErrorCode::kInvalidArgument, "--" + name + " takes no value");
       args.values_[name] = "1";
       continue;
     }
     if (!valued.count(name)) return MakeError(ErrorCode::kInvalidArgument, "unknown flag --" + name);
     if (eq == std::string::npos) {
-      if (i + 1 >= words.size()) return MakeError(ErrorCode::kInvalidArgument, "--" + name + " needs a value");
+      if (i + 1 >= words.size())
+        return MakeError(ErrorCode::kInvalidArgument, "--" + name + " needs a value");
       value = words[++i];
     }
     args.values_[name] = value;
@@ -62,20 +64,23 @@ Result<int> Args::Int(const std::string& name, int fallback, int min_value, int 
   int out = 0;
   const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
   if (ec != std::errc() || p != v->data() + v->size() || out < min_value || out > max_value) {
-    return MakeError(ErrorCode::kInvalidArgument, "--" + name + " must be an integer in [" + std::to_string(min_value) +
-                                                      ", " + std::to_string(max_value) + "], got '" + *v + "'");
+    return MakeError(ErrorCode::kInvalidArgument, "--" + name + " must be an integer in [" +
+                                                      std::to_string(min_value) + ", " +
+                                                      std::to_string(max_value) + "], got '" + *v + "'");
   }
   return out;
 }
 
-Result<double> Args::Double(const std::string& name, double fallback, double min_value, double max_value) const {
+Result<double> Args::Double(const std::string& name, double fallback, double min_value,
+                            double max_value) const {
   const auto v = Get(name);
   if (!v) return fallback;
   double out = 0;
   const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
   if (ec != std::errc() || p != v->data() + v->size() || !(out >= min_value && out <= max_value)) {
     std::ostringstream msg;
-    msg << "--" << name << " must be a number in [" << min_value << ", " << max_value << "], got '" << *v << "'";
+    msg << "--" << name << " must be a number in [" << min_value << ", " << max_value << "], got '" << *v
+        << "'";
     return MakeError(ErrorCode::kInvalidArgument, msg.str());
   }
   return out;
@@ -85,7 +90,9 @@ Result<std::optional<Timestamp>> Args::Time(const std::string& name, bool end_of
   const auto v = Get(name);
   if (!v) return std::optional<Timestamp>();
   auto t = ParseTimestamp(*v);
-  if (!t) return MakeError(ErrorCode::kInvalidArgument, "--" + name + ": bad date '" + *v + "' (YYYY-MM-DD[ HH:MM])");
+  if (!t)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--" + name + ": bad date '" + *v + "' (YYYY-MM-DD[ HH:MM])");
   if (end_of_day && v->size() == 10) *t += std::chrono::days(1) - std::chrono::seconds(1);
   return std::optional<Timestamp>(*t);
 }
@@ -103,7 +110,8 @@ Result<std::vector<int>> Args::IntList(const std::string& name) const {
     b = a;
     if (dash != std::string::npos) {
       const std::string second = item.substr(dash + 1);
-      if (std::from_chars(second.data(), second.data() + second.size(), b).ec != std::errc() || b < a) return bad();
+      if (std::from_chars(second.data(), second.data() + second.size(), b).ec != std::errc() || b < a)
+        return bad();
     }
     for (int x = a; x <= b; ++x) out.push_back(x);
   }

@@ -29,7 +29,8 @@ Result<std::vector<QuantileForecast>> ReadForecastCsv(const std::string& path, c
   std::vector<QuantileForecast> out;
   for (size_t n = 2; std::getline(in, line); ++n) {
     const auto cells = SplitList(line);
-    if (cells.size() != 6) return MakeError(ErrorCode::kParse, path + ":" + std::to_string(n) + ": expected 6 columns");
+    if (cells.size() != 6)
+      return MakeError(ErrorCode::kParse, path + ":" + std::to_string(n) + ": expected 6 columns");
     if (cells[0] != zone) continue;
     QuantileForecast f;
     f.unique_id = cells[0];
@@ -49,10 +50,11 @@ Result<std::vector<QuantileForecast>> ReadForecastCsv(const std::string& path, c
 }
 
 int Plan(const std::vector<std::string>& words) {
-  auto args = Args::Parse(words,
-                          {"zone", "date", "model-file", "data", "freq", "forecast", "orders-per-courier-hour",
-                           "utilisation", "service-level", "min-couriers", "shift-starts", "shift-lengths"},
-                          {"json", "fill-gaps"});
+  auto args =
+      Args::Parse(words,
+                  {"zone", "date", "model-file", "data", "freq", "forecast", "orders-per-courier-hour",
+                   "utilisation", "service-level", "min-couriers", "shift-starts", "shift-lengths"},
+                  {"json", "fill-gaps"});
   if (!args.ok()) return FailWith(args.error());
   auto zone = args->Required("zone");
   auto date = args->Time("date", false);
@@ -65,9 +67,10 @@ int Plan(const std::vector<std::string>& words) {
   if (!zone.ok()) return FailWith(zone.error());
   if (!date.ok()) return FailWith(date.error());
   if (!*date) return FailWith(MakeError(ErrorCode::kInvalidArgument, "missing required --date"));
-  for (const Error* e : {oph.ok() ? nullptr : &oph.error(), util.ok() ? nullptr : &util.error(),
-                         sl.ok() ? nullptr : &sl.error(), minc.ok() ? nullptr : &minc.error(),
-                         starts.ok() ? nullptr : &starts.error(), lengths.ok() ? nullptr : &lengths.error()}) {
+  for (const Error* e :
+       {oph.ok() ? nullptr : &oph.error(), util.ok() ? nullptr : &util.error(),
+        sl.ok() ? nullptr : &sl.error(), minc.ok() ? nullptr : &minc.error(),
+        starts.ok() ? nullptr : &starts.error(), lengths.ok() ? nullptr : &lengths.error()}) {
     if (e != nullptr) return FailWith(*e);
   }
   const Timestamp day = std::chrono::floor<std::chrono::days>(**date);
@@ -82,7 +85,8 @@ int Plan(const std::vector<std::string>& words) {
   } else if (auto mpath = args->Get("model-file")) {
     auto model = Model::Load(*mpath);
     if (!model.ok()) return FailWith(model.error());
-    if (model->freq() != Freq::k1h) return FailWith(MakeError(ErrorCode::kInvalidArgument, "staffing needs an hourly model"));
+    if (model->freq() != Freq::k1h)
+      return FailWith(MakeError(ErrorCode::kInvalidArgument, "staffing needs an hourly model"));
     if (auto data = args->Get("data")) {
       auto panel = LoadPanelArg(*args, *data);
       if (!panel.ok()) return FailWith(panel.error());
@@ -94,7 +98,8 @@ int Plan(const std::vector<std::string>& words) {
   } else {
     return FailWith(MakeError(ErrorCode::kInvalidArgument, "give --model-file or --forecast"));
   }
-  if (fc.empty()) return FailWith(MakeError(ErrorCode::kNotFound, "no forecast for zone " + *zone + " on that date"));
+  if (fc.empty())
+    return FailWith(MakeError(ErrorCode::kNotFound, "no forecast for zone " + *zone + " on that date"));
   StaffingParams params{*oph, *util, *sl, *minc};
   auto need = CouriersNeeded(fc, params);
   if (!need.ok()) return FailWith(need.error());
@@ -112,28 +117,31 @@ int Plan(const std::vector<std::string>& words) {
   long lower = 0;
   for (const auto& n : *need) lower += n.couriers;
   if (args->Has("json")) {
-    std::cout << "{\"zone\":\"" << *zone << "\",\"date\":\"" << FormatTimestamp(day).substr(0, 10) << "\",\"hours\":[";
+    std::cout << "{\"zone\":\"" << *zone << "\",\"date\":\"" << FormatTimestamp(day).substr(0, 10)
+              << "\",\"hours\":[";
     for (size_t i = 0; i < need->size(); ++i) {
-      std::printf("%s{\"hour\":\"%s\",\"q50\":%.2f,\"q90\":%.2f,\"demand\":%.2f,\"couriers\":%d,\"on_duty\":%d}",
-                  i ? "," : "", FormatTimestamp((*need)[i].hour).c_str(), fc[i].q50, fc[i].q90, (*need)[i].demand,
-                  (*need)[i].couriers, plan->on_duty[i]);
+      std::printf(
+          "%s{\"hour\":\"%s\",\"q50\":%.2f,\"q90\":%.2f,\"demand\":%.2f,\"couriers\":%d,\"on_duty\":%d}",
+          i ? "," : "", FormatTimestamp((*need)[i].hour).c_str(), fc[i].q50, fc[i].q90, (*need)[i].demand,
+          (*need)[i].couriers, plan->on_duty[i]);
       std::fflush(stdout);
     }
     std::cout << "],\"shifts\":[";
     for (size_t i = 0; i < plan->shifts.size(); ++i) {
       std::cout << (i ? "," : "") << "{\"start\":\"" << FormatTimestamp(plan->shifts[i].start)
-                << "\",\"hours\":" << plan->shifts[i].length_hours << ",\"couriers\":" << plan->shifts[i].couriers
-                << "}";
+                << "\",\"hours\":" << plan->shifts[i].length_hours
+                << ",\"couriers\":" << plan->shifts[i].couriers << "}";
     }
     std::cout << "],\"courier_hours\":" << plan->courier_hours << ",\"lower_bound\":" << lower << "}\n";
     return 0;
   }
-  std::printf("zone %s, %s: %.2f orders/courier-hour x %.0f%% utilisation, staffing for the %.0f%% demand quantile\n",
-              zone->c_str(), FormatTimestamp(day).substr(0, 10).c_str(), *oph, 100 * *util, 100 * *sl);
+  std::printf(
+      "zone %s, %s: %.2f orders/courier-hour x %.0f%% utilisation, staffing for the %.0f%% demand quantile\n",
+      zone->c_str(), FormatTimestamp(day).substr(0, 10).c_str(), *oph, 100 * *util, 100 * *sl);
   std::printf("%-20s %8s %8s %8s %9s %8s\n", "hour", "q50", "q90", "demand", "couriers", "on_duty");
   for (size_t i = 0; i < need->size(); ++i) {
-    std::printf("%-20s %8.1f %8.1f %8.1f %9d %8d\n", FormatTimestamp((*need)[i].hour).c_str(), fc[i].q50, fc[i].q90,
-                (*need)[i].demand, (*need)[i].couriers, plan->on_duty[i]);
+    std::printf("%-20s %8.1f %8.1f %8.1f %9d %8d\n", FormatTimestamp((*need)[i].hour).c_str(), fc[i].q50,
+                fc[i].q90, (*need)[i].demand, (*need)[i].couriers, plan->on_duty[i]);
   }
   std::printf("shifts:\n");
   for (const auto& s : plan->shifts) {

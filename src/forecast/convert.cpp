@@ -51,7 +51,8 @@ Result<Panel> ConvertNycZones(const std::string& dir) {
     std::string line;
     if (!std::getline(in, line)) continue;
     const auto header = Split(line);
-    if (header.size() != 4 || header[1] != "PUZone" || header[2] != "Count" || header[3] != "PUTime") continue;
+    if (header.size() != 4 || header[1] != "PUZone" || header[2] != "Count" || header[3] != "PUTime")
+      continue;
     ++used;
     size_t line_no = 1;
     while (std::getline(in, line)) {
@@ -70,7 +71,8 @@ Result<Panel> ConvertNycZones(const std::string& dir) {
       if (!inserted) return At(file, line_no, "duplicate zone/hour (first at " + it->second.second + ")");
     }
   }
-  if (used == 0) return MakeError(ErrorCode::kNotFound, "no ',PUZone,Count,PUTime' CSV files in '" + dir + "'");
+  if (used == 0)
+    return MakeError(ErrorCode::kNotFound, "no ',PUZone,Count,PUTime' CSV files in '" + dir + "'");
   Timestamp start = Timestamp::max(), end = Timestamp::min();
   for (const auto& [zone, series] : zones) {
     start = std::min(start, series.begin()->first);
@@ -119,13 +121,15 @@ Result<Panel> ConvertLondonOrders(const std::string& file, Freq freq, const std:
     if (d.size() != 16 || d[2] != '/' || d[5] != '/' || d[10] != ' ') {
       return At(file, line_no, "bad OrderDate '" + d + "' (expected dd/mm/yyyy HH:MM)");
     }
-    const std::string iso = d.substr(6, 4) + "-" + d.substr(3, 2) + "-" + d.substr(0, 2) + " " + d.substr(11, 5);
+    const std::string iso =
+        d.substr(6, 4) + "-" + d.substr(3, 2) + "-" + d.substr(0, 2) + " " + d.substr(11, 5);
     const auto ts = ParseTimestamp(iso);
     if (!ts) return At(file, line_no, "bad OrderDate '" + d + "'");
     auto [it, inserted] = orders.emplace(cells[0], std::make_pair(*ts, line_no));
     if (!inserted && it->second.first != *ts) {
-      return At(file, line_no, "order " + cells[0] + " has two different dates (first at line " +
-                                   std::to_string(it->second.second) + ")");
+      return At(file, line_no,
+                "order " + cells[0] + " has two different dates (first at line " +
+                    std::to_string(it->second.second) + ")");
     }
   }
   if (orders.empty()) return At(file, line_no, "no orders");

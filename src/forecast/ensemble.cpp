@@ -18,7 +18,8 @@ void Ensemble::Predict(const std::vector<SeriesHistory>& histories, int horizon,
   for (const auto& m : members_) {
     m->Predict(histories, horizon, part);
     for (size_t i = 0; i < out.size(); ++i) {
-      for (size_t j = 0; j < out[i].size(); ++j) out[i][j] += part[i][j] / static_cast<double>(members_.size());
+      for (size_t j = 0; j < out[i].size(); ++j)
+        out[i][j] += part[i][j] / static_cast<double>(members_.size());
     }
   }
 }

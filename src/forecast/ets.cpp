@@ -201,7 +201,8 @@ Status DoubleSeasonalEts::LoadState(const std::string& state) {
   std::istringstream in(state);
   EtsParams p;
   int robust = 0;
-  if (!(in >> p.alpha >> p.delta >> p.omega >> p.phi >> p.transform >> robust) || p.transform < 0 || p.transform > 1) {
+  if (!(in >> p.alpha >> p.delta >> p.omega >> p.phi >> p.transform >> robust) || p.transform < 0 ||
+      p.transform > 1) {
     return MakeError(ErrorCode::kParse, "bad ets state '" + state + "'");
   }
   p.robust = robust != 0;

@@ -33,7 +33,8 @@ FeeQuote QuoteDeliveryFee(const FeePolicy& policy, const ZoneLoad& load, const F
   const double capacity = std::max(0, load.available_couriers) * policy.orders_per_courier_hour;
   b.load = capacity > 0 ? demand / capacity : (demand > 0 ? 1e9 : 0.0);
   b.target_multiplier =
-      std::clamp(1.0 + policy.surge_per_load * std::max(0.0, b.load - policy.load_threshold), 1.0, policy.max_multiplier);
+      std::clamp(1.0 + policy.surge_per_load * std::max(0.0, b.load - policy.load_threshold), 1.0,
+                 policy.max_multiplier);
   // Hysteresis: small moves of the target keep the previous multiplier; larger ones are approached
   // gradually, so the fee neither flaps nor jumps.
   const double prev = std::clamp(previous.multiplier, 1.0, policy.max_multiplier);
@@ -50,14 +51,19 @@ FeeQuote QuoteDeliveryFee(const FeePolicy& policy, const ZoneLoad& load, const F
   b.cap_adjustment = q.fee - raw;
 
   b.lines.push_back(Format("base fee %.2f", static_cast<double>(policy.base_fee) / 100));
-  b.lines.push_back(Format("expected demand %.1f orders/h (live %.1f, forecast %.1f, forecast q90 %.1f)", demand,
-                           load.live_orders_per_hour, load.forecast_orders_per_hour, load.forecast_q90_per_hour));
-  b.lines.push_back(Format("%.0f couriers available, capacity %.1f orders/h, load %.2f", load.available_couriers,
-                           capacity, b.load));
-  b.lines.push_back(Format("demand multiplier x%.2f (target x%.2f, previous x%.2f)", applied, b.target_multiplier, prev));
-  if (b.demand_surcharge != 0) b.lines.push_back(Format("demand surcharge %.2f", static_cast<double>(b.demand_surcharge) / 100));
-  if (b.cap_adjustment < 0) b.lines.push_back(Format("capped at maximum fee %.2f", static_cast<double>(policy.max_fee) / 100));
-  if (b.cap_adjustment > 0) b.lines.push_back(Format("raised to minimum fee %.2f", static_cast<double>(policy.min_fee) / 100));
+  b.lines.push_back(Format("expected demand %.1f orders/h (live %.1f, forecast %.1f, forecast q90 %.1f)",
+                           demand, load.live_orders_per_hour, load.forecast_orders_per_hour,
+                           load.forecast_q90_per_hour));
+  b.lines.push_back(Format("%.0f couriers available, capacity %.1f orders/h, load %.2f",
+                           load.available_couriers, capacity, b.load));
+  b.lines.push_back(
+      Format("demand multiplier x%.2f (target x%.2f, previous x%.2f)", applied, b.target_multiplier, prev));
+  if (b.demand_surcharge != 0)
+    b.lines.push_back(Format("demand surcharge %.2f", static_cast<double>(b.demand_surcharge) / 100));
+  if (b.cap_adjustment < 0)
+    b.lines.push_back(Format("capped at maximum fee %.2f", static_cast<double>(policy.max_fee) / 100));
+  if (b.cap_adjustment > 0)
+    b.lines.push_back(Format("raised to minimum fee %.2f", static_cast<double>(policy.min_fee) / 100));
   return q;
 }
 

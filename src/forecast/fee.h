@@ -19,12 +19,12 @@ struct FeePolicy {
   MinorUnits min_fee = 199;
   MinorUnits max_fee = 699;
   double max_multiplier = 2.0;
-  double load_threshold = 0.8;      // demand / courier capacity below which there is no surge
-  double surge_per_load = 1.0;      // multiplier added per unit of load above the threshold
-  double live_weight = 0.6;         // weight of the live order rate against the forecast
-  double smoothing = 0.5;           // share of the gap to the target multiplier closed per quote
-  double hysteresis = 0.1;          // target changes smaller than this are ignored
-  MinorUnits rounding = 10;         // fees are rounded to this step
+  double load_threshold = 0.8;  // demand / courier capacity below which there is no surge
+  double surge_per_load = 1.0;  // multiplier added per unit of load above the threshold
+  double live_weight = 0.6;     // weight of the live order rate against the forecast
+  double smoothing = 0.5;       // share of the gap to the target multiplier closed per quote
+  double hysteresis = 0.1;      // target changes smaller than this are ignored
+  MinorUnits rounding = 10;     // fees are rounded to this step
   std::chrono::seconds quote_validity{300};
   double orders_per_courier_hour = 2.5;
 };

@@ -44,8 +44,8 @@ double GbtScale(std::span<const double> y, Freq freq) {
   return (std::isnan(m) ? 0.0 : m) + 0.5;
 }
 
-void GbtFeatures(std::span<const double> y, size_t series, Timestamp cutoff, Freq freq, int step, double scale,
-                 double ets, float* row) {
+void GbtFeatures(std::span<const double> y, size_t series, Timestamp cutoff, Freq freq, int step,
+                 double scale, double ets, float* row) {
   const long spd = SlotsPerDay(freq), spw = SlotsPerWeek(freq);
   const long last = static_cast<long>(y.size()) - 1;
   const long target = last + step;
@@ -90,8 +90,8 @@ void GbtFeatures(std::span<const double> y, size_t series, Timestamp cutoff, Fre
   const double recent_lw = MeanRange(y, last - std::min(spd, 6L) + 1 - spw, last - spw);
   row[f++] = Scaled(recent - recent_lw, scale);
   // Same slot last week relative to that week's level: the shape of the week.
-  row[f++] = Scaled(ValueAt(y, target - kw * spw) - MeanRange(y, target - kw * spw - spd, target - kw * spw + spd),
-                    scale);
+  row[f++] = Scaled(
+      ValueAt(y, target - kw * spw) - MeanRange(y, target - kw * spw - spd, target - kw * spw + spd), scale);
   row[f++] = Scaled(ets, scale);
 }
 
@@ -142,13 +142,15 @@ Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, in
       }
     }
   }
-  if (label.empty()) return MakeError(ErrorCode::kInvalidArgument, "xgb: no training rows (history too short)");
+  if (label.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "xgb: no training rows (history too short)");
   Reset();
   DMatrixHandle dtrain = nullptr;
   if (XGDMatrixCreateFromMat(x.data(), label.size(), kGbtFeatures, kMissing, &dtrain) != 0 ||
       XGDMatrixSetFloatInfo(dtrain, "label", label.data(), label.size()) != 0 ||
       XGDMatrixSetFloatInfo(dtrain, "weight", weight.data(), weight.size()) != 0 ||
-      (params_.boost_from_ets && XGDMatrixSetFloatInfo(dtrain, "base_margin", margin.data(), margin.size()) != 0)) {
+      (params_.boost_from_ets &&
+       XGDMatrixSetFloatInfo(dtrain, "base_margin", margin.data(), margin.size()) != 0)) {
     return MakeError(ErrorCode::kInternal, "xgb: " + LastXgbError());
   }
   BoosterHandle booster = nullptr;
@@ -196,8 +198,9 @@ void GradientBoostedTrees::Predict(const std::vector<SeriesHistory>& histories, 
       std::fill(ets.begin(), ets.end(), std::numeric_limits<double>::quiet_NaN());
     }
     for (int step = 1; step <= horizon; ++step) {
-      GbtFeatures(h.y, h.series, h.cutoff, h.freq, step, scales[i], ets[static_cast<size_t>(step - 1)],
-                  x.data() + (i * static_cast<size_t>(horizon) + static_cast<size_t>(step - 1)) * kGbtFeatures);
+      GbtFeatures(
+          h.y, h.series, h.cutoff, h.freq, step, scales[i], ets[static_cast<size_t>(step - 1)],
+          x.data() + (i * static_cast<size_t>(horizon) + static_cast<size_t>(step - 1)) * kGbtFeatures);
     }
   }
   DMatrixHandle d = nullptr;
@@ -224,7 +227,8 @@ std::string GradientBoostedTrees::SaveState() const {
   if (booster_ == nullptr) return {};
   bst_ulong len = 0;
   const char* buf = nullptr;
-  if (XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format": "json"})", &len, &buf) != 0) {
+  if (XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format": "json"})", &len, &buf) !=
+      0) {
     return {};
   }
   return DoubleSeasonalEts(ets_).SaveState() + "\n" + std::string(buf, len);
@@ -263,7 +267,8 @@ Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads) {
     const std::string kv = rest.substr(pos, comma - pos);
     pos = comma + 1;
     const auto eq = kv.find('=');
-    if (eq == std::string::npos) return MakeError(ErrorCode::kInvalidArgument, "xgb spec: expected key=value, got '" + kv + "'");
+    if (eq == std::string::npos)
+      return MakeError(ErrorCode::kInvalidArgument, "xgb spec: expected key=value, got '" + kv + "'");
     const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
     char* end = nullptr;
     const double num = std::strtod(v.c_str(), &end);
@@ -300,7 +305,8 @@ Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads) {
       return MakeError(ErrorCode::kInvalidArgument, "xgb spec: unknown key '" + k + "'");
     }
   }
-  if (p.rounds < 1 || p.max_depth < 1 || p.eta <= 0) return MakeError(ErrorCode::kInvalidArgument, "xgb spec: bad values");
+  if (p.rounds < 1 || p.max_depth < 1 || p.eta <= 0)
+    return MakeError(ErrorCode::kInvalidArgument, "xgb spec: bad values");
   return p;
 }
 

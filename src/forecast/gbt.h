@@ -20,12 +20,13 @@ struct GbtParams {  // defaults chosen on the January-April taxi validation (Apr
   double min_child_weight = 20;
   int threads = 2;
   int seed = 7;
-  int stride = 0;         // slots between training cutoffs; 0 = horizon
-  bool stack_ets = true;  // the double-seasonal ETS forecast is a feature (fitted inside Fit)
-  int ets_transform = 1;        // transform of the stacked ETS (see EtsParams::transform)
-  bool ets_robust = true;       // robust filtering in the stacked ETS
-  double weight_power = 2;      // row weight = scale^power: 0 treats zones alike, 1 weights by volume (WAPE)
-  bool boost_from_ets = false;  // trees correct the ETS forecast (it is the base margin) instead of starting at 0
+  int stride = 0;           // slots between training cutoffs; 0 = horizon
+  bool stack_ets = true;    // the double-seasonal ETS forecast is a feature (fitted inside Fit)
+  int ets_transform = 1;    // transform of the stacked ETS (see EtsParams::transform)
+  bool ets_robust = true;   // robust filtering in the stacked ETS
+  double weight_power = 2;  // row weight = scale^power: 0 treats zones alike, 1 weights by volume (WAPE)
+  bool boost_from_ets =
+      false;  // trees correct the ETS forecast (it is the base margin) instead of starting at 0
 };
 
 // Parses "xgb" or "xgb:key=value;..." (keys: objective, rounds, depth, eta, subsample, colsample,
@@ -35,8 +36,8 @@ Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads);
 inline constexpr int kGbtFeatures = 21;
 // Fills `row` (kGbtFeatures floats) for the slot `step` after the end of y. Uses only y.
 // `ets` is the ETS forecast for that slot (NaN when not stacked).
-void GbtFeatures(std::span<const double> y, size_t series, Timestamp cutoff, Freq freq, int step, double scale,
-                 double ets, float* row);
+void GbtFeatures(std::span<const double> y, size_t series, Timestamp cutoff, Freq freq, int step,
+                 double scale, double ets, float* row);
 // Recent level used to normalise a series: mean of the last 4 weeks observed, plus 0.5.
 double GbtScale(std::span<const double> y, Freq freq);
 

@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
-  return command == "forecast" ? hotpath::forecast::ForecastCommand(args) : hotpath::forecast::StaffingCommand(args);
+  return command == "forecast" ? hotpath::forecast::ForecastCommand(args)
+                               : hotpath::forecast::StaffingCommand(args);
 }

@@ -36,7 +36,8 @@ Result<std::unique_ptr<Method>> MakeMethod(std::string_view name, int xgb_thread
       members.push_back(std::move(member).value());
       rest = plus == std::string_view::npos ? std::string_view() : rest.substr(plus + 1);
     }
-    if (members.size() < 2) return MakeError(ErrorCode::kInvalidArgument, "ensemble needs two or more members");
+    if (members.size() < 2)
+      return MakeError(ErrorCode::kInvalidArgument, "ensemble needs two or more members");
     return std::unique_ptr<Method>(std::make_unique<Ensemble>(std::string(name), std::move(members)));
   }
   if (name.size() > 6 && name.substr(0, 5) == "mean_" && name.back() == 'w') {
@@ -47,8 +48,10 @@ Result<std::unique_ptr<Method>> MakeMethod(std::string_view name, int xgb_thread
       return std::unique_ptr<Method>(std::make_unique<WeeklySlotMean>(k));
     }
   }
-  return MakeError(ErrorCode::kInvalidArgument, "unknown model '" + std::string(name) +
-                                                    "' (known: snaive_day, snaive_week, mean_<k>w, ets[_sqrt][_robust], xgb[:key=value;...], ens:a+b[+c...])");
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "unknown model '" + std::string(name) +
+                       "' (known: snaive_day, snaive_week, mean_<k>w, ets[_sqrt][_robust], "
+                       "xgb[:key=value;...], ens:a+b[+c...])");
 }
 
 }  // namespace hotpath::forecast

@@ -42,7 +42,7 @@ Result<std::unique_ptr<Method>> MakeMethod(std::string_view name, int xgb_thread
 // Value of y at index idx, or NaN when idx is before the start.
 inline double ValueAt(std::span<const double> y, long idx) {
   return idx >= 0 && static_cast<size_t>(idx) < y.size() ? y[static_cast<size_t>(idx)]
-                                                          : std::numeric_limits<double>::quiet_NaN();
+                                                         : std::numeric_limits<double>::quiet_NaN();
 }
 // Fallback for a slot without a usable seasonal value: the last observed value, or 0.
 double LastObserved(std::span<const double> y);

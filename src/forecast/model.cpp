@@ -23,7 +23,8 @@ void WriteBlob(std::ostream& out, const std::string& name, const std::string& bl
 Result<std::string> ReadBlob(std::istream& in, const std::string& name) {
   std::string key;
   size_t size = 0;
-  if (!(in >> key >> size) || key != name) return MakeError(ErrorCode::kParse, "model file: expected section " + name);
+  if (!(in >> key >> size) || key != name)
+    return MakeError(ErrorCode::kParse, "model file: expected section " + name);
   in.get();
   std::string blob(size, '\0');
   if (!in.read(blob.data(), static_cast<std::streamsize>(size))) {
@@ -36,7 +37,8 @@ Result<std::string> ReadBlob(std::istream& in, const std::string& name) {
 }  // namespace
 
 Result<Model> Model::Train(const Panel& history, const ModelOptions& options) {
-  if (history.ids.empty() || history.length == 0) return MakeError(ErrorCode::kInvalidArgument, "empty history");
+  if (history.ids.empty() || history.length == 0)
+    return MakeError(ErrorCode::kInvalidArgument, "empty history");
   if (options.horizon <= 0) return MakeError(ErrorCode::kInvalidArgument, "horizon must be > 0");
   auto method = MakeMethod(options.method, options.threads);
   if (!method.ok()) return method.error();
@@ -50,12 +52,14 @@ Result<Model> Model::Train(const Panel& history, const ModelOptions& options) {
   const auto spw = static_cast<size_t>(SlotsPerWeek(history.freq));
   const size_t last = history.length - 1;
   size_t k = static_cast<size_t>(options.calibration_cutoffs);
-  if (k == 0) k = std::max((2 * spw + h - 1) / h, (400 + h * history.ids.size() - 1) / (h * history.ids.size()));
+  if (k == 0)
+    k = std::max((2 * spw + h - 1) / h, (400 + h * history.ids.size() - 1) / (h * history.ids.size()));
   while (k > 0 && (k * h > last || last - k * h < 2 * spw)) --k;
   model.calibrator_ = ResidualCalibrator(k);
   if (k > 0) {
     const size_t first = last - k * h;
-    if (auto st = model.method_->Fit(HistoriesAt(history, first), options.horizon); !st.ok()) return st.error();
+    if (auto st = model.method_->Fit(HistoriesAt(history, first), options.horizon); !st.ok())
+      return st.error();
     std::vector<std::vector<double>> out;
     for (size_t c = first; c + 1 <= last; c += h) {
       model.method_->Predict(HistoriesAt(history, c), options.horizon, out);
@@ -108,9 +112,10 @@ Result<std::vector<QuantileForecast>> Model::Forecast(const std::string& unique_
   const Timestamp first = last_observed() + FreqStep(freq_);
   const Timestamp horizon_end = last_observed() + FreqStep(freq_) * options_.horizon;
   if (to < first || from > horizon_end || to < from) {
-    return MakeError(ErrorCode::kInvalidArgument, "range " + FormatTimestamp(from) + " .. " + FormatTimestamp(to) +
-                                                      " outside the forecastable slots " + FormatTimestamp(first) +
-                                                      " .. " + FormatTimestamp(horizon_end));
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "range " + FormatTimestamp(from) + " .. " + FormatTimestamp(to) +
+                         " outside the forecastable slots " + FormatTimestamp(first) + " .. " +
+                         FormatTimestamp(horizon_end));
   }
   auto all = ForecastSeries(static_cast<size_t>(it - ids_.begin()));
   std::erase_if(all, [&](const QuantileForecast& f) { return f.ds < from || f.ds > to; });
@@ -127,7 +132,8 @@ std::vector<QuantileForecast> Model::ForecastAll() const {
 }
 
 Status Model::Observe(const Panel& recent) {
-  if (recent.freq != freq_) return MakeError(ErrorCode::kInvalidArgument, "observations have another frequency");
+  if (recent.freq != freq_)
+    return MakeError(ErrorCode::kInvalidArgument, "observations have another frequency");
   if (recent.length == 0) return OkStatus();
   const Timestamp new_end = recent.TimeAt(recent.length - 1);
   if (new_end <= last_observed()) return OkStatus();
@@ -140,7 +146,8 @@ Status Model::Observe(const Panel& recent) {
     for (size_t j = 1; j <= added; ++j) {
       const Timestamp t = last_observed() + FreqStep(freq_) * static_cast<long>(j);
       const auto slot = recent.SlotOf(t);
-      history_[s].push_back(idx && slot ? recent.values[*idx][*slot] : std::numeric_limits<double>::quiet_NaN());
+      history_[s].push_back(idx && slot ? recent.values[*idx][*slot]
+                                        : std::numeric_limits<double>::quiet_NaN());
     }
   }
   length_ += added;
@@ -202,8 +209,11 @@ Result<Model> Model::Read(std::istream& in) {
     std::istringstream ls(line);
     std::vector<double> v;
     std::string tok;
-    while (ls >> tok) v.push_back(tok == "nan" ? std::numeric_limits<double>::quiet_NaN() : std::strtod(tok.c_str(), nullptr));
-    if (v.size() != model.length_) return bad("series '" + id + "' has " + std::to_string(v.size()) + " values");
+    while (ls >> tok)
+      v.push_back(tok == "nan" ? std::numeric_limits<double>::quiet_NaN()
+                               : std::strtod(tok.c_str(), nullptr));
+    if (v.size() != model.length_)
+      return bad("series '" + id + "' has " + std::to_string(v.size()) + " values");
     model.ids_.push_back(id);
     model.history_.push_back(std::move(v));
   }
@@ -226,7 +236,8 @@ Status Model::Save(const std::string& path) const {
     if (!out) return MakeError(ErrorCode::kIo, "cannot open '" + tmp + "' for writing");
     if (auto st = Write(out); !st.ok()) return st;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return MakeError(ErrorCode::kIo, "cannot rename to '" + path + "'");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return MakeError(ErrorCode::kIo, "cannot rename to '" + path + "'");
   return OkStatus();
 }
 

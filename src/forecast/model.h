@@ -44,7 +44,8 @@ class Model {
 
   // Forecasts for the slots of [from, to] after the last observation and within the horizon.
   // Errors: unknown unique_id, or a range that ends before / starts beyond the forecastable slots.
-  Result<std::vector<QuantileForecast>> Forecast(const std::string& unique_id, Timestamp from, Timestamp to) const;
+  Result<std::vector<QuantileForecast>> Forecast(const std::string& unique_id, Timestamp from,
+                                                 Timestamp to) const;
   // The whole horizon for every series.
   std::vector<QuantileForecast> ForecastAll() const;
   // Appends observations newer than the last one (same frequency; unknown ids are ignored).
@@ -68,7 +69,7 @@ class Model {
   Timestamp start_{};
   size_t length_ = 0;
   std::vector<std::vector<double>> history_;  // [series][slot], the recent tail
-  std::shared_ptr<Method> method_;            // shared: Model is copyable, the method is immutable after Train
+  std::shared_ptr<Method> method_;  // shared: Model is copyable, the method is immutable after Train
   ResidualCalibrator calibrator_;
 };
 

@@ -49,8 +49,9 @@ TEST(ModelTest, ForecastRangeAndErrors) {
   ASSERT_EQ(fc->size(), 4u);
   EXPECT_EQ(fc->front().ds, first + std::chrono::hours(2));
   EXPECT_EQ(model->Forecast("nope", first, first).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(model->Forecast("z1", first + std::chrono::hours(30), first + std::chrono::hours(31)).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      model->Forecast("z1", first + std::chrono::hours(30), first + std::chrono::hours(31)).error().code,
+      ErrorCode::kInvalidArgument);
   std::istringstream junk("not a model");
   EXPECT_FALSE(Model::Read(junk).ok());
 }

@@ -97,21 +97,25 @@ Result<Panel> ParsePanelCsv(std::istream& in, const PanelReadOptions& options, c
     if (Trim(line).empty()) continue;
     const auto cells = SplitCsv(line);
     if (cells.size() < need) {
-      return LineError(source, line_no, "expected at least " + std::to_string(need) + " columns, got " +
-                                            std::to_string(cells.size()));
+      return LineError(
+          source, line_no,
+          "expected at least " + std::to_string(need) + " columns, got " + std::to_string(cells.size()));
     }
     const std::string id(Trim(cells[static_cast<size_t>(col_id)]));
     if (id.empty()) return LineError(source, line_no, "empty unique_id");
     const auto ds = ParseTimestamp(Trim(cells[static_cast<size_t>(col_ds)]));
     if (!ds) {
-      return LineError(source, line_no, "bad ds '" + std::string(Trim(cells[static_cast<size_t>(col_ds)])) +
-                                            "' (expected YYYY-MM-DD[ HH:MM[:SS]])");
+      return LineError(source, line_no,
+                       "bad ds '" + std::string(Trim(cells[static_cast<size_t>(col_ds)])) +
+                           "' (expected YYYY-MM-DD[ HH:MM[:SS]])");
     }
     const auto y_text = Trim(cells[static_cast<size_t>(col_y)]);
     const auto y = ParseNumber(y_text);
     if (!y) return LineError(source, line_no, "y is not a number: '" + std::string(y_text) + "'");
-    if (!std::isfinite(*y)) return LineError(source, line_no, "y is not finite: '" + std::string(y_text) + "'");
-    if (*y < 0) return LineError(source, line_no, "negative y " + std::string(y_text) + " (demand counts are >= 0)");
+    if (!std::isfinite(*y))
+      return LineError(source, line_no, "y is not finite: '" + std::string(y_text) + "'");
+    if (*y < 0)
+      return LineError(source, line_no, "negative y " + std::string(y_text) + " (demand counts are >= 0)");
     auto [it, inserted] = id_index.emplace(id, ids.size());
     if (inserted) {
       ids.push_back(id);
@@ -119,13 +123,15 @@ Result<Panel> ParsePanelCsv(std::istream& in, const PanelReadOptions& options, c
     } else {
       const auto [prev_ds, prev_line] = last_seen[it->second];
       if (*ds == prev_ds) {
-        return LineError(source, line_no, "duplicate row for unique_id '" + id + "' at " + FormatTimestamp(*ds) +
-                                              " (first at line " + std::to_string(prev_line) + ")");
+        return LineError(source, line_no,
+                         "duplicate row for unique_id '" + id + "' at " + FormatTimestamp(*ds) +
+                             " (first at line " + std::to_string(prev_line) + ")");
       }
       if (*ds < prev_ds) {
-        return LineError(source, line_no, "unsorted rows: unique_id '" + id + "' at " + FormatTimestamp(*ds) +
-                                              " comes after " + FormatTimestamp(prev_ds) + " (line " +
-                                              std::to_string(prev_line) + "); sort by unique_id, ds");
+        return LineError(source, line_no,
+                         "unsorted rows: unique_id '" + id + "' at " + FormatTimestamp(*ds) +
+                             " comes after " + FormatTimestamp(prev_ds) + " (line " +
+                             std::to_string(prev_line) + "); sort by unique_id, ds");
       }
       last_seen[it->second] = {*ds, line_no};
     }
@@ -153,7 +159,8 @@ Result<Panel> ParsePanelCsv(std::istream& in, const PanelReadOptions& options, c
     }
     if (!found) {
       return MakeError(ErrorCode::kParse, source + ": cannot infer frequency (smallest step " +
-                                              std::to_string(min_step.count()) + " s); pass --freq 15min|30min|1h|1d");
+                                              std::to_string(min_step.count()) +
+                                              " s); pass --freq 15min|30min|1h|1d");
     }
   }
   const auto step = FreqStep(freq);
@@ -174,17 +181,18 @@ Result<Panel> ParsePanelCsv(std::istream& in, const PanelReadOptions& options, c
   std::vector<std::pair<size_t, size_t>> prev_slot(ids.size(), {SIZE_MAX, 0});  // slot, line
   for (const auto& r : rows) {
     if ((r.ds - start) % step != std::chrono::seconds(0)) {
-      return LineError(source, r.line, "ds " + FormatTimestamp(r.ds) + " is not on the " +
-                                           std::string(FreqName(freq)) + " grid");
+      return LineError(
+          source, r.line,
+          "ds " + FormatTimestamp(r.ds) + " is not on the " + std::string(FreqName(freq)) + " grid");
     }
     const auto slot = static_cast<size_t>((r.ds - start) / step);
     auto& [ps, pl] = prev_slot[r.series];
     if (ps != SIZE_MAX && slot > ps + 1) {
       if (!options.fill_gaps) {
-        return LineError(source, r.line, "gap in unique_id '" + ids[r.series] + "': " + std::to_string(slot - ps - 1) +
-                                             " missing slot(s) after " + FormatTimestamp(panel.TimeAt(ps)) +
-                                             " (line " + std::to_string(pl) +
-                                             "); pass --fill-gaps to treat missing slots as 0");
+        return LineError(source, r.line,
+                         "gap in unique_id '" + ids[r.series] + "': " + std::to_string(slot - ps - 1) +
+                             " missing slot(s) after " + FormatTimestamp(panel.TimeAt(ps)) + " (line " +
+                             std::to_string(pl) + "); pass --fill-gaps to treat missing slots as 0");
       }
       for (size_t s = ps + 1; s < slot; ++s) panel.values[r.series][s] = 0.0;
     }

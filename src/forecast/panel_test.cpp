@@ -22,8 +22,9 @@ std::string ErrorOf(const std::string& csv, PanelReadOptions opt = {}) {
 }
 
 TEST(PanelTest, ParsesInterleavedSeriesAndInfersFrequency) {
-  auto p = Parse("unique_id,ds,y\na,2024-01-01 00:00:00,1\nb,2024-01-01 00:00:00,5\na,2024-01-01 01:00:00,2\n"
-                 "b,2024-01-01T01:00:00Z,6\n");
+  auto p = Parse(
+      "unique_id,ds,y\na,2024-01-01 00:00:00,1\nb,2024-01-01 00:00:00,5\na,2024-01-01 01:00:00,2\n"
+      "b,2024-01-01T01:00:00Z,6\n");
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->freq, Freq::k1h);
   ASSERT_EQ(p->ids, (std::vector<std::string>{"a", "b"}));
@@ -41,7 +42,8 @@ TEST(PanelTest, ColumnsInAnyOrderAndDailyDates) {
 
 TEST(PanelTest, ErrorsNameTheLine) {
   const std::string h = "unique_id,ds,y\n";
-  EXPECT_EQ(ErrorOf(h + "a,2024-01-01 00:00,1\na,2024-01-01 01:00,abc\n"), "p.csv:3: y is not a number: 'abc'");
+  EXPECT_EQ(ErrorOf(h + "a,2024-01-01 00:00,1\na,2024-01-01 01:00,abc\n"),
+            "p.csv:3: y is not a number: 'abc'");
   EXPECT_NE(ErrorOf(h + "a,2024-01-01 00:00,-2\n").find("p.csv:2: negative y"), std::string::npos);
   EXPECT_NE(ErrorOf(h + "a,2024-01-01 00:00,1\na,2024-01-01 00:00,1\n").find("p.csv:3: duplicate row"),
             std::string::npos);
@@ -49,12 +51,14 @@ TEST(PanelTest, ErrorsNameTheLine) {
             std::string::npos);
   EXPECT_NE(ErrorOf(h + "a,2024-13-01 00:00,1\n").find("p.csv:2: bad ds"), std::string::npos);
   EXPECT_NE(ErrorOf(h + "a,2024-01-01 00:00,nan\n").find("p.csv:2: y is not finite"), std::string::npos);
-  EXPECT_NE(ErrorOf(h + "a,2024-01-01 00:00\n").find("p.csv:2: expected at least 3 columns"), std::string::npos);
+  EXPECT_NE(ErrorOf(h + "a,2024-01-01 00:00\n").find("p.csv:2: expected at least 3 columns"),
+            std::string::npos);
   EXPECT_NE(ErrorOf("id,ds,value\n").find("p.csv:1: header must contain"), std::string::npos);
 }
 
 TEST(PanelTest, GapIsAnErrorUnlessFilled) {
-  const std::string csv = "unique_id,ds,y\na,2024-01-01 00:00,1\na,2024-01-01 01:00,1\na,2024-01-01 04:00,7\n";
+  const std::string csv =
+      "unique_id,ds,y\na,2024-01-01 00:00,1\na,2024-01-01 01:00,1\na,2024-01-01 04:00,7\n";
   PanelReadOptions opt;
   opt.freq = Freq::k1h;
   EXPECT_NE(ErrorOf(csv, opt).find("p.csv:4: gap in unique_id 'a': 2 missing slot(s)"), std::string::npos);
@@ -94,8 +98,9 @@ TEST(PanelTest, WriteThenReadRoundTrips) {
 TEST(ConvertTest, NycLayout) {
   const std::string dir = testing::TempPath("nyc");
   std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/2017-01_1H_zone.csv") << ",PUZone,Count,PUTime\n0,0,5,2017-01-01 00:00:00\n1,1,7,2017-01-01 "
-                                                 "00:00:00\n2,0,6,2017-01-01 01:00:00\n3,1,8,2017-01-01 01:00:00\n";
+  std::ofstream(dir + "/2017-01_1H_zone.csv")
+      << ",PUZone,Count,PUTime\n0,0,5,2017-01-01 00:00:00\n1,1,7,2017-01-01 "
+         "00:00:00\n2,0,6,2017-01-01 01:00:00\n3,1,8,2017-01-01 01:00:00\n";
   std::ofstream(dir + "/weather.csv") << "DATE,AWND\n1/1/17,5\n";
   auto p = ConvertNycZones(dir);
   ASSERT_TRUE(p.ok()) << p.error().message;
@@ -128,8 +133,8 @@ TEST(ConvertTest, LondonCountsDistinctOrdersPerSlot) {
 }
 
 TEST(ConvertTest, RealLondonFileMatchesKnownOrderCount) {
-  auto p = ConvertLondonOrders(testing::SharedDir() + "/data/demand/london_takeaway_orders/restaurant-1-orders.csv",
-                               Freq::k1d, "r1");
+  auto p = ConvertLondonOrders(
+      testing::SharedDir() + "/data/demand/london_takeaway_orders/restaurant-1-orders.csv", Freq::k1d, "r1");
   ASSERT_TRUE(p.ok()) << p.error().message;
   double total = 0;
   for (double v : p->values[0]) total += v;

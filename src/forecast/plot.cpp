@@ -29,7 +29,8 @@ std::string BacktestSvg(const Panel& panel, const BacktestResult& result, const 
   std::ostringstream svg;
   const double total_h = kHeight * static_cast<double>(series.size()) + 10;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << total_h
-      << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+      << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
+         "fill=\"white\"/>\n";
   for (size_t p = 0; p < series.size(); ++p) {
     // One point per target slot: the forecast from the latest cutoff before it.
     std::map<size_t, const CvRow*> by_slot;
@@ -40,11 +41,13 @@ std::string BacktestSvg(const Panel& panel, const BacktestResult& result, const 
     }
     if (by_slot.empty()) continue;
     double ymax = 1;
-    for (const auto& [slot, row] : by_slot) ymax = std::max({ymax, row->y, row->q90[model], row->point[model]});
+    for (const auto& [slot, row] : by_slot)
+      ymax = std::max({ymax, row->y, row->q90[model], row->point[model]});
     const double top = kHeight * static_cast<double>(p) + 20, bottom = top + kHeight - 40;
     const size_t s0 = by_slot.begin()->first, s1 = by_slot.rbegin()->first;
     auto x_of = [&](size_t slot) {
-      return kMargin + (kWidth - 2 * kMargin) * static_cast<double>(slot - s0) / static_cast<double>(std::max<size_t>(1, s1 - s0));
+      return kMargin + (kWidth - 2 * kMargin) * static_cast<double>(slot - s0) /
+                           static_cast<double>(std::max<size_t>(1, s1 - s0));
     };
     auto y_of = [&](double v) { return bottom - (bottom - top) * v / ymax; };
     std::vector<std::pair<double, double>> actual, fc, band_hi, band_lo;
@@ -59,11 +62,12 @@ std::string BacktestSvg(const Panel& panel, const BacktestResult& result, const 
     for (auto it = band_lo.rbegin(); it != band_lo.rend(); ++it) svg << it->first << ',' << it->second << ' ';
     svg << "\"/>\n";
     svg << Polyline(actual, "black", 1.0) << Polyline(fc, "#d62728", 1.2);
-    svg << "<line x1=\"" << kMargin << "\" y1=\"" << bottom << "\" x2=\"" << kWidth - kMargin << "\" y2=\"" << bottom
-        << "\" stroke=\"#888\"/>\n";
-    svg << "<text x=\"" << kMargin << "\" y=\"" << top - 5 << "\">" << panel.ids[series[p]] << ": actual (black), "
-        << result.models[model] << " (red), 10-90% band; " << FormatTimestamp(panel.TimeAt(s0)) << " .. "
-        << FormatTimestamp(panel.TimeAt(s1)) << "; max " << ymax << "</text>\n";
+    svg << "<line x1=\"" << kMargin << "\" y1=\"" << bottom << "\" x2=\"" << kWidth - kMargin << "\" y2=\""
+        << bottom << "\" stroke=\"#888\"/>\n";
+    svg << "<text x=\"" << kMargin << "\" y=\"" << top - 5 << "\">" << panel.ids[series[p]]
+        << ": actual (black), " << result.models[model] << " (red), 10-90% band; "
+        << FormatTimestamp(panel.TimeAt(s0)) << " .. " << FormatTimestamp(panel.TimeAt(s1)) << "; max "
+        << ymax << "</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();

@@ -77,9 +77,12 @@ double DemandAtServiceLevel(const QuantileForecast& f, double p) {
   return f.q50 + (f.q90 - f.q50) * (p - 0.5) / 0.4;
 }
 
-Result<std::vector<HourNeed>> CouriersNeeded(const std::vector<QuantileForecast>& hourly, const StaffingParams& params) {
-  if (params.orders_per_courier_hour <= 0 || params.target_utilisation <= 0 || params.target_utilisation > 1) {
-    return MakeError(ErrorCode::kInvalidArgument, "orders per courier-hour must be > 0 and utilisation in (0, 1]");
+Result<std::vector<HourNeed>> CouriersNeeded(const std::vector<QuantileForecast>& hourly,
+                                             const StaffingParams& params) {
+  if (params.orders_per_courier_hour <= 0 || params.target_utilisation <= 0 ||
+      params.target_utilisation > 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "orders per courier-hour must be > 0 and utilisation in (0, 1]");
   }
   const double capacity = params.orders_per_courier_hour * params.target_utilisation;
   std::vector<HourNeed> out;
@@ -142,7 +145,8 @@ Result<ShiftPlan> PlanShifts(const std::vector<HourNeed>& need, const std::vecto
       flow.AddArc(h, sink, -b, 0);
     }
   }
-  if (flow.Run(src, sink, total) != total) return MakeError(ErrorCode::kInfeasible, "demand cannot be covered");
+  if (flow.Run(src, sink, total) != total)
+    return MakeError(ErrorCode::kInfeasible, "demand cannot be covered");
   ShiftPlan plan;
   plan.on_duty.assign(static_cast<size_t>(T), 0);
   for (const auto& sa : shift_arcs) {
@@ -150,10 +154,12 @@ Result<ShiftPlan> PlanShifts(const std::vector<HourNeed>& need, const std::vecto
     if (n <= 0) continue;
     plan.shifts.push_back(Shift{need[static_cast<size_t>(sa.start)].hour, sa.length, static_cast<int>(n)});
     plan.courier_hours += n * sa.length;
-    for (int h = sa.start; h < std::min(T, sa.start + sa.length); ++h) plan.on_duty[static_cast<size_t>(h)] += static_cast<int>(n);
+    for (int h = sa.start; h < std::min(T, sa.start + sa.length); ++h)
+      plan.on_duty[static_cast<size_t>(h)] += static_cast<int>(n);
   }
-  std::sort(plan.shifts.begin(), plan.shifts.end(),
-            [](const Shift& x, const Shift& y) { return std::tie(x.start, x.length_hours) < std::tie(y.start, y.length_hours); });
+  std::sort(plan.shifts.begin(), plan.shifts.end(), [](const Shift& x, const Shift& y) {
+    return std::tie(x.start, x.length_hours) < std::tie(y.start, y.length_hours);
+  });
   if (!PlanCovers(plan, need)) return MakeError(ErrorCode::kInternal, "shift plan does not cover demand");
   return plan;
 }
@@ -164,7 +170,8 @@ bool PlanCovers(const ShiftPlan& plan, const std::vector<HourNeed>& need) {
   for (const auto& s : plan.shifts) {
     hours += static_cast<long>(s.couriers) * s.length_hours;
     for (size_t h = 0; h < need.size(); ++h) {
-      if (need[h].hour >= s.start && need[h].hour < s.start + std::chrono::hours(s.length_hours)) on[h] += s.couriers;
+      if (need[h].hour >= s.start && need[h].hour < s.start + std::chrono::hours(s.length_hours))
+        on[h] += s.couriers;
     }
   }
   for (size_t h = 0; h < need.size(); ++h) {

@@ -25,7 +25,8 @@ struct HourNeed {
 
 // Demand at quantile p by linear interpolation between q10, q50 and q90 (clamped to [0.1, 0.9]).
 double DemandAtServiceLevel(const QuantileForecast& f, double p);
-Result<std::vector<HourNeed>> CouriersNeeded(const std::vector<QuantileForecast>& hourly, const StaffingParams& params);
+Result<std::vector<HourNeed>> CouriersNeeded(const std::vector<QuantileForecast>& hourly,
+                                             const StaffingParams& params);
 
 struct ShiftType {
   int start_hour = 0;    // hour of day the shift may start

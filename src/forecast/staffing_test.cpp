@@ -26,7 +26,8 @@ long BruteForce(const std::vector<HourNeed>& need, const std::vector<ShiftType>&
   for (size_t a = 0; a < need.size(); ++a) {
     for (const auto& t : types) {
       if (HourOfDay(need[a].hour) == t.start_hour) {
-        arcs.push_back({static_cast<int>(a), std::min(static_cast<int>(need.size()), static_cast<int>(a) + t.length_hours),
+        arcs.push_back({static_cast<int>(a),
+                        std::min(static_cast<int>(need.size()), static_cast<int>(a) + t.length_hours),
                         t.length_hours});
       }
     }

@@ -1,12 +1,13 @@
 #pragma once
 // Shared helpers for the forecast unit tests: synthetic panels with a fixed seed and temp files.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
-#include <unistd.h>
 
 #include "forecast/panel.h"
 
@@ -34,7 +35,8 @@ inline Panel SyntheticHourly(size_t series, size_t days, double base, unsigned s
 }
 
 inline std::string TempPath(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("hotpath_forecast_test_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hotpath_forecast_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }
