@@ -79,9 +79,17 @@ void CompareWithBruteForce(const std::string& name, uint64_t seed) {
         }
       }
       ASSERT_EQ(fast.size(), slow.size()) << name << " request " << p << " route size " << n;
+      double cheapest = kInfinity;
       for (const auto& [key, cost] : slow) {
         ASSERT_TRUE(fast.count(key)) << "missed insertion " << key.first << "," << key.second;
         EXPECT_NEAR(fast[key], cost, 1e-6);
+        cheapest = std::min(cheapest, cost);
+      }
+      Insertion best = BestInsertion(inst, route, p);
+      EXPECT_EQ(best.valid(), !slow.empty());
+      if (best.valid()) {
+        EXPECT_NEAR(best.cost, cheapest, 1e-6);
+        EXPECT_TRUE(slow.count({best.after_p, best.after_d}));
       }
     }
   }

@@ -113,8 +113,10 @@ Result<Instance> ParseInstance(std::string_view text, const std::string& source)
       if (!ToDouble(fields[1], &inst.capacity) || inst.capacity <= 0) {
         return ParseError(source, line_no, "capacity must be a positive number");
       }
-      if (!ToDouble(fields[2], &speed) || speed <= 0) {
-        return ParseError(source, line_no, "speed must be a positive number");
+      // Travel time equals distance in Li & Lim; the speed field is read but not used
+      // (several published files carry 0 there).
+      if (!ToDouble(fields[2], &speed) || speed < 0) {
+        return ParseError(source, line_no, "speed must be a non-negative number");
       }
       have_header = true;
       continue;

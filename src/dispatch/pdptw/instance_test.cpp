@@ -58,6 +58,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"", "empty", 1},
         BadCase{"3 10\n", "vehicles capacity speed", 1},
         BadCase{"3 ten 1\n0 0 0 0 0 100 0 0 0\n", "capacity", 1},
+        BadCase{"3 10 -1\n0 0 0 0 0 100 0 0 0\n", "speed", 1},
         BadCase{"3 10 1\n0 0 0 0 0 100 0 0 0\n1 3 4 5 0 50 1 0\n", "expected 9 fields", 3},
         BadCase{"3 10 1\n0 0 0 0 0 100 0 0 0\n1 3 x 5 0 50 1 0 2\n2 6 8 -5 0 60 1 1 0\n", "not a number", 3},
         BadCase{"3 10 1\n0 0 0 0 0 100 0 0 0\n2 3 4 5 0 50 1 0 2\n", "expected node id 1", 3},
@@ -67,6 +68,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"3 10 1\n0 0 0 0 0 100 0 0 0\n1 3 4 5 60 50 1 0 2\n2 6 8 -5 0 60 1 1 0\n", "window", 3},
         BadCase{"3 4 1\n0 0 0 0 0 100 0 0 0\n1 3 4 5 0 50 1 0 2\n2 6 8 -5 0 60 1 1 0\n", "capacity", 3},
         BadCase{"3 10 1\n0 0 0 0 0 100 0 0 0\n1 3 4 5 0 50 1 0 2\n2 6 8 -5 0 3 1 1 0\n", "cannot be served", 3}));
+
+TEST(PdptwInstance, AcceptsZeroSpeedFieldAsInPublishedFiles) {
+  auto inst = LoadInstance(testing::LiLimPath("li_lim_100", "lc104"));
+  ASSERT_TRUE(inst.ok()) << inst.error().message;
+  EXPECT_EQ(inst.value().pickups.size(), 53u);
+}
 
 TEST(PdptwInstance, MissingFileIsAnIoError) {
   auto inst = LoadInstance("/nonexistent/dir/x.txt");
