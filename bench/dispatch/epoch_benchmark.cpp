@@ -22,9 +22,10 @@ Snapshot Generate(int orders, int couriers, std::uint64_t seed) {
   for (int o = 0; o < orders; ++o) {
     const auto r = static_cast<size_t>(rng() % static_cast<std::uint64_t>(restaurants));
     const TimePoint placed = s.now - static_cast<TimePoint>(rng() % 30) * kMinute;
-    const TimePoint ready = std::max(placed + 5 * kMinute, s.now + static_cast<TimePoint>(rng() % 25) * kMinute);
-    s.orders.push_back({o, static_cast<RestaurantId>(r), rest[r], {xy(rng), xy(rng)}, placed, ready,
-                        placed + 40 * kMinute});
+    const TimePoint ready =
+        std::max(placed + 5 * kMinute, s.now + static_cast<TimePoint>(rng() % 25) * kMinute);
+    s.orders.push_back(
+        {o, static_cast<RestaurantId>(r), rest[r], {xy(rng), xy(rng)}, placed, ready, placed + 40 * kMinute});
   }
   for (int c = 0; c < couriers; ++c) {
     const TimePoint free_at = rng() % 4 == 0 ? s.now + static_cast<TimePoint>(rng() % 20) * kMinute : s.now;

@@ -21,7 +21,9 @@ void AssignmentProblem::AddEdge(int row, int column, Cost cost) {
   edges_[static_cast<size_t>(row)].push_back({column, cost});
 }
 
-void AssignmentProblem::SetUnassignedCost(int row, Cost cost) { unassigned_[static_cast<size_t>(row)] = cost; }
+void AssignmentProblem::SetUnassignedCost(int row, Cost cost) {
+  unassigned_[static_cast<size_t>(row)] = cost;
+}
 
 AssignmentProblem::Solution AssignmentProblem::Solve() const {
   const int n_rows = rows();
@@ -34,9 +36,10 @@ AssignmentProblem::Solution AssignmentProblem::Solve() const {
     std::sort(out.begin(), out.end(), [](const AssignmentEdge& a, const AssignmentEdge& b) {
       return a.column != b.column ? a.column < b.column : a.cost < b.cost;
     });
-    out.erase(std::unique(out.begin(), out.end(),
-                          [](const AssignmentEdge& a, const AssignmentEdge& b) { return a.column == b.column; }),
-              out.end());
+    out.erase(
+        std::unique(out.begin(), out.end(),
+                    [](const AssignmentEdge& a, const AssignmentEdge& b) { return a.column == b.column; }),
+        out.end());
     const Cost u = unassigned_[static_cast<size_t>(r)];
     out.push_back({columns_ + r, u == kInf ? kBigUnassigned : u});
   }

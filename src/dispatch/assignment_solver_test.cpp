@@ -51,9 +51,9 @@ TEST(AssignmentProblem, MatchesExhaustiveSearchOnRandomSparseInstances) {
   std::mt19937 rng(42);
   for (int trial = 0; trial < 200; ++trial) {
     const int rows = 1 + static_cast<int>(rng() % 6), cols = 1 + static_cast<int>(rng() % 6);
-    std::vector<std::vector<double>> c(static_cast<size_t>(rows),
-                                       std::vector<double>(static_cast<size_t>(cols),
-                                                           std::numeric_limits<double>::infinity()));
+    std::vector<std::vector<double>> c(
+        static_cast<size_t>(rows),
+        std::vector<double>(static_cast<size_t>(cols), std::numeric_limits<double>::infinity()));
     std::vector<double> u(static_cast<size_t>(rows));
     AssignmentProblem p(rows, cols);
     for (int r = 0; r < rows; ++r) {

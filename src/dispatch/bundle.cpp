@@ -47,7 +47,8 @@ Bundle MakeBundle(const Snapshot& s, const TravelTimes& travel, std::vector<int>
     SequenceValue best_v{std::numeric_limits<Seconds>::max(), 0};
     do {
       const SequenceValue v = Evaluate(s, travel, b.pickup, orders, nullptr);
-      if (v.sum_offsets < best_v.sum_offsets || (v.sum_offsets == best_v.sum_offsets && v.tail < best_v.tail)) {
+      if (v.sum_offsets < best_v.sum_offsets ||
+          (v.sum_offsets == best_v.sum_offsets && v.tail < best_v.tail)) {
         best_v = v;
         best = orders;
       }
@@ -98,8 +99,7 @@ Cost BundleCost(const Snapshot& s, const Options& opt, const Bundle& b, const Co
     minutes += opt.freshness_weight * static_cast<Cost>(t.pickup - o.ready);
   }
   minutes += opt.courier_time_weight * static_cast<Cost>(t.courier_time);
-  return minutes / static_cast<Cost>(kMinute) +
-         c.extra_cost_per_order * static_cast<Cost>(b.orders.size());
+  return minutes / static_cast<Cost>(kMinute) + c.extra_cost_per_order * static_cast<Cost>(b.orders.size());
 }
 
 }  // namespace hotpath::dispatch

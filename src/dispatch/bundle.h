@@ -26,8 +26,8 @@ struct Bundle {
 [[nodiscard]] Bundle MakeBundle(const Snapshot& snapshot, const TravelTimes& travel, std::vector<int> orders);
 
 struct BundleTiming {
-  TimePoint depart = 0;         // earliest departure (now, or when the courier becomes free)
-  TimePoint arrive = 0;         // at the restaurant when leaving at `depart`
+  TimePoint depart = 0;  // earliest departure (now, or when the courier becomes free)
+  TimePoint arrive = 0;  // at the restaurant when leaving at `depart`
   TimePoint pickup = 0;
   TimePoint latest_depart = 0;  // leaving this late still gives the same pickup
   Seconds courier_time = 0;     // travel + service + drop-off route, excluding avoidable waiting

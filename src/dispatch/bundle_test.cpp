@@ -35,7 +35,7 @@ TEST(Bundle, PickupWaitsForReadyTimeAndRespectsShiftEnd) {
   auto t = TimeBundle(s, travel, b, near);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->arrive, 1 * kMinute);
-  EXPECT_EQ(t->pickup, 10 * kMinute);               // waits for ready
+  EXPECT_EQ(t->pickup, 10 * kMinute);  // waits for ready
   EXPECT_EQ(t->latest_depart, 10 * kMinute - 3 * kMinute);
   CourierState far{8, {32000, 0}, 0, 60 * kMinute, 0};  // 100 min away
   EXPECT_FALSE(TimeBundle(s, travel, b, far).has_value());

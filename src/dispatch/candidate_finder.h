@@ -26,7 +26,8 @@ class CandidateFinder {
   [[nodiscard]] std::vector<Candidate> Find(const Bundle& bundle, int k) const;
 
   // Cost of one pair, or nullopt if infeasible; fills timing when given.
-  [[nodiscard]] std::optional<Cost> CostOf(const Bundle& bundle, int courier, BundleTiming* timing = nullptr) const;
+  [[nodiscard]] std::optional<Cost> CostOf(const Bundle& bundle, int courier,
+                                           BundleTiming* timing = nullptr) const;
 
  private:
   [[nodiscard]] Cost LowerBound(const Bundle& bundle, double metres) const;

@@ -18,12 +18,19 @@ TEST(CandidateFinder, GridSearchReturnsExactlyTheCheapestCouriers) {
     s.now = 50 * kMinute;
     for (int o = 0; o < 30; ++o) {
       const Point r{xy(rng), xy(rng)};
-      s.orders.push_back({o, o, r, {xy(rng), xy(rng)}, s.now - 10 * kMinute,
-                          s.now + static_cast<TimePoint>(rng() % 30) * kMinute, s.now + 30 * kMinute});
+      s.orders.push_back({o,
+                          o,
+                          r,
+                          {xy(rng), xy(rng)},
+                          s.now - 10 * kMinute,
+                          s.now + static_cast<TimePoint>(rng() % 30) * kMinute,
+                          s.now + 30 * kMinute});
     }
     std::vector<int> idx;
     for (int c = 0; c < 300; ++c) {
-      s.couriers.push_back({c, {xy(rng), xy(rng)}, s.now + static_cast<TimePoint>(rng() % 4) * 10 * kMinute,
+      s.couriers.push_back({c,
+                            {xy(rng), xy(rng)},
+                            s.now + static_cast<TimePoint>(rng() % 4) * 10 * kMinute,
                             s.now + static_cast<TimePoint>(30 + rng() % 120) * kMinute,
                             static_cast<Cost>(rng() % 2) * 3.0});
       idx.push_back(c);

@@ -19,8 +19,10 @@ constexpr const char* kUsage =
     "       hotpath mdrp bench INSTANCE_DIR... [--out BASE] [--seed S] [--set NAME=VALUE]...\n"
     "  --set tunes the engine: commit_lead_s, freshness_weight, lateness_weight, courier_time_weight,\n"
     "        unassigned_cost, age_weight, bundle_ready_spread_s, max_bundle_size, candidates_per_bundle,\n"
-    "        local_search_passes, freed_courier_credit, money_weight, epoch_s, planning_horizon_s, scarcity_low, scarcity_high,\n"
-    "        scarce_courier_time_weight, scarce_bundle_ready_spread_s, scarcity_horizon_s, approach_estimate_s\n";
+    "        local_search_passes, freed_courier_credit, money_weight, epoch_s, planning_horizon_s, "
+    "schedule_lookahead_s, scarcity_low, scarcity_high,\n"
+    "        scarce_courier_time_weight, scarce_bundle_ready_spread_s, scarcity_horizon_s, "
+    "approach_estimate_s\n";
 
 int Usage(const std::string& why) {
   std::cerr << "hotpath mdrp: " << why << "\n" << kUsage;
@@ -48,26 +50,48 @@ bool ApplySet(const std::string& kv, mdrp::ReplayOptions& r, std::string& err) {
     return false;
   }
   auto& e = r.engine;
-  if (name == "commit_lead_s") e.commit_lead = static_cast<Seconds>(v);
-  else if (name == "freshness_weight") e.freshness_weight = v;
-  else if (name == "lateness_weight") e.lateness_weight = v;
-  else if (name == "courier_time_weight") e.courier_time_weight = v;
-  else if (name == "unassigned_cost") e.unassigned_cost = v;
-  else if (name == "age_weight") e.age_weight = v;
-  else if (name == "bundle_ready_spread_s") e.bundle_ready_spread = static_cast<Seconds>(v);
-  else if (name == "max_bundle_size") e.max_bundle_size = static_cast<int>(v);
-  else if (name == "candidates_per_bundle") e.candidates_per_bundle = static_cast<int>(v);
-  else if (name == "local_search_passes") e.local_search_passes = static_cast<int>(v);
-  else if (name == "money_weight") r.money_weight = v;
-  else if (name == "freed_courier_credit") e.freed_courier_credit = v;
-  else if (name == "planning_horizon_s") e.planning_horizon = static_cast<Seconds>(v);
-  else if (name == "scarcity_low") e.scarcity_low = v;
-  else if (name == "scarcity_high") e.scarcity_high = v;
-  else if (name == "scarce_courier_time_weight") e.scarce_courier_time_weight = v;
-  else if (name == "scarce_bundle_ready_spread_s") e.scarce_bundle_ready_spread = static_cast<Seconds>(v);
-  else if (name == "scarcity_horizon_s") e.scarcity_horizon = static_cast<Seconds>(v);
-  else if (name == "approach_estimate_s") e.approach_estimate = static_cast<Seconds>(v);
-  else if (name == "epoch_s" && v >= 1) r.epoch = static_cast<Seconds>(v);
+  if (name == "commit_lead_s")
+    e.commit_lead = static_cast<Seconds>(v);
+  else if (name == "freshness_weight")
+    e.freshness_weight = v;
+  else if (name == "lateness_weight")
+    e.lateness_weight = v;
+  else if (name == "courier_time_weight")
+    e.courier_time_weight = v;
+  else if (name == "unassigned_cost")
+    e.unassigned_cost = v;
+  else if (name == "age_weight")
+    e.age_weight = v;
+  else if (name == "bundle_ready_spread_s")
+    e.bundle_ready_spread = static_cast<Seconds>(v);
+  else if (name == "max_bundle_size")
+    e.max_bundle_size = static_cast<int>(v);
+  else if (name == "candidates_per_bundle")
+    e.candidates_per_bundle = static_cast<int>(v);
+  else if (name == "local_search_passes")
+    e.local_search_passes = static_cast<int>(v);
+  else if (name == "money_weight")
+    r.money_weight = v;
+  else if (name == "schedule_lookahead_s")
+    r.schedule_lookahead = static_cast<Seconds>(v);
+  else if (name == "freed_courier_credit")
+    e.freed_courier_credit = v;
+  else if (name == "planning_horizon_s")
+    e.planning_horizon = static_cast<Seconds>(v);
+  else if (name == "scarcity_low")
+    e.scarcity_low = v;
+  else if (name == "scarcity_high")
+    e.scarcity_high = v;
+  else if (name == "scarce_courier_time_weight")
+    e.scarce_courier_time_weight = v;
+  else if (name == "scarce_bundle_ready_spread_s")
+    e.scarce_bundle_ready_spread = static_cast<Seconds>(v);
+  else if (name == "scarcity_horizon_s")
+    e.scarcity_horizon = static_cast<Seconds>(v);
+  else if (name == "approach_estimate_s")
+    e.approach_estimate = static_cast<Seconds>(v);
+  else if (name == "epoch_s" && v >= 1)
+    r.epoch = static_cast<Seconds>(v);
   else {
     err = "--set: unknown or invalid parameter '" + name + "'";
     return false;
@@ -215,9 +239,9 @@ int Bench(const Args& a) {
   }
   Progress(a.dirs.size(), a.dirs.size(), "done");
   std::cerr << "\n";
-  const char* names[9] = {"undelivered %",          "click-to-door mean (min)", "click-to-door p90 (min)",
-                          "ready-to-pickup mean",   "ready-to-door mean",       "cost per order",
-                          "orders per bundle",      "courier utilization",      "wall seconds per instance"};
+  const char* names[9] = {"undelivered %",        "click-to-door mean (min)", "click-to-door p90 (min)",
+                          "ready-to-pickup mean", "ready-to-door mean",       "cost per order",
+                          "orders per bundle",    "courier utilization",      "wall seconds per instance"};
   std::printf("| metric (mean over %d instances) | value |\n|---|---|\n", n);
   for (int k = 0; k < 9; ++k) std::printf("| %s | %.3f |\n", names[k], n ? sum[k] / n : 0.0);
   std::printf("| infeasible instances | %d |\n| failed to load | %d |\n", infeasible, failed);

@@ -93,7 +93,8 @@ class Epoch {
     // The per-minute weight exceeds what a minute of delay adds to any assignment's cost, so an order
     // never becomes "not worth serving" by waiting.
     const double per_minute = 1.0 + opt_.lateness_weight + opt_.freshness_weight + opt_.age_weight;
-    return opt_.unassigned_cost * static_cast<Cost>(b.orders.size()) + per_minute * waited / static_cast<Cost>(kMinute);
+    return opt_.unassigned_cost * static_cast<Cost>(b.orders.size()) +
+           per_minute * waited / static_cast<Cost>(kMinute);
   }
 
   // Exact min-cost assignment of the current bundles to their candidate couriers. Candidate lists are
@@ -290,7 +291,8 @@ class Epoch {
       const CourierState& cs = s_.couriers[static_cast<size_t>(c)];
       const bool idle = cs.free_at <= s_.now;
       const bool urgent = t.latest_depart < s_.now + opt_.commit_lead;
-      const std::string size = b.orders.size() > 1 ? "bundle of " + std::to_string(b.orders.size()) : "single order";
+      const std::string size =
+          b.orders.size() > 1 ? "bundle of " + std::to_string(b.orders.size()) : "single order";
       if (idle && urgent) {
         a.reason = size + ": best courier in min-cost matching, must leave now to pick up at ready time";
         plan.committed.push_back(std::move(a));
@@ -312,7 +314,7 @@ class Epoch {
   std::mt19937_64 rng_;
   std::vector<int> couriers_;  // indices of couriers that can still pick up
   std::vector<Bundle> bundles_;
-  std::vector<int> beyond_;  // orders ready after the planning horizon: not planned this epoch
+  std::vector<int> beyond_;      // orders ready after the planning horizon: not planned this epoch
   std::vector<int> courier_of_;  // per bundle, courier index or -1
   std::optional<CandidateFinder> finder_;
   std::vector<std::vector<Candidate>> cands_;  // per bundle

@@ -1,7 +1,8 @@
 #pragma once
 // The dispatch engine: one pure, deadline-bounded decision epoch.
 //
-//   Plan Solve(const Snapshot& snapshot, const TravelTimes& travel, const Options& options, Deadline deadline);
+//   Plan Solve(const Snapshot& snapshot, const TravelTimes& travel, const Options& options, Deadline
+//   deadline);
 //
 // Given the open (uncommitted) orders and the couriers on duty at snapshot.now, Solve
 //   1. starts from one bundle per order,

@@ -83,8 +83,11 @@ Snapshot RandomSnapshot(std::uint64_t seed, int orders, int couriers) {
                                  placed + static_cast<TimePoint>(5 + rng() % 20) * kMinute));
   }
   for (int c = 0; c < couriers; ++c) {
-    s.couriers.push_back({c, {xy(rng), xy(rng)}, s.now + static_cast<TimePoint>(rng() % 3) * 5 * kMinute,
-                          s.now + 120 * kMinute, 0});
+    s.couriers.push_back({c,
+                          {xy(rng), xy(rng)},
+                          s.now + static_cast<TimePoint>(rng() % 3) * 5 * kMinute,
+                          s.now + 120 * kMinute,
+                          0});
   }
   return s;
 }
@@ -111,6 +114,17 @@ TEST(Engine, CommittedAssignmentsAreDisjointAndDeterministic) {
   }
   // Every open order is either committed or explained.
   EXPECT_EQ(orders.size() + a.postponed.size(), s.orders.size());
+}
+
+TEST(Engine, ScarcityEstimateFollowsCourierSupply) {
+  const Snapshot many = RandomSnapshot(4, 40, 200);
+  const Snapshot few = RandomSnapshot(4, 40, 3);
+  const Plan a = Solve(many, kTravel, Options{}, Deadline::Never());
+  const Plan b = Solve(few, kTravel, Options{}, Deadline::Never());
+  EXPECT_LT(a.stats.scarcity, Options{}.scarcity_low);
+  EXPECT_GT(b.stats.scarcity, Options{}.scarcity_high);
+  // Short of couriers, orders of one restaurant travel together more often.
+  EXPECT_LT(b.stats.bundles, static_cast<int>(few.orders.size()));
 }
 
 TEST(Engine, ExpiredDeadlineStillReturnsAFeasiblePlan) {

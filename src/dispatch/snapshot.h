@@ -23,9 +23,9 @@ struct OpenOrder {
 // summarised by where and when it becomes free again.
 struct CourierState {
   CourierId id = 0;
-  Point position;          // where the courier is (idle) or will be when its current route ends
-  TimePoint free_at = 0;   // when the current route ends; <= now if idle
-  TimePoint shift_end = 0; // no pickups after this time (drop-offs may end later)
+  Point position;           // where the courier is (idle) or will be when its current route ends
+  TimePoint free_at = 0;    // when the current route ends; <= now if idle
+  TimePoint shift_end = 0;  // no pickups after this time (drop-offs may end later)
   // Marginal pay for one more order (objective units, e.g. 0 while the courier is still under its
   // guaranteed minimum and the per-order pay above it). Lets the engine balance courier pay.
   Cost extra_cost_per_order = 0;

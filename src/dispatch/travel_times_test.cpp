@@ -8,9 +8,9 @@ namespace {
 TEST(StraightLineTravelTimes, RoundsUpToWholeMinutesLikeTheBenchmark) {
   const StraightLineTravelTimes t(320.0);
   EXPECT_EQ(t.Between({0, 0}, {0, 0}), 0);
-  EXPECT_EQ(t.Between({0, 0}, {640, 0}), 2 * kMinute);   // exactly two minutes
-  EXPECT_EQ(t.Between({0, 0}, {641, 0}), 3 * kMinute);   // a metre more costs a minute
-  EXPECT_EQ(t.Between({0, 0}, {300, 400}), 2 * kMinute); // 500 m
+  EXPECT_EQ(t.Between({0, 0}, {640, 0}), 2 * kMinute);    // exactly two minutes
+  EXPECT_EQ(t.Between({0, 0}, {641, 0}), 3 * kMinute);    // a metre more costs a minute
+  EXPECT_EQ(t.Between({0, 0}, {300, 400}), 2 * kMinute);  // 500 m
   EXPECT_EQ(t.Between({300, 400}, {0, 0}), t.Between({0, 0}, {300, 400}));
 }
 

@@ -14,7 +14,8 @@ namespace {
 
 constexpr double kEps = 1e-6;
 
-std::vector<std::vector<std::string>> ReadRows(const std::filesystem::path& path, std::vector<std::string>& errors) {
+std::vector<std::vector<std::string>> ReadRows(const std::filesystem::path& path,
+                                               std::vector<std::string>& errors) {
   std::vector<std::vector<std::string>> rows;
   std::ifstream in(path);
   if (!in) {
@@ -95,7 +96,8 @@ class Checker {
           Error("unknown order " + r[i]);
           continue;
         }
-        if (!assigned_courier_.emplace(o->second, c->second).second) Error("order " + r[i] + " assigned twice");
+        if (!assigned_courier_.emplace(o->second, c->second).second)
+          Error("order " + r[i] + " assigned twice");
         if (p.assigned + kEps < Min(inst_.orders[static_cast<size_t>(o->second)].placed)) {
           Error("order " + r[i] + " assigned before its placement");
         }
@@ -109,7 +111,8 @@ class Checker {
       }
     }
     for (auto& [c, q] : queue_) {
-      std::stable_sort(q.begin(), q.end(), [](const Pending& a, const Pending& b) { return a.pickup < b.pickup; });
+      std::stable_sort(q.begin(), q.end(),
+                       [](const Pending& a, const Pending& b) { return a.pickup < b.pickup; });
     }
   }
 
@@ -129,7 +132,8 @@ class Checker {
       if (a == assigned_courier_.end() || a->second != c->second) {
         Error("order " + r[0] + " delivered by " + r[5] + " without an assignment to it");
       }
-      if (!delivered_.emplace(o->second, Delivery{ToMinutes(r[3]), ToMinutes(r[4]), c->second, false}).second) {
+      if (!delivered_.emplace(o->second, Delivery{ToMinutes(r[3]), ToMinutes(r[4]), c->second, false})
+               .second) {
         Error("order " + r[0] + " delivered twice");
       }
     }
@@ -208,10 +212,12 @@ class Checker {
               auto d = delivered_.find(o);
               if (d != delivered_.end()) {
                 d->second.picked = true;
-                if (std::abs(d->second.pickup - p.pickup) > kEps) Error("order " + Oid(o) + " pickup time mismatch");
+                if (std::abs(d->second.pickup - p.pickup) > kEps)
+                  Error("order " + Oid(o) + " pickup time mismatch");
               }
             }
-            if (!expected.empty()) Error("courier " + cr.id + " picks up before finishing its previous bundle");
+            if (!expected.empty())
+              Error("courier " + cr.id + " picks up before finishing its previous bundle");
             expected.assign(p.orders.rbegin(), p.orders.rend());
             free_at = p.pickup + half_pick;
             busy_[static_cast<size_t>(c)] += 2 * half_pick;

@@ -19,7 +19,7 @@ struct Metrics {
   double click_to_door_p90 = 0;
   double ready_to_pickup_mean = 0;
   double ready_to_door_mean = 0;
-  double cost_per_order = 0;      // total courier compensation / delivered orders
+  double cost_per_order = 0;  // total courier compensation / delivered orders
   double orders_per_bundle = 0;
   double couriers_on_guarantee_pct = 0;
   double utilization_mean = 0;

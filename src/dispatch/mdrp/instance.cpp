@@ -103,7 +103,8 @@ std::optional<LoadError> ReadOrders(const std::filesystem::path& dir, Instance& 
     if (!ready) return err;
     auto rest = restaurants.find(r.fields[4]);
     if (rest == restaurants.end()) return t.Error(r.line, "unknown restaurant '" + r.fields[4] + "'");
-    if (!seen.emplace(r.fields[0], 0).second) return t.Error(r.line, "duplicate order id '" + r.fields[0] + "'");
+    if (!seen.emplace(r.fields[0], 0).second)
+      return t.Error(r.line, "duplicate order id '" + r.fields[0] + "'");
     inst.orders.push_back(
         {r.fields[0], {*x, *y}, MinutesToSeconds(*placed), rest->second, MinutesToSeconds(*ready)});
   }
@@ -136,8 +137,8 @@ std::optional<LoadError> ReadParameters(const std::filesystem::path& dir, Instan
   std::vector<Row> rows;
   if (auto e = t.Read(7, rows)) return e;
   if (rows.size() != 1) return t.Error(rows.empty() ? 1 : rows[1].line, "expected exactly one data line");
-  const char* names[] = {"meters_per_minute", "pickup service minutes", "dropoff service minutes",
-                         "target click-to-door", "maximum click-to-door", "pay per order",
+  const char* names[] = {"meters_per_minute",      "pickup service minutes", "dropoff service minutes",
+                         "target click-to-door",   "maximum click-to-door",  "pay per order",
                          "guaranteed pay per hour"};
   double v[7];
   LoadError err;
@@ -147,8 +148,13 @@ std::optional<LoadError> ReadParameters(const std::filesystem::path& dir, Instan
     v[i] = *n;
   }
   if (v[0] <= 0) return t.Error(rows[0].line, "meters_per_minute must be positive");
-  inst.parameters = {v[0], MinutesToSeconds(v[1]), MinutesToSeconds(v[2]), MinutesToSeconds(v[3]),
-                     MinutesToSeconds(v[4]), v[5], v[6]};
+  inst.parameters = {v[0],
+                     MinutesToSeconds(v[1]),
+                     MinutesToSeconds(v[2]),
+                     MinutesToSeconds(v[3]),
+                     MinutesToSeconds(v[4]),
+                     v[5],
+                     v[6]};
   return std::nullopt;
 }
 

@@ -34,8 +34,9 @@ void Write(const fs::path& file, const std::string& text) { std::ofstream(file) 
 fs::path TinyInstance(const std::string& name) {
   const fs::path dir = TempDir(name);
   Write(dir / "restaurants.txt", "restaurant\tx\ty\nr1\t0\t0\n");
-  Write(dir / "orders.txt", "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t640\t0\t0\tr1\t10\n"
-                            "o2\t0\t960\t5\tr1\t12\n");
+  Write(dir / "orders.txt",
+        "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t640\t0\t0\tr1\t10\n"
+        "o2\t0\t960\t5\tr1\t12\n");
   Write(dir / "couriers.txt", "courier\tx\ty\ton_time\toff_time\nc1\t320\t0\t0\t120\n");
   Write(dir / "instance_parameters.txt",
         "meters_per_minute\tpickup service minutes\tdropoff service minutes\ttarget click-to-door\t"
@@ -55,8 +56,9 @@ TEST(MdrpInstance, LoadsTheTinyInstance) {
 
 TEST(MdrpInstance, MalformedNumberNamesFileAndLine) {
   const fs::path dir = TinyInstance("bad_number");
-  Write(dir / "orders.txt", "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t640\t0\t0\tr1\t10\n"
-                            "o2\t0\t960\tsoon\tr1\t12\n");
+  Write(dir / "orders.txt",
+        "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t640\t0\t0\tr1\t10\n"
+        "o2\t0\t960\tsoon\tr1\t12\n");
   auto r = LoadInstance(dir);
   ASSERT_TRUE(std::holds_alternative<LoadError>(r));
   const std::string msg = std::get<LoadError>(r).ToString();
@@ -69,7 +71,8 @@ TEST(MdrpInstance, RejectsUnknownRestaurantMissingFieldsAndMissingFiles) {
   Write(dir / "orders.txt", "h\no1\t640\t0\t0\tr9\t10\n");
   auto r = LoadInstance(dir);
   ASSERT_TRUE(std::holds_alternative<LoadError>(r));
-  EXPECT_NE(std::get<LoadError>(r).ToString().find("orders.txt:2: unknown restaurant 'r9'"), std::string::npos);
+  EXPECT_NE(std::get<LoadError>(r).ToString().find("orders.txt:2: unknown restaurant 'r9'"),
+            std::string::npos);
 
   dir = TinyInstance("bad_fields");
   Write(dir / "couriers.txt", "h\nc1\t320\t0\t0\n");
@@ -138,6 +141,22 @@ TEST(MdrpChecker, DetectsTeleportingCourier) {
   const fs::path out = TempDir("teleport_out");
   ASSERT_FALSE(WriteSolution(inst, r.solution, out).has_value());
   EXPECT_FALSE(CheckSolution(inst, out).feasible());
+}
+
+TEST(MdrpReplay, PlanningAroundScheduledCouriersNeverUsesThemEarly) {
+  const fs::path dir = SharedInstance("0o50t100s2p100");
+  if (!fs::exists(dir)) GTEST_SKIP() << "shared data not available: " << dir;
+  const auto inst = std::get<Instance>(LoadInstance(dir));
+  ReplayOptions opt;
+  opt.schedule_lookahead = 30 * kMinute;
+  const ReplayResult r = Replay(inst, opt);
+  for (const auto& m : r.solution.moves) {
+    ASSERT_GE(m.depart, inst.couriers[static_cast<size_t>(m.courier)].on);
+  }
+  const fs::path out = TempDir("lookahead_out");
+  ASSERT_FALSE(WriteSolution(inst, r.solution, out).has_value());
+  const CheckReport rep = CheckSolution(inst, out);
+  ASSERT_TRUE(rep.feasible()) << rep.errors.front();
 }
 
 // Golden: a real Grubhub instance, fixed seed, checked by the independent checker.

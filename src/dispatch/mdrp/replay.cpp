@@ -75,7 +75,8 @@ class Replayer {
     for (size_t c = 0; c < inst_.couriers.size(); ++c) {
       const Courier& cr = inst_.couriers[c];
       const CourierRun& run = runs_[c];
-      if (cr.on > now || std::max(now, run.free_at) > cr.off) continue;
+      // A scheduled courier is planned for (never committed) from schedule_lookahead before its shift.
+      if (cr.on > now + opt_.schedule_lookahead || std::max(now, run.free_at) > cr.off) continue;
       const bool above = run.orders + 1 > run.guaranteed_orders;
       s.couriers.push_back({static_cast<CourierId>(c), run.position, run.free_at, cr.off,
                             above ? opt_.money_weight * p.pay_per_order : 0.0});

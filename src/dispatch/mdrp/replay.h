@@ -18,10 +18,13 @@ struct ReplayOptions {
   std::chrono::milliseconds epoch_budget{400};  // deadline given to each Solve
   // Objective units per unit of courier pay above the guaranteed minimum (balances compensation).
   double money_weight = 0.3;
+  // Courier shifts are a published schedule: a courier may be planned for (tentatively, as busy until its
+  // on-time at its on-location) this long before it goes on duty. 0 = couriers appear at their on-time.
+  Seconds schedule_lookahead = 0;
 };
 
 struct ReplayStats {
-  int epochs = 0;            // epochs in which the engine ran
+  int epochs = 0;  // epochs in which the engine ran
   double max_epoch_ms = 0;
   double total_solve_ms = 0;
   int deadline_hits = 0;
