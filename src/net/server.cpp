@@ -227,6 +227,8 @@ void Server::Impl::DoAccept() {
       return;
     }
     if (!stopping) {
+      boost::system::error_code ignored;
+      socket.set_option(detail::tcp::no_delay(true), ignored);  // SSE/WS push small writes
       auto session = std::make_shared<detail::HttpSession>(*this, std::move(socket));
       Register(session);
       session->Run();
