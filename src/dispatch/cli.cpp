@@ -225,7 +225,7 @@ int Bench(const Args& a) {
     }
     if (!o->report.feasible()) {
       ++infeasible;
-      std::cerr << "\ninfeasible: " << name << ": " << o->report.errors.front() << "\n";
+      std::cerr << "\r\33[2Kinfeasible: " << name << ": " << o->report.errors.front() << "\n";
     }
     const auto& m = o->report.metrics;
     const double v[9] = {m.undelivered_pct,      m.click_to_door_mean, m.click_to_door_p90,
@@ -235,7 +235,7 @@ int Bench(const Args& a) {
     worst_epoch = std::max(worst_epoch, o->stats.max_epoch_ms);
     worst_wall = std::max(worst_wall, o->seconds);
     ++n;
-    std::clog << "\n" << Json(name, *o);
+    std::cerr << "\r\33[2K" << Json(name, *o) << "\n";  // clear the bar, keep one line per instance
   }
   Progress(a.dirs.size(), a.dirs.size(), "done");
   std::cerr << "\n";
