@@ -1,0 +1,198 @@
+// OrderService against a real SQLite file: idempotency, payments, concurrency and event order.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "catalog/catalog_service.h"
+#include "fleet/fleet_service.h"
+#include "orders/order_service.h"
+
+namespace hotpath::orders {
+namespace {
+using identity::Principal;
+using identity::Role;
+
+class OrderServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / NewId("hp_orders");
+    std::filesystem::create_directories(dir_);
+    auto db = storage::Database::Open({.path = (dir_ / "t.db").string(), .read_connections = 4, .max_batch = 64});
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(db).value();
+    ASSERT_TRUE(db_->Migrate().ok());
+    // Users the orders refer to (foreign keys).
+    for (const auto& [id, role] : {std::pair{"cust", "customer"}, {"cust2", "customer"}, {"staff", "restaurant"},
+                                   {"rider", "rider"}, {"admin", "admin"}}) {
+      ASSERT_TRUE(db_->Write<Ok>([&](storage::Connection& c) -> Result<Ok> {
+                        HP_TRY(c.Exec("INSERT INTO users(id,email,name,role,password_hash,created_at) VALUES (?,?,?,?,'x',0)",
+                                      {std::string(id), std::string(id) + "@t.dev", std::string(id), std::string(role)}));
+                        return Ok{};
+                      }).ok());
+    }
+    catalog_ = std::make_unique<catalog::CatalogService>(*db_, clock_, "USD");
+    fleet_ = std::make_unique<fleet::FleetService>(*db_, clock_, [this](geo::Point p) { return catalog_->ZoneAt(p); },
+                                                   [] {});
+    orders_ = std::make_unique<OrderService>(*db_, clock_, *catalog_, *fleet_, provider_, hub_, log_, Tariff{}, "USD");
+    auto zone = catalog_->CreateZone(admin_, "Z", {{40.6, -74.1}, {40.6, -73.9}, {40.8, -73.9}, {40.8, -74.1}});
+    ASSERT_TRUE(zone.ok());
+    auto r = catalog_->CreateRestaurant(admin_, "R", {40.70, -74.00}, std::nullopt);
+    ASSERT_TRUE(r.ok());
+    restaurant_ = r->id;
+    EXPECT_EQ(r->zone_id, zone->id);
+    auto item = catalog_->AddItem(admin_, restaurant_, "Pizza", 1200, true);
+    ASSERT_TRUE(item.ok());
+    item_ = item->id;
+    staff_ = {"staff", Role::kRestaurant, restaurant_};
+  }
+  void TearDown() override {
+    orders_.reset();
+    fleet_.reset();
+    catalog_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  OrderRequest Cart(int qty = 2, std::string method = "tok_visa") {
+    return OrderRequest{restaurant_, {{item_, qty}}, {40.71, -74.00}, "1 Test St", std::move(method)};
+  }
+
+  std::filesystem::path dir_;
+  ManualClock clock_{1'764'000'000'000};
+  Logger log_{LogLevel::kError};
+  payments::SandboxProvider provider_;
+  LiveHub hub_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<catalog::CatalogService> catalog_;
+  std::unique_ptr<fleet::FleetService> fleet_;
+  std::unique_ptr<OrderService> orders_;
+  Principal admin_{"admin", Role::kAdmin, ""};
+  Principal customer_{"cust", Role::kCustomer, ""};
+  Principal staff_;
+  Principal rider_{"rider", Role::kRider, ""};
+  std::string restaurant_, item_;
+};
+
+TEST_F(OrderServiceTest, IdempotencyKeyReturnsTheSameOrderAndRefusesAnotherBody) {
+  auto a = orders_->Place(customer_, "k1", "hash-a", Cart());
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_FALSE(a->replayed);
+  auto again = orders_->Place(customer_, "k1", "hash-a", Cart());
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->order.id, a->order.id);
+  auto other = orders_->Place(customer_, "k1", "hash-b", Cart(3));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, ErrorCode::kUnprocessable);
+  // The key belongs to the customer: another customer may use the same key.
+  Principal other_customer{"cust2", Role::kCustomer, ""};
+  auto theirs = orders_->Place(other_customer, "k1", "hash-a", Cart());
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_NE(theirs->order.id, a->order.id);
+}
+
+TEST_F(OrderServiceTest, DeclinedCardCreatesNoOrder) {
+  auto r = orders_->Place(customer_, "k-declined", "h", Cart(1, "tok_declined"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kPaymentDeclined);
+  auto n = db_->Read<std::int64_t>([](storage::Connection& c) -> Result<std::int64_t> {
+    std::int64_t count = -1;
+    HP_TRY(c.Query("SELECT COUNT(*) FROM orders", {}, [&](const storage::Row& row) { count = row.Int(0); }));
+    return count;
+  });
+  EXPECT_EQ(*n, 0);
+}
+
+TEST_F(OrderServiceTest, ConcurrentTransitionsNeverBothWin) {
+  for (int round = 0; round < 20; ++round) {
+    auto placed = orders_->Place(customer_, "race" + std::to_string(round), "h", Cart());
+    ASSERT_TRUE(placed.ok());
+    std::string id = placed->order.id;
+    std::atomic<int> wins{0}, conflicts{0};
+    std::thread accept([&] {
+      auto r = orders_->Act(staff_, id, Action::kAccept, {10, ""});
+      (r.ok() ? wins : conflicts)++;
+    });
+    std::thread cancel([&] {
+      auto r = orders_->Act(customer_, id, Action::kCancel, {std::nullopt, "changed my mind"});
+      if (!r.ok()) {
+        EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+      }
+      (r.ok() ? wins : conflicts)++;
+    });
+    accept.join();
+    cancel.join();
+    EXPECT_EQ(wins.load(), 1);
+    EXPECT_EQ(conflicts.load(), 1);
+    auto o = orders_->Get(admin_, id);
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o->history.size(), 2u);
+    if (o->status == OrderStatus::kCancelled) {
+      EXPECT_EQ(o->payment->status, payments::PaymentStatus::kVoided);
+    }
+    if (o->status == OrderStatus::kAccepted) {
+      EXPECT_EQ(o->payment->status, payments::PaymentStatus::kAuthorized);
+    }
+  }
+}
+
+TEST_F(OrderServiceTest, FullLifecycleAssignsTheRiderCapturesAndPublishesInOrder) {
+  std::vector<std::string> seen;
+  std::vector<std::int64_t> seqs;
+  auto placed = orders_->Place(customer_, "life", "h", Cart());
+  ASSERT_TRUE(placed.ok());
+  std::string id = placed->order.id;
+  hub_.Subscribe(id, [&](const OrderEvent& ev) {
+    seen.push_back(ev.type);
+    seqs.push_back(ev.seq);
+  });
+  ASSERT_TRUE(fleet_->GoOnline(rider_, {40.705, -74.0}).ok());
+  ASSERT_TRUE(orders_->Act(staff_, id, Action::kAccept, {12, ""}).ok());
+  auto assigned = orders_->AssignPending();
+  ASSERT_TRUE(assigned.ok());
+  EXPECT_EQ(*assigned, 1);
+  EXPECT_EQ(fleet_->Get("rider")->status, fleet::RiderStatus::kBusy);
+  // A customer cannot pick up; the rider cannot before it is ready.
+  EXPECT_EQ(orders_->Act(customer_, id, Action::kPickup, {}).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(orders_->Act(rider_, id, Action::kPickup, {}).error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(orders_->Act(staff_, id, Action::kReady, {}).ok());
+  ASSERT_TRUE(orders_->Act(rider_, id, Action::kPickup, {}).ok());
+  auto done = orders_->Act(rider_, id, Action::kDeliver, {});
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->payment->status, payments::PaymentStatus::kCaptured);
+  EXPECT_EQ(fleet_->Get("rider")->status, fleet::RiderStatus::kAvailable);
+  EXPECT_EQ(seen, (std::vector<std::string>{"order.accepted", "order.rider_assigned", "order.ready",
+                                            "order.picked_up", "order.delivered"}));
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  auto events = orders_->EventsAfter(customer_, id, 0);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 6u);  // placed + the five above
+  EXPECT_EQ(events->front().type, "order.placed");
+  auto later = orders_->EventsAfter(customer_, id, (*events)[2].seq);
+  EXPECT_EQ(later->size(), 3u);
+  // Someone else's order is 403, an unknown one 404.
+  Principal stranger{"cust2", Role::kCustomer, ""};
+  EXPECT_EQ(orders_->Get(stranger, id).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(orders_->Get(customer_, "ord_nope").error().code, ErrorCode::kNotFound);
+  auto refunded = orders_->Refund(admin_, id);
+  ASSERT_TRUE(refunded.ok());
+  EXPECT_EQ(refunded->payment->status, payments::PaymentStatus::kRefunded);
+  EXPECT_EQ(orders_->Refund(admin_, id).error().code, ErrorCode::kConflict);
+}
+
+TEST_F(OrderServiceTest, UnknownAndUnavailableItemsAreNamed) {
+  OrderRequest bad = Cart();
+  bad.items.push_back({"itm_missing", 1});
+  auto r = orders_->QuoteOrder(customer_, bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  ASSERT_EQ(r.error().fields.size(), 1u);
+  EXPECT_EQ(r.error().fields[0].field, "items[1].item_id");
+  ASSERT_TRUE(catalog_->PatchItem(admin_, restaurant_, item_, {std::nullopt, std::nullopt, false}).ok());
+  auto off = orders_->QuoteOrder(customer_, Cart());
+  ASSERT_FALSE(off.ok());
+  EXPECT_EQ(off.error().code, ErrorCode::kConflict);
+}
+
+}  // namespace
+}  // namespace hotpath::orders
