@@ -1,10 +1,15 @@
 #pragma once
-// HTTP/1.1 + WebSocket + SSE server on Boost.Beast. Only server.cpp includes Beast.
+// HTTP/1.1 + WebSocket + SSE server on Boost.Beast. Only the server's own sources include Beast
+// (through the private net/server_impl.h).
 //
 // Threads: `io_threads` run the sockets; handlers run on a separate pool of `worker_threads` so
 // that a handler may block (e.g. waiting for a group commit) without stalling I/O.
 // Middleware built in: X-Request-Id (echoed or generated), body limit (413 problem), malformed
 // HTTP (400), JSON access log line per request, and an observer hook for metrics.
+// Also: read timeouts (idle_timeout bounds a whole request's arrival, so a slowloris cannot hold a
+// connection, and never a worker: handlers only run on complete requests), Expect: 100-continue,
+// one request at a time per connection (pipelined requests are answered in order).
+// The Router passed to the constructor must outlive the Server and not change after Start.
 
 #include <chrono>
 #include <cstdint>
@@ -29,10 +34,11 @@ struct ServerOptions {
 };
 
 // Called after each response with the request (route filled in; "" when unmatched), status and
-// latency (handler time). Streams (SSE 200, WebSocket 101) are reported once, when they start.
+// latency (from the end of the request headers to the handler's return). Streams (SSE 200, WebSocket 101) are reported once, when they start.
 // Runs on a worker thread (or an I/O thread for 400/413 rejections); must be thread-safe.
 using Observer = std::function<void(const Request&, int status, double seconds)>;
-// One JSON log line per request/incident; the app routes it to its logger.
+// One JSON log line per request/incident; the app routes it to its logger. Levels: "info", "warn",
+// "error". Lines never carry bodies or header values. Called from worker and I/O threads.
 using LogSink = std::function<void(std::string_view level, std::string_view json_line)>;
 
 class Server {
