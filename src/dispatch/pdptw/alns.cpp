@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dispatch/pdptw/destroy.h"
+#include "dispatch/pdptw/local_search.h"
 #include "dispatch/pdptw/repair.h"
 
 namespace hotpath::dispatch::pdptw {
@@ -66,8 +67,12 @@ Plan ImproveDistance(Plan start, const Budget& budget, const AlnsOptions& opts, 
   const Distance noise = 0.025 * MaxDistance(inst);
   const int64_t first_iteration = *iterations;
 
+  // Requests that did not fit stay in a bank (penalised) instead of failing the iteration: in
+  // tightly constrained plans almost every large removal would otherwise be rejected.
+  const double bank_penalty = opts.bank_penalty * MaxDistance(inst);
   Plan best = start;
   Plan cur = start;
+  std::vector<NodeId> cur_bank;
   double best_obj = Objective(best);
   double cur_obj = best_obj;
   const double t0 = -opts.start_worse * start.TotalDistance() / std::log(0.5);
@@ -100,10 +105,14 @@ Plan ImproveDistance(Plan start, const Budget& budget, const AlnsOptions& opts, 
     RepairOptions ropts;
     ropts.regret = r_op + 1;
     ropts.noise = rng.Int(0, 1) == 0 ? noise : 0.0;
-    if (RegretInsert(cand, std::move(removed), ropts, rng).empty()) {
-      double obj = Objective(cand);
+    ropts.stop_at_first_failure = false;
+    removed.insert(removed.end(), cur_bank.begin(), cur_bank.end());
+    std::vector<NodeId> bank = RegretInsert(cand, std::move(removed), ropts, rng);
+    if (bank.empty()) RelocateWithinRoutes(cand);
+    {
+      double obj = Objective(cand) + bank_penalty * static_cast<double>(bank.size());
       double score = 0;
-      if (obj < best_obj - 1e-9) {
+      if (bank.empty() && obj < best_obj - 1e-9) {
         best = cand;
         best_obj = obj;
         score = kScoreBest;
@@ -115,6 +124,7 @@ Plan ImproveDistance(Plan start, const Budget& budget, const AlnsOptions& opts, 
       if (score > 0) {
         cur = std::move(cand);
         cur_obj = obj;
+        cur_bank = std::move(bank);
       }
       destroy.Reward(d_op, score);
       repair.Reward(r_op, score);

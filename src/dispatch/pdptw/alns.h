@@ -19,6 +19,7 @@ struct AlnsOptions {
   double reaction = 0.1;
   double max_removal_fraction = 0.35;
   int max_removal = 40;
+  double bank_penalty = 1.0;  // per unassigned request, in units of the longest arc
 };
 
 // Returns the best plan found (fewest vehicles, then shortest distance); `iterations` is advanced

@@ -27,6 +27,8 @@ class Plan {
   // Removes every request of route r and returns their pickups.
   std::vector<NodeId> ClearRoute(int r);
   int AddRoute();
+  // Reorders route r; `customers` must hold exactly the route's current nodes.
+  void SetSequence(int r, const std::vector<NodeId>& customers) { routes_[r].Assign(customers); }
   // Drops empty routes (renumbering the rest).
   void DropEmptyRoutes();
 

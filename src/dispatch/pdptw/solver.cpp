@@ -49,7 +49,8 @@ ThreadResult SearchOne(const Instance& inst, const SolveOptions& opts, const Bud
   Budget route_budget = budget.Until(opts.route_phase_fraction, opts.max_iterations);
   plan = MinimizeRoutes(std::move(plan), route_budget, rm, rng, &out.stats.route_iterations);
 
-  Budget alns_budget(budget.start(), budget.deadline(), opts.max_iterations);
+  // The ALNS cools down over its own span, so its budget starts now.
+  Budget alns_budget(Budget::Clock::now(), budget.deadline(), opts.max_iterations);
   plan = ImproveDistance(std::move(plan), alns_budget, AlnsOptions{}, rng, &out.stats.alns_iterations);
   out.plan = std::move(plan);
   return out;
