@@ -20,7 +20,7 @@ struct BacktestOptions {
   int step = 24;
   Timestamp test_from{};             // first forecast target; the first cutoff is the slot before
   std::optional<Timestamp> test_to;  // last forecast target (inclusive); default: end of the panel
-  std::vector<std::string> models = {"snaive_day", "snaive_week", "mean_4w", "ets", "xgb"};
+  std::vector<std::string> models = {"snaive_day", "snaive_week", "mean_4w", "ets_sqrt_robust", "xgb"};
   int calibration_cutoffs = 0;  // 0 = enough for two weeks and >= 400 residuals
   int retrain_every = 0;        // refit every n test cutoffs (0 = fit once at the test start)
   std::vector<int> hours;       // evaluate only targets at these hours of day (empty = all)

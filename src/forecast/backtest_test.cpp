@@ -132,3 +132,37 @@ TEST(BacktestTest, RealTaxiSliceEtsBeatsBaselines) {
 
 }  // namespace
 }  // namespace hotpath::forecast
+
+namespace hotpath::forecast {
+namespace {
+
+// Sub-hourly panels: a 30-minute grid has 48 slots a day and 336 a week.
+TEST(BacktestTest, ThirtyMinuteFrequencyWorksEndToEnd) {
+  Panel hourly = testing::SyntheticHourly(2, 35, 4.0);
+  Panel p = hourly;
+  p.freq = Freq::k30min;
+  p.length = hourly.length * 2;
+  for (auto& v : p.values) {
+    std::vector<double> half;
+    for (double x : v) half.insert(half.end(), {std::floor(x / 2), x - std::floor(x / 2)});
+    v = half;
+  }
+  BacktestOptions opt;
+  opt.horizon = 48;
+  opt.step = 48;
+  opt.test_from = p.TimeAt(28 * 48);
+  opt.models = {"snaive_day", "mean_4w", "ets_sqrt_robust", "xgb"};
+  auto r = RunBacktest(p, opt, {});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->cutoffs, 7u);
+  EXPECT_EQ(r->rows.size(), 2u * 7 * 48);
+  // Same half-hour one week earlier is exactly 336 slots back.
+  const auto& row = r->rows.front();
+  std::vector<std::vector<double>> out;
+  MakeMethod("snaive_week").value()->Predict(HistoriesAt(p, row.cutoff), 1, out);
+  EXPECT_EQ(out[row.series][0], p.values[row.series][row.slot - 336]);
+  EXPECT_LT(r->scores[2].wape, r->scores[0].wape);  // ETS beats yesterday's value on this seasonal panel
+}
+
+}  // namespace
+}  // namespace hotpath::forecast

@@ -20,10 +20,11 @@ constexpr const char* kUsage =
     "usage: hotpath forecast <command> [flags]\n"
     "  prepare  --nyc DIR | --london FILE [--freq 1d|1h] [--id NAME]  --out PANEL.csv\n"
     "  backtest --data PANEL.csv --test-from DATE [--test-to DATE] [--freq F] [--fill-gaps]\n"
-    "           [--horizon 24] [--step H] [--models snaive_day,snaive_week,mean_4w,ets,xgb]\n"
+    "           [--horizon 24] [--step H] [--models snaive_day,snaive_week,mean_4w,ets_sqrt_robust,xgb]\n"
+    "           (models: snaive_day snaive_week mean_<k>w ets[_sqrt][_robust] xgb[:k=v;...] ens:a+b)\n"
     "           [--hours 17-23] [--retrain-every N] [--calibration-cutoffs N] [--threads 2]\n"
     "           [--out CV.csv] [--json] [--plot FILE.svg --zones a,b [--plot-model NAME]]\n"
-    "  train    --data PANEL.csv --out MODEL [--model xgb] [--horizon 24] [--freq F] [--fill-gaps]\n"
+    "  train    --data PANEL.csv --out MODEL [--model ets_sqrt_robust] [--horizon 24] [--freq F] [--fill-gaps]\n"
     "  predict  --model-file MODEL [--data PANEL.csv] [--zone ID] [--from T --to T] [--out FILE.csv]\n";
 
 int Fail(const Error& e) { return FailWith(e); }

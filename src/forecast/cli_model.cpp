@@ -41,7 +41,7 @@ int TrainCommand(const std::vector<std::string>& words) {
   auto panel = LoadPanelArg(*args, *data);
   if (!panel.ok()) return FailWith(panel.error());
   ModelOptions opt;
-  opt.method = args->Get("model").value_or("xgb");
+  opt.method = args->Get("model").value_or(ModelOptions().method);
   opt.horizon = *horizon;
   opt.calibration_cutoffs = *calib;
   opt.threads = *threads;

@@ -3,7 +3,7 @@
 // parameters, the interval calibration measured out of sample at training time, and the recent
 // history it forecasts from. Pure: no clock, no I/O except Save/Load.
 //
-//   auto model = Model::Train(panel, {.method = "xgb", .horizon = 24});
+//   auto model = Model::Train(panel, {.method = "ets_sqrt_robust", .horizon = 24});
 //   model->Save("zone.model");  ...  auto loaded = Model::Load("zone.model");
 //   auto fc = loaded->Forecast("12", from, to);   // q10/q50/q90 per slot after the last observation
 //   loaded->Observe(newer_panel);                  // roll forward without retraining
@@ -19,7 +19,7 @@
 namespace hotpath::forecast {
 
 struct ModelOptions {
-  std::string method = "xgb";
+  std::string method = "ets_sqrt_robust";  // best on the validation periods (docs/forecast.md)
   int horizon = 24;             // slots after the last observation the model may forecast
   int calibration_cutoffs = 0;  // 0 = two weeks and >= 400 residuals
   int threads = 2;
