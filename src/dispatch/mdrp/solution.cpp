@@ -8,8 +8,7 @@
 namespace hotpath::dispatch::mdrp {
 namespace {
 
-std::string PlaceName(const Instance& inst, int courier, const Place& p) {
-  (void)courier;
+std::string PlaceName(const Instance& inst, const Place& p) {
   switch (p.kind) {
     case Place::Kind::kOnLocation:
       return "0";
@@ -65,7 +64,7 @@ std::optional<std::string> WriteSolution(const Instance& inst, const Solution& s
   c << "courier\tdeparture_time\torigin\tdestination\n";
   for (const auto& m : moves) {
     c << inst.couriers[static_cast<size_t>(m.courier)].id << '\t' << FormatMinutes(m.depart) << '\t'
-      << PlaceName(inst, m.courier, m.origin) << '\t' << PlaceName(inst, m.courier, m.destination) << '\n';
+      << PlaceName(inst, m.origin) << '\t' << PlaceName(inst, m.destination) << '\n';
   }
   a.close();
   o.close();
