@@ -19,10 +19,9 @@ constexpr const char* kUsage =
     "       hotpath mdrp bench INSTANCE_DIR... [--out BASE] [--seed S] [--set NAME=VALUE]...\n"
     "  --set tunes the engine: commit_lead_s, freshness_weight, lateness_weight, courier_time_weight,\n"
     "        unassigned_cost, age_weight, bundle_ready_spread_s, max_bundle_size, candidates_per_bundle,\n"
-    "        local_search_passes, freed_courier_credit, money_weight, epoch_s, planning_horizon_s, "
-    "schedule_lookahead_s, scarcity_low, scarcity_high,\n"
-    "        scarce_courier_time_weight, scarce_bundle_ready_spread_s, scarcity_horizon_s, "
-    "approach_estimate_s\n";
+    "        local_search_passes, freed_courier_credit, money_weight, epoch_s, planning_horizon_s,\n"
+    "        schedule_lookahead_s, scarcity_low, scarcity_high, scarce_courier_time_weight,\n"
+    "        scarce_bundle_ready_spread_s, scarcity_horizon_s, approach_estimate_s\n";
 
 int Usage(const std::string& why) {
   std::cerr << "hotpath mdrp: " << why << "\n" << kUsage;
@@ -252,6 +251,10 @@ int Bench(const Args& a) {
 }  // namespace
 
 int MdrpCommand(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kUsage;
+    return 0;
+  }
   std::string err;
   auto a = Parse(args, err);
   if (!a) return Usage(err);
