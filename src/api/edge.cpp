@@ -1,9 +1,10 @@
 #include "api/edge.h"
 
+#include <fmt/format.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace hotpath::api {
 
@@ -27,7 +28,9 @@ net::Response ErrorResponse(const Error& error) {
   return net::Response::Problem(status, bj::serialize(body));
 }
 
-net::Response JsonResponse(int status, const bj::value& body) { return net::Response::Json(status, bj::serialize(body)); }
+net::Response JsonResponse(int status, const bj::value& body) {
+  return net::Response::Json(status, bj::serialize(body));
+}
 
 Result<bj::object> ParseBody(const net::Request& request, bool allow_empty) {
   if (!request.body.empty()) {
@@ -39,14 +42,16 @@ Result<bj::object> ParseBody(const net::Request& request, bool allow_empty) {
   return json::ParseObject(request.body, allow_empty);
 }
 
-Result<std::optional<double>> QueryNumber(const net::Request& r, const std::string& name, double min, double max) {
+Result<std::optional<double>> QueryNumber(const net::Request& r, const std::string& name, double min,
+                                          double max) {
   auto v = r.Query(name);
   if (!v) return std::optional<double>{};
   char* end = nullptr;
   double d = std::strtod(v->c_str(), &end);
   if (v->empty() || end != v->c_str() + v->size() || !std::isfinite(d) || d < min || d > max) {
-    return Error::Invalid(fmt::format("query parameter '{}' must be a number between {} and {}", name, min, max),
-                          {{name, fmt::format("must be a number between {} and {}", min, max)}});
+    return Error::Invalid(
+        fmt::format("query parameter '{}' must be a number between {} and {}", name, min, max),
+        {{name, fmt::format("must be a number between {} and {}", min, max)}});
   }
   return std::optional<double>(d);
 }
@@ -58,8 +63,9 @@ Result<std::optional<std::int64_t>> QueryInt(const net::Request& r, const std::s
   char* end = nullptr;
   long long d = std::strtoll(v->c_str(), &end, 10);
   if (v->empty() || end != v->c_str() + v->size() || d < min || d > max) {
-    return Error::Invalid(fmt::format("query parameter '{}' must be an integer between {} and {}", name, min, max),
-                          {{name, fmt::format("must be an integer between {} and {}", min, max)}});
+    return Error::Invalid(
+        fmt::format("query parameter '{}' must be an integer between {} and {}", name, min, max),
+        {{name, fmt::format("must be an integer between {} and {}", min, max)}});
   }
   return std::optional<std::int64_t>(d);
 }

@@ -27,7 +27,8 @@ net::Response Respond(const Result<T>& r, int status, const std::function<bj::va
 Result<bj::object> ParseBody(const net::Request& request, bool allow_empty = false);
 
 // Query parameter helpers with range checks (errors name the parameter).
-Result<std::optional<double>> QueryNumber(const net::Request& r, const std::string& name, double min, double max);
+Result<std::optional<double>> QueryNumber(const net::Request& r, const std::string& name, double min,
+                                          double max);
 Result<std::optional<std::int64_t>> QueryInt(const net::Request& r, const std::string& name, std::int64_t min,
                                              std::int64_t max);
 

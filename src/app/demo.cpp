@@ -24,12 +24,13 @@ struct ZoneSpec {
 constexpr std::array kZones = {ZoneSpec{"Downtown", 40.700, -74.020, 40.730, -73.970},
                                ZoneSpec{"Riverside", 40.670, -73.995, 40.700, -73.940}};
 
-constexpr std::array kCuisines = {"Pizzeria", "Noodle Bar", "Taqueria", "Burger Joint", "Sushi House",
-                                  "Falafel Stand", "Curry Kitchen", "Bagel Shop", "Poke Bowl", "BBQ Pit"};
+constexpr std::array kCuisines = {"Pizzeria",    "Noodle Bar",    "Taqueria",      "Burger Joint",
+                                  "Sushi House", "Falafel Stand", "Curry Kitchen", "Bagel Shop",
+                                  "Poke Bowl",   "BBQ Pit"};
 
 constexpr std::array kDishes = {std::pair{"Signature special", 1450}, std::pair{"House classic", 1190},
-                                std::pair{"Side salad", 590},        std::pair{"Fries", 450},
-                                std::pair{"Lemonade", 350},          std::pair{"Dessert of the day", 650}};
+                                std::pair{"Side salad", 590},         std::pair{"Fries", 450},
+                                std::pair{"Lemonade", 350},           std::pair{"Dessert of the day", 650}};
 
 }  // namespace
 
@@ -43,15 +44,18 @@ Result<DemoSummary> SeedDemoCity(Platform& platform) {
     summary.zones = zones.ok() ? static_cast<int>(zones->size()) : 0;
     summary.restaurants = 20;
     summary.riders = 30;
-    summary.accounts.push_back({"restaurant", "staff01@demo.hotpath.dev", kPassword, "staff of the first restaurant"});
+    summary.accounts.push_back(
+        {"restaurant", "staff01@demo.hotpath.dev", kPassword, "staff of the first restaurant"});
     summary.accounts.push_back({"rider", "rider01@demo.hotpath.dev", kPassword, "one of 30 riders"});
     return summary;
   }
   summary.created = true;
   std::mt19937 rng(20261125);  // fixed: every demo city is the same city
-  HP_ASSIGN(auto admin, platform.identity().CreateOffline({kAdminEmail, kPassword, "Demo Admin", Role::kAdmin, ""}));
+  HP_ASSIGN(auto admin,
+            platform.identity().CreateOffline({kAdminEmail, kPassword, "Demo Admin", Role::kAdmin, ""}));
   Principal root{admin.id, Role::kAdmin, ""};
-  HP_TRY(platform.identity().CreateOffline({"customer@demo.hotpath.dev", kPassword, "Demo Customer", Role::kCustomer, ""}));
+  HP_TRY(platform.identity().CreateOffline(
+      {"customer@demo.hotpath.dev", kPassword, "Demo Customer", Role::kCustomer, ""}));
 
   int restaurant_no = 0;
   int rider_no = 0;
@@ -64,27 +68,29 @@ Result<DemoSummary> SeedDemoCity(Platform& platform) {
     for (std::size_t i = 0; i < kCuisines.size(); ++i) {
       ++restaurant_no;
       HP_ASSIGN(auto r, platform.catalog().CreateRestaurant(root, fmt::format("{} {}", z.name, kCuisines[i]),
-                                                           {lat(rng), lon(rng)}, zone.id));
+                                                            {lat(rng), lon(rng)}, zone.id));
       for (const auto& [dish, price] : kDishes) {
         HP_TRY(platform.catalog().AddItem(root, r.id, fmt::format("{} {}", kCuisines[i], dish),
                                           price + static_cast<int>(rng() % 200), true));
       }
-      HP_TRY(platform.identity().CreateOffline({fmt::format("staff{:02}@demo.hotpath.dev", restaurant_no), kPassword,
-                                                fmt::format("Staff of {}", r.name), Role::kRestaurant, r.id}));
+      HP_TRY(platform.identity().CreateOffline({fmt::format("staff{:02}@demo.hotpath.dev", restaurant_no),
+                                                kPassword, fmt::format("Staff of {}", r.name),
+                                                Role::kRestaurant, r.id}));
       ++summary.restaurants;
     }
     for (int k = 0; k < 15; ++k) {
       ++rider_no;
-      HP_ASSIGN(auto rider, platform.identity().CreateOffline({fmt::format("rider{:02}@demo.hotpath.dev", rider_no),
-                                                               kPassword, fmt::format("Rider {:02}", rider_no),
-                                                               Role::kRider, ""}));
+      HP_ASSIGN(auto rider, platform.identity().CreateOffline(
+                                {fmt::format("rider{:02}@demo.hotpath.dev", rider_no), kPassword,
+                                 fmt::format("Rider {:02}", rider_no), Role::kRider, ""}));
       HP_TRY(platform.fleet().GoOnline(Principal{rider.id, Role::kRider, ""}, {lat(rng), lon(rng)}));
       ++summary.riders;
     }
   }
   summary.accounts.push_back({"restaurant", "staff01@demo.hotpath.dev", kPassword,
                               "staff of the first restaurant (staff01..staff20)"});
-  summary.accounts.push_back({"rider", "rider01@demo.hotpath.dev", kPassword, "rider01..rider30, all online"});
+  summary.accounts.push_back(
+      {"rider", "rider01@demo.hotpath.dev", kPassword, "rider01..rider30, all online"});
   return summary;
 }
 

@@ -54,7 +54,8 @@ int Fail(const std::string& message, int code = 2) {
 }
 
 Result<Config> LoadFromArgs(const std::vector<std::string>& args, const std::set<std::string>& own,
-                            const std::set<std::string>& booleans, std::map<std::string, std::string>* own_values,
+                            const std::set<std::string>& booleans,
+                            std::map<std::string, std::string>* own_values,
                             std::vector<std::string>* positional = nullptr) {
   HP_ASSIGN(auto parsed, ParseArgs(args, booleans));
   if (positional) {
@@ -92,8 +93,8 @@ int Serve(const std::vector<std::string>& args) {
   std::string url = fmt::format("http://{}:{}", host, (*platform)->Port());
   fmt::print("hotpath {} listening on {}\n", kVersion, url);
   if (demo) {
-    fmt::print("demo city: {} zones, {} restaurants, {} riders online{}\n", demo->zones, demo->restaurants, demo->riders,
-               demo->created ? "" : " (already seeded in this data directory)");
+    fmt::print("demo city: {} zones, {} restaurants, {} riders online{}\n", demo->zones, demo->restaurants,
+               demo->riders, demo->created ? "" : " (already seeded in this data directory)");
     fmt::print("demo accounts (password for all: {}):\n", demo->accounts.front().password);
     for (const auto& a : demo->accounts) fmt::print("  {:<10} {:<32} {}\n", a.role, a.email, a.note);
     fmt::print("try:  curl '{}/v1/restaurants?lat=40.715&lon=-73.995&radius_m=3000'\n", url);
@@ -132,8 +133,9 @@ int AdminCreateUser(const std::vector<std::string>& args) {
   Logger log(LogLevel::kWarn);
   auto platform = Platform::Create(*config, log);
   if (!platform.ok()) return Fail(platform.error().message, 1);
-  auto user = (*platform)->identity().CreateOffline(
-      {own["email"], own["password"], own["name"], *role, own.contains("restaurant-id") ? own["restaurant-id"] : ""});
+  auto user =
+      (*platform)->identity().CreateOffline({own["email"], own["password"], own["name"], *role,
+                                             own.contains("restaurant-id") ? own["restaurant-id"] : ""});
   if (!user.ok()) {
     std::string detail = user.error().message;
     for (const auto& f : user.error().fields) detail += fmt::format("; {} {}", f.field, f.reason);
@@ -144,7 +146,8 @@ int AdminCreateUser(const std::vector<std::string>& args) {
 }
 
 int ConfigShow(const std::vector<std::string>& args) {
-  if (args.empty() || args.front() != "show") return Fail("usage: hotpath config show [--config FILE] [--KEY VALUE ...]");
+  if (args.empty() || args.front() != "show")
+    return Fail("usage: hotpath config show [--config FILE] [--KEY VALUE ...]");
   auto config = LoadFromArgs({args.begin() + 1, args.end()}, {}, {"demo"}, nullptr);
   if (!config.ok()) return Fail(config.error().message);
   fmt::print("{}", ShowConfig(*config));
@@ -166,7 +169,8 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "migrate") return Migrate(rest);
   if (cmd == "config") return ConfigShow(rest);
   if (cmd == "admin") {
-    if (rest.empty() || rest.front() != "create-user") return Fail("usage: hotpath admin create-user --email E ...");
+    if (rest.empty() || rest.front() != "create-user")
+      return Fail("usage: hotpath admin create-user --email E ...");
     return AdminCreateUser({rest.begin() + 1, rest.end()});
   }
 #ifdef HOTPATH_HAS_MDRP

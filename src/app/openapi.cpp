@@ -20,43 +20,52 @@ struct Operation {
 };
 
 constexpr Operation kOperations[] = {
-    {"POST", "/v1/auth/signup", "Create a customer account and get a token", "none", "", "Signup", 201, "Session"},
-    {"POST", "/v1/auth/login", "Exchange email and password for a token", "none", "", "Login", 200, "Session"},
-    {"POST", "/v1/users", "Create a staff, rider or admin account", "bearer", "admin", "NewUser", 201, "User"},
+    {"POST", "/v1/auth/signup", "Create a customer account and get a token", "none", "", "Signup", 201,
+     "Session"},
+    {"POST", "/v1/auth/login", "Exchange email and password for a token", "none", "", "Login", 200,
+     "Session"},
+    {"POST", "/v1/users", "Create a staff, rider or admin account", "bearer", "admin", "NewUser", 201,
+     "User"},
     {"GET", "/v1/users/me", "The caller's account", "bearer", "any", "", 200, "User"},
     {"POST", "/v1/zones", "Create a delivery zone", "bearer", "admin", "NewZone", 201, "Zone"},
     {"GET", "/v1/zones", "List zones", "none", "", "", 200, "ZoneList"},
     {"POST", "/v1/restaurants", "Create a restaurant", "bearer", "admin", "NewRestaurant", 201, "Restaurant"},
-    {"GET", "/v1/restaurants", "Restaurants near a point (lat, lon, radius_m, limit, cursor)", "none", "", "", 200,
-     "RestaurantPage"},
+    {"GET", "/v1/restaurants", "Restaurants near a point (lat, lon, radius_m, limit, cursor)", "none", "", "",
+     200, "RestaurantPage"},
     {"GET", "/v1/restaurants/{id}", "One restaurant", "none", "", "", 200, "Restaurant"},
     {"GET", "/v1/restaurants/{id}/menu", "A restaurant's menu", "none", "", "", 200, "Menu"},
-    {"POST", "/v1/restaurants/{id}/items", "Add a menu item", "bearer", "admin, restaurant staff", "NewItem", 201,
-     "MenuItem"},
-    {"PATCH", "/v1/restaurants/{id}/items/{item_id}", "Change a menu item", "bearer", "admin, restaurant staff",
-     "ItemPatch", 200, "MenuItem"},
+    {"POST", "/v1/restaurants/{id}/items", "Add a menu item", "bearer", "admin, restaurant staff", "NewItem",
+     201, "MenuItem"},
+    {"PATCH", "/v1/restaurants/{id}/items/{item_id}", "Change a menu item", "bearer",
+     "admin, restaurant staff", "ItemPatch", 200, "MenuItem"},
     {"POST", "/v1/riders/me/online", "Go online at a position", "bearer", "rider", "LatLon", 200, "Rider"},
     {"POST", "/v1/riders/me/offline", "Go offline", "bearer", "rider", "", 200, "Rider"},
-    {"POST", "/v1/riders/me/location", "Report the current position", "bearer", "rider", "LatLon", 200, "Rider"},
+    {"POST", "/v1/riders/me/location", "Report the current position", "bearer", "rider", "LatLon", 200,
+     "Rider"},
     {"GET", "/v1/riders/me", "The rider's status", "bearer", "rider", "", 200, "Rider"},
     {"POST", "/v1/orders/quote", "Price a cart", "bearer", "customer", "OrderRequest", 200, "Quote"},
-    {"POST", "/v1/orders", "Place an order (Idempotency-Key header required)", "bearer", "customer", "PlaceOrder", 201,
-     "Order"},
+    {"POST", "/v1/orders", "Place an order (Idempotency-Key header required)", "bearer", "customer",
+     "PlaceOrder", 201, "Order"},
     {"GET", "/v1/orders/{id}", "An order with its history and payment", "bearer",
      "its customer, restaurant, rider; admin", "", 200, "Order"},
-    {"POST", "/v1/orders/{id}/accept", "Accept with a preparation time", "bearer", "restaurant, admin", "Accept", 200,
+    {"POST", "/v1/orders/{id}/accept", "Accept with a preparation time", "bearer", "restaurant, admin",
+     "Accept", 200, "Order"},
+    {"POST", "/v1/orders/{id}/reject", "Reject with a reason", "bearer", "restaurant, admin", "Reason", 200,
      "Order"},
-    {"POST", "/v1/orders/{id}/reject", "Reject with a reason", "bearer", "restaurant, admin", "Reason", 200, "Order"},
-    {"POST", "/v1/orders/{id}/ready", "Food is ready for pickup", "bearer", "restaurant, admin", "", 200, "Order"},
-    {"POST", "/v1/orders/{id}/pickup", "The assigned rider picked it up", "bearer", "rider", "", 200, "Order"},
-    {"POST", "/v1/orders/{id}/deliver", "The assigned rider delivered it", "bearer", "rider", "", 200, "Order"},
+    {"POST", "/v1/orders/{id}/ready", "Food is ready for pickup", "bearer", "restaurant, admin", "", 200,
+     "Order"},
+    {"POST", "/v1/orders/{id}/pickup", "The assigned rider picked it up", "bearer", "rider", "", 200,
+     "Order"},
+    {"POST", "/v1/orders/{id}/deliver", "The assigned rider delivered it", "bearer", "rider", "", 200,
+     "Order"},
     {"POST", "/v1/orders/{id}/cancel", "Cancel (customer before acceptance, restaurant, admin)", "bearer",
      "customer, restaurant, admin", "OptionalReason", 200, "Order"},
     {"POST", "/v1/orders/{id}/refund", "Refund a delivered order", "bearer", "admin", "", 200, "Order"},
-    {"GET", "/v1/orders/{id}/events", "Server-Sent Events of the order's changes (honours Last-Event-ID)", "bearer",
-     "its customer, restaurant, rider; admin", "", 200, ""},
+    {"GET", "/v1/orders/{id}/events", "Server-Sent Events of the order's changes (honours Last-Event-ID)",
+     "bearer", "its customer, restaurant, rider; admin", "", 200, ""},
     {"GET", "/v1/ws",
-     "WebSocket; send {type: subscribe|unsubscribe, order_id, last_event_id?}, receive {type: event, order_id, id, "
+     "WebSocket; send {type: subscribe|unsubscribe, order_id, last_event_id?}, receive {type: event, "
+     "order_id, id, "
      "event}",
      "bearer", "any", "", 101, ""},
     {"GET", "/v1/openapi.json", "This document", "none", "", "", 200, ""},
@@ -166,7 +175,8 @@ std::string OpenApiDocument() {
       for (auto& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       bj::object o{{"summary", op.summary}};
       if (std::string_view(op.roles).size()) o["description"] = std::string("Allowed: ") + op.roles;
-      if (std::string_view(op.security) == "bearer") o["security"] = bj::array{bj::object{{"bearer", bj::array{}}}};
+      if (std::string_view(op.security) == "bearer")
+        o["security"] = bj::array{bj::object{{"bearer", bj::array{}}}};
       bj::array params;
       std::string_view path(op.path);
       for (std::size_t pos = path.find('{'); pos != std::string_view::npos; pos = path.find('{', pos + 1)) {
@@ -180,28 +190,35 @@ std::string OpenApiDocument() {
       if (*op.request_schema) {
         o["requestBody"] = bj::object{
             {"required", true},
-            {"content", bj::object{{"application/json",
-                                    bj::object{{"schema", bj::object{{"$ref", std::string("#/components/schemas/") +
-                                                                                  op.request_schema}}}}}}}};
+            {"content",
+             bj::object{{"application/json",
+                         bj::object{{"schema", bj::object{{"$ref", std::string("#/components/schemas/") +
+                                                                       op.request_schema}}}}}}}};
       }
       bj::object success{{"description", "success"}};
       if (*op.response_schema) {
         success["content"] = bj::object{
             {"application/json",
-             bj::object{{"schema", bj::object{{"$ref", std::string("#/components/schemas/") + op.response_schema}}}}}};
+             bj::object{{"schema",
+                         bj::object{{"$ref", std::string("#/components/schemas/") + op.response_schema}}}}}};
       }
-      bj::object problem{{"description", "problem"},
-                         {"content", bj::object{{"application/problem+json",
-                                                 bj::object{{"schema", bj::object{{"$ref", "#/components/schemas/Problem"}}}}}}}};
-      o["responses"] = bj::object{{std::to_string(op.success), std::move(success)}, {"4XX", std::move(problem)}};
+      bj::object problem{
+          {"description", "problem"},
+          {"content",
+           bj::object{{"application/problem+json",
+                       bj::object{{"schema", bj::object{{"$ref", "#/components/schemas/Problem"}}}}}}}};
+      o["responses"] =
+          bj::object{{std::to_string(op.success), std::move(success)}, {"4XX", std::move(problem)}};
       auto& entry = paths[op.path];
       if (!entry.is_object()) entry.emplace_object();
       entry.as_object()[method] = std::move(o);
     }
     bj::object doc{{"openapi", "3.1.0"},
-                   {"info", bj::object{{"title", "hotpath"}, {"version", "1"},
-                                       {"description", "Real-time food delivery platform API. Money is integer minor "
-                                                       "units; errors are RFC 9457 problem+json."}}},
+                   {"info", bj::object{{"title", "hotpath"},
+                                       {"version", "1"},
+                                       {"description",
+                                        "Real-time food delivery platform API. Money is integer minor "
+                                        "units; errors are RFC 9457 problem+json."}}},
                    {"paths", std::move(paths)},
                    {"components", bj::parse(kComponents)}};
     return bj::serialize(doc);

@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   std::error_code ec;
   fs::create_directories(config.data_dir, ec);
-  if (ec) return Error::Unavailable(fmt::format("cannot create data directory {}: {}", config.data_dir, ec.message()));
+  if (ec)
+    return Error::Unavailable(
+        fmt::format("cannot create data directory {}: {}", config.data_dir, ec.message()));
   std::string url = config.EffectiveDatabaseUrl();
   if (url.rfind("sqlite:", 0) != 0) return Error::Invalid(fmt::format("unsupported database URL '{}'", url));
   storage::DatabaseOptions opts;
@@ -38,7 +40,8 @@ Result<std::string> TokenSecret(const Config& config) {
     std::string secret;
     std::getline(in, secret);
     if (secret.size() >= 32) return secret;
-    return Error::Invalid(fmt::format("{} is corrupt (shorter than 32 characters); delete it to make a new one", path.string()));
+    return Error::Invalid(fmt::format(
+        "{} is corrupt (shorter than 32 characters); delete it to make a new one", path.string()));
   }
   unsigned char raw[32];
   RandomBytes(raw, sizeof raw);
@@ -61,7 +64,8 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->catalog_ = std::make_unique<catalog::CatalogService>(*p->db_, p->clock_, config.currency);
   auto* catalog = p->catalog_.get();
   p->identity_ = std::make_unique<identity::IdentityService>(
-      *p->db_, p->clock_, *p->signer_, [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
+      *p->db_, p->clock_, *p->signer_,
+      [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
   Platform* self = p.get();
   p->fleet_ = std::make_unique<fleet::FleetService>(
       *p->db_, p->clock_, [catalog](geo::Point at) { return catalog->ZoneAt(at); },
@@ -75,10 +79,11 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   tariff.small_order_fee = config.small_order_fee;
   tariff.max_delivery_km = config.max_delivery_km;
   tariff.rider_speed_kmh = config.rider_speed_kmh;
-  p->orders_ = std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
-                                                      p->payment_provider_, p->hub_, log, tariff, config.currency);
-  p->assigner_ =
-      std::make_unique<orders::Assigner>(*p->orders_, log, std::chrono::milliseconds(config.assign_interval_ms));
+  p->orders_ =
+      std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
+                                             p->payment_provider_, p->hub_, log, tariff, config.currency);
+  p->assigner_ = std::make_unique<orders::Assigner>(*p->orders_, log,
+                                                    std::chrono::milliseconds(config.assign_interval_ms));
   p->orders_->SetAssignmentWakeup([self] { self->assigner_->Wake(); });
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
     constexpr std::string_view kPrefix = "order.";
@@ -104,7 +109,10 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
         self->metrics_.ObserveRequest(req.method, req.route, status, seconds);
       },
       [self](std::string_view level, std::string_view line) {
-        self->log_.Raw(level == "error" ? LogLevel::kError : level == "warn" ? LogLevel::kWarn : LogLevel::kInfo, line);
+        self->log_.Raw(level == "error"  ? LogLevel::kError
+                       : level == "warn" ? LogLevel::kWarn
+                                         : LogLevel::kInfo,
+                       line);
       });
   return p;
 }
@@ -126,10 +134,12 @@ void Platform::Stop() {
 }
 
 void Platform::RegisterOpsRoutes() {
-  router_.Add("GET", "/healthz", [](net::Request&) { return net::Response::Json(200, R"({"status":"ok"})"); });
+  router_.Add("GET", "/healthz",
+              [](net::Request&) { return net::Response::Json(200, R"({"status":"ok"})"); });
   router_.Add("GET", "/readyz", [this](net::Request&) {
-    if (!ready_) return net::Response::Problem(503, net::ProblemBody(503, "https://hotpath.dev/problems/unavailable",
-                                                                     "Service unavailable", "draining or starting"));
+    if (!ready_)
+      return net::Response::Problem(503, net::ProblemBody(503, "https://hotpath.dev/problems/unavailable",
+                                                          "Service unavailable", "draining or starting"));
     auto probe = db_->Read<Ok>([](storage::Connection& c) -> Result<Ok> {
       HP_TRY(c.Query("SELECT 1", {}, nullptr));
       return Ok{};
@@ -140,7 +150,8 @@ void Platform::RegisterOpsRoutes() {
   router_.Add("GET", "/metrics", [this](net::Request&) {
     return net::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  router_.Add("GET", "/v1/openapi.json", [](net::Request&) { return net::Response::Json(200, OpenApiDocument()); });
+  router_.Add("GET", "/v1/openapi.json",
+              [](net::Request&) { return net::Response::Json(200, OpenApiDocument()); });
 }
 
 }  // namespace hotpath::app

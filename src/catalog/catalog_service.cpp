@@ -1,11 +1,11 @@
 #include "catalog/catalog_service.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "catalog/json.h"
 
@@ -25,7 +25,8 @@ std::string PolygonText(const std::vector<geo::Point>& poly) {
 std::vector<geo::Point> ParsePolygon(const std::string& text) {
   std::vector<geo::Point> out;
   auto v = bj::parse(text);
-  for (const auto& p : v.as_array()) out.push_back({p.as_array()[0].to_number<double>(), p.as_array()[1].to_number<double>()});
+  for (const auto& p : v.as_array())
+    out.push_back({p.as_array()[0].to_number<double>(), p.as_array()[1].to_number<double>()});
   return out;
 }
 Restaurant RestaurantFromRow(const Row& r) {
@@ -50,7 +51,8 @@ void CatalogService::LoadZones() {
   zones_ = std::move(zones).value();
 }
 
-Result<Zone> CatalogService::CreateZone(const Principal& actor, std::string name, std::vector<geo::Point> polygon) {
+Result<Zone> CatalogService::CreateZone(const Principal& actor, std::string name,
+                                        std::vector<geo::Point> polygon) {
   HP_TRY(identity::RequireRole(actor, {Role::kAdmin}));
   Zone z{NewId("zon"), std::move(name), std::move(polygon), clock_.NowMillis()};
   HP_TRY(db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
@@ -66,9 +68,10 @@ Result<Zone> CatalogService::CreateZone(const Principal& actor, std::string name
 Result<std::vector<Zone>> CatalogService::ListZones() {
   return db_.Read<std::vector<Zone>>([](Connection& c) -> Result<std::vector<Zone>> {
     std::vector<Zone> out;
-    HP_TRY(c.Query("SELECT id, name, polygon, created_at FROM zones ORDER BY created_at, id", {}, [&](const Row& r) {
-      out.push_back(Zone{r.Text(0), r.Text(1), ParsePolygon(r.Text(2)), r.Int(3)});
-    }));
+    HP_TRY(c.Query("SELECT id, name, polygon, created_at FROM zones ORDER BY created_at, id", {},
+                   [&](const Row& r) {
+                     out.push_back(Zone{r.Text(0), r.Text(1), ParsePolygon(r.Text(2)), r.Int(3)});
+                   }));
     return out;
   });
 }
@@ -81,8 +84,8 @@ std::optional<std::string> CatalogService::ZoneAt(geo::Point p) {
   return std::nullopt;
 }
 
-Result<Restaurant> CatalogService::CreateRestaurant(const Principal& actor, std::string name, geo::Point location,
-                                                    std::optional<std::string> zone_id) {
+Result<Restaurant> CatalogService::CreateRestaurant(const Principal& actor, std::string name,
+                                                    geo::Point location, std::optional<std::string> zone_id) {
   HP_TRY(identity::RequireRole(actor, {Role::kAdmin}));
   if (zone_id) {
     std::lock_guard lock(mu_);
@@ -93,9 +96,10 @@ Result<Restaurant> CatalogService::CreateRestaurant(const Principal& actor, std:
   }
   Restaurant r{NewId("rst"), std::move(name), location, zone_id.value_or(""), clock_.NowMillis()};
   HP_TRY(db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
-    HP_TRY(c.Exec("INSERT INTO restaurants(id,name,lat,lon,zone_id,created_at) VALUES (?,?,?,?,?,?)",
-                  {r.id, r.name, r.location.lat, r.location.lon,
-                   r.zone_id.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(r.zone_id), r.created_at}));
+    HP_TRY(c.Exec(
+        "INSERT INTO restaurants(id,name,lat,lon,zone_id,created_at) VALUES (?,?,?,?,?,?)",
+        {r.id, r.name, r.location.lat, r.location.lon,
+         r.zone_id.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(r.zone_id), r.created_at}));
     return Ok{};
   }));
   return r;
@@ -113,7 +117,8 @@ Result<Restaurant> CatalogService::GetRestaurant(const std::string& id) {
   return std::move(**r);
 }
 
-Result<NearbyPage> CatalogService::Nearby(geo::Point center, double radius_m, int limit, const std::string& cursor) {
+Result<NearbyPage> CatalogService::Nearby(geo::Point center, double radius_m, int limit,
+                                          const std::string& cursor) {
   std::size_t offset = 0;
   if (!cursor.empty()) {
     char* end = nullptr;
@@ -125,19 +130,18 @@ Result<NearbyPage> CatalogService::Nearby(geo::Point center, double radius_m, in
   }
   auto box = geo::Around(center, radius_m);
   using Hits = std::vector<std::pair<Restaurant, double>>;
-  HP_ASSIGN(auto all, db_.Read<Hits>(
-                          [&](Connection& c) -> Result<Hits> {
-                            Hits out;
-                            HP_TRY(c.Query(fmt::format("SELECT {} FROM restaurants WHERE lat BETWEEN ? AND ? AND "
-                                                       "lon BETWEEN ? AND ?",
-                                                       kRestaurantCols),
-                                           {box.min_lat, box.max_lat, box.min_lon, box.max_lon}, [&](const Row& row) {
-                                             auto r = RestaurantFromRow(row);
-                                             double d = geo::DistanceMeters(center, r.location);
-                                             if (d <= radius_m) out.emplace_back(std::move(r), d);
-                                           }));
-                            return out;
-                          }));
+  HP_ASSIGN(auto all, db_.Read<Hits>([&](Connection& c) -> Result<Hits> {
+    Hits out;
+    HP_TRY(c.Query(fmt::format("SELECT {} FROM restaurants WHERE lat BETWEEN ? AND ? AND "
+                               "lon BETWEEN ? AND ?",
+                               kRestaurantCols),
+                   {box.min_lat, box.max_lat, box.min_lon, box.max_lon}, [&](const Row& row) {
+                     auto r = RestaurantFromRow(row);
+                     double d = geo::DistanceMeters(center, r.location);
+                     if (d <= radius_m) out.emplace_back(std::move(r), d);
+                   }));
+    return out;
+  }));
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second < b.second : a.first.id < b.first.id;
   });
@@ -155,17 +159,18 @@ Status CatalogService::CanEditMenu(const Principal& actor, const std::string& re
   return Error::Forbidden("only admins and this restaurant's staff may edit its menu");
 }
 
-Result<MenuItem> CatalogService::AddItem(const Principal& actor, const std::string& restaurant_id, std::string name,
-                                         std::int64_t price, bool available) {
+Result<MenuItem> CatalogService::AddItem(const Principal& actor, const std::string& restaurant_id,
+                                         std::string name, std::int64_t price, bool available) {
   HP_TRY(GetRestaurant(restaurant_id));
   HP_TRY(CanEditMenu(actor, restaurant_id));
   Millis now = clock_.NowMillis();
   MenuItem item{NewId("itm"), restaurant_id, std::move(name), price, currency_, available, now};
   HP_TRY(db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
-    HP_TRY(c.Exec("INSERT INTO menu_items(id,restaurant_id,name,price,currency,available,created_at,updated_at) "
-                  "VALUES (?,?,?,?,?,?,?,?)",
-                  {item.id, item.restaurant_id, item.name, item.price, item.currency,
-                   std::int64_t{item.available ? 1 : 0}, now, now}));
+    HP_TRY(
+        c.Exec("INSERT INTO menu_items(id,restaurant_id,name,price,currency,available,created_at,updated_at) "
+               "VALUES (?,?,?,?,?,?,?,?)",
+               {item.id, item.restaurant_id, item.name, item.price, item.currency,
+                std::int64_t{item.available ? 1 : 0}, now, now}));
     return Ok{};
   }));
   InvalidateMenu(restaurant_id);
@@ -201,8 +206,9 @@ Result<std::vector<MenuItem>> CatalogService::Menu(const std::string& restaurant
   HP_TRY(GetRestaurant(restaurant_id));
   return db_.Read<std::vector<MenuItem>>([&](Connection& c) -> Result<std::vector<MenuItem>> {
     std::vector<MenuItem> items;
-    HP_TRY(c.Query(fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id", kItemCols),
-                   {restaurant_id}, [&](const Row& r) { items.push_back(ItemFromRow(r)); }));
+    HP_TRY(c.Query(
+        fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id", kItemCols),
+        {restaurant_id}, [&](const Row& r) { items.push_back(ItemFromRow(r)); }));
     return items;
   });
 }

@@ -58,7 +58,8 @@ class CatalogService {
  public:
   CatalogService(storage::Database& db, const Clock& clock, std::string currency);
 
-  Result<Zone> CreateZone(const identity::Principal& actor, std::string name, std::vector<geo::Point> polygon);
+  Result<Zone> CreateZone(const identity::Principal& actor, std::string name,
+                          std::vector<geo::Point> polygon);
   Result<std::vector<Zone>> ListZones();
   // The zone containing the point, if any (first created wins on overlap).
   std::optional<std::string> ZoneAt(geo::Point p);
@@ -69,8 +70,8 @@ class CatalogService {
   bool RestaurantExists(const std::string& id) { return GetRestaurant(id).ok(); }
   Result<NearbyPage> Nearby(geo::Point center, double radius_m, int limit, const std::string& cursor);
 
-  Result<MenuItem> AddItem(const identity::Principal& actor, const std::string& restaurant_id, std::string name,
-                           std::int64_t price, bool available);
+  Result<MenuItem> AddItem(const identity::Principal& actor, const std::string& restaurant_id,
+                           std::string name, std::int64_t price, bool available);
   Result<MenuItem> PatchItem(const identity::Principal& actor, const std::string& restaurant_id,
                              const std::string& item_id, const ItemPatch& patch);
   Result<std::vector<MenuItem>> Menu(const std::string& restaurant_id);
@@ -86,8 +87,8 @@ class CatalogService {
   const Clock& clock_;
   std::string currency_;
   std::mutex mu_;
-  std::vector<Zone> zones_;                                   // guarded by mu_: small, read on every lookup
-  std::unordered_map<std::string, std::string> menu_cache_;   // guarded by mu_
+  std::vector<Zone> zones_;                                  // guarded by mu_: small, read on every lookup
+  std::unordered_map<std::string, std::string> menu_cache_;  // guarded by mu_
   std::unordered_map<std::string, std::uint64_t> menu_generation_;  // guarded by mu_; bumped on edit
   void InvalidateMenu(const std::string& restaurant_id);
 };

@@ -49,7 +49,8 @@ net::Response CreateRestaurant(CatalogService& catalog, const Principal& who, ne
   auto zone_id = r.String("zone_id", false, 1, 64);
   r.Done();
   if (auto st = errors.ToStatus(); !st.ok()) return api::ErrorResponse(st.error());
-  return Reply(catalog.CreateRestaurant(who, *name, {location->lat, location->lon}, zone_id), 201, RestaurantJson);
+  return Reply(catalog.CreateRestaurant(who, *name, {location->lat, location->lon}, zone_id), 201,
+               RestaurantJson);
 }
 
 net::Response Nearby(CatalogService& catalog, net::Request& req) {
@@ -57,9 +58,9 @@ net::Response Nearby(CatalogService& catalog, net::Request& req) {
   auto lon = api::QueryNumber(req, "lon", -180, 180);
   auto radius = api::QueryNumber(req, "radius_m", 1, 50000);
   auto limit = api::QueryInt(req, "limit", 1, 100);
-  for (const Status& st : {lat.ok() ? OkStatus() : Status(lat.error()), lon.ok() ? OkStatus() : Status(lon.error()),
-                           radius.ok() ? OkStatus() : Status(radius.error()),
-                           limit.ok() ? OkStatus() : Status(limit.error())}) {
+  for (const Status& st :
+       {lat.ok() ? OkStatus() : Status(lat.error()), lon.ok() ? OkStatus() : Status(lon.error()),
+        radius.ok() ? OkStatus() : Status(radius.error()), limit.ok() ? OkStatus() : Status(limit.error())}) {
     if (!st.ok()) return api::ErrorResponse(st.error());
   }
   if (!lat->has_value() || !lon->has_value()) {
@@ -114,7 +115,8 @@ net::Response PatchItem(CatalogService& catalog, const Principal& who, net::Requ
 
 void RegisterRoutes(net::Router& router, CatalogService& catalog, const identity::IdentityService& identity) {
   using identity::Authenticated;
-  router.Add("POST", "/v1/zones", Authenticated(identity, {Role::kAdmin}, [&catalog](const Principal& p, net::Request& r) {
+  router.Add("POST", "/v1/zones",
+             Authenticated(identity, {Role::kAdmin}, [&catalog](const Principal& p, net::Request& r) {
                return CreateZone(catalog, p, r);
              }));
   router.Add("GET", "/v1/zones", [&catalog](net::Request&) {
@@ -129,8 +131,9 @@ void RegisterRoutes(net::Router& router, CatalogService& catalog, const identity
                return CreateRestaurant(catalog, p, r);
              }));
   router.Add("GET", "/v1/restaurants", [&catalog](net::Request& r) { return Nearby(catalog, r); });
-  router.Add("GET", "/v1/restaurants/{id}",
-             [&catalog](net::Request& r) { return Reply(catalog.GetRestaurant(r.Param("id")), 200, RestaurantJson); });
+  router.Add("GET", "/v1/restaurants/{id}", [&catalog](net::Request& r) {
+    return Reply(catalog.GetRestaurant(r.Param("id")), 200, RestaurantJson);
+  });
   router.Add("GET", "/v1/restaurants/{id}/menu", [&catalog](net::Request& r) {
     auto text = catalog.MenuJson(r.Param("id"));
     if (!text.ok()) return api::ErrorResponse(text.error());
@@ -138,14 +141,14 @@ void RegisterRoutes(net::Router& router, CatalogService& catalog, const identity
     resp.headers.emplace_back("Cache-Control", "no-cache");
     return resp;
   });
-  router.Add("POST", "/v1/restaurants/{id}/items",
-             Authenticated(identity, {Role::kAdmin, Role::kRestaurant}, [&catalog](const Principal& p, net::Request& r) {
-               return AddItem(catalog, p, r);
-             }));
-  router.Add("PATCH", "/v1/restaurants/{id}/items/{item_id}",
-             Authenticated(identity, {Role::kAdmin, Role::kRestaurant}, [&catalog](const Principal& p, net::Request& r) {
-               return PatchItem(catalog, p, r);
-             }));
+  router.Add(
+      "POST", "/v1/restaurants/{id}/items",
+      Authenticated(identity, {Role::kAdmin, Role::kRestaurant},
+                    [&catalog](const Principal& p, net::Request& r) { return AddItem(catalog, p, r); }));
+  router.Add(
+      "PATCH", "/v1/restaurants/{id}/items/{item_id}",
+      Authenticated(identity, {Role::kAdmin, Role::kRestaurant},
+                    [&catalog](const Principal& p, net::Request& r) { return PatchItem(catalog, p, r); }));
 }
 
 }  // namespace hotpath::catalog

@@ -8,12 +8,16 @@ namespace bj = boost::json;
 bj::object ZoneJson(const Zone& z) {
   bj::array poly;
   for (const auto& p : z.polygon) poly.push_back(bj::object{{"lat", p.lat}, {"lon", p.lon}});
-  return bj::object{{"id", z.id}, {"name", z.name}, {"polygon", std::move(poly)},
+  return bj::object{{"id", z.id},
+                    {"name", z.name},
+                    {"polygon", std::move(poly)},
                     {"created_at", json::FormatTime(z.created_at)}};
 }
 
 bj::object RestaurantJson(const Restaurant& r) {
-  bj::object o{{"id", r.id}, {"name", r.name}, {"location", bj::object{{"lat", r.location.lat}, {"lon", r.location.lon}}},
+  bj::object o{{"id", r.id},
+               {"name", r.name},
+               {"location", bj::object{{"lat", r.location.lat}, {"lon", r.location.lon}}},
                {"created_at", json::FormatTime(r.created_at)}};
   o["zone_id"] = r.zone_id.empty() ? bj::value(nullptr) : bj::value(r.zone_id);
   return o;

@@ -22,7 +22,9 @@ class Clock {
 
 class SystemClock final : public Clock {
  public:
-  [[nodiscard]] std::chrono::system_clock::time_point Now() const override { return std::chrono::system_clock::now(); }
+  [[nodiscard]] std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::now();
+  }
 };
 
 // A clock that only moves when told to. For tests and simulations.

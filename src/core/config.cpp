@@ -1,12 +1,12 @@
 #include "core/config.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
-#include <toml++/toml.h>
 
 extern char** environ;
 
@@ -25,7 +25,8 @@ struct Key {
   [[nodiscard]] std::string toml() const { return section + "." + name; }
   [[nodiscard]] std::string env() const {
     std::string e = "HOTPATH_";
-    for (char c : name) e.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    for (char c : name)
+      e.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     return e;
   }
   [[nodiscard]] std::string flag() const {
@@ -75,7 +76,8 @@ Key StringKey(std::string section, std::string name, std::string Config::*field,
              [=](const Config& c) { return c.*field; }};
 }
 
-std::optional<std::string> CheckScheme(const std::string& v, std::initializer_list<std::string_view> schemes) {
+std::optional<std::string> CheckScheme(const std::string& v,
+                                       std::initializer_list<std::string_view> schemes) {
   if (v.empty()) return std::nullopt;
   for (auto s : schemes) {
     if (v.rfind(s, 0) == 0) return std::nullopt;
@@ -125,7 +127,8 @@ const std::vector<Key>& Keys() {
                 }),
       StringKey("pricing", "currency", &Config::currency, false,
                 [](const std::string& v) -> std::optional<std::string> {
-                  if (v.size() != 3 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+                  if (v.size() != 3 ||
+                      !std::all_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
                     return "must be an ISO 4217 code like USD";
                   return std::nullopt;
                 }),
@@ -200,21 +203,23 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
     try {
       table = toml::parse_file(*sources.file);
     } catch (const toml::parse_error& e) {
-      return Error::Invalid(fmt::format("config file {}: {} (line {}, column {})", *sources.file, e.description(),
-                                        e.source().begin.line, e.source().begin.column));
+      return Error::Invalid(fmt::format("config file {}: {} (line {}, column {})", *sources.file,
+                                        e.description(), e.source().begin.line, e.source().begin.column));
     }
     for (const auto& [section, node] : table) {
       const auto* sub = node.as_table();
       if (!sub) {
-        return Error::Invalid(fmt::format("config file {}: unknown key '{}' (settings live in sections such as [server])",
-                                          *sources.file, std::string(section.str())));
+        return Error::Invalid(
+            fmt::format("config file {}: unknown key '{}' (settings live in sections such as [server])",
+                        *sources.file, std::string(section.str())));
       }
       for (const auto& [name, value] : *sub) {
         std::string full = std::string(section.str()) + "." + std::string(name.str());
         const Key* k = FindBy([&](const Key& key) { return key.toml() == full; });
         if (!k) return Error::Invalid(fmt::format("config file {}: unknown key '{}'", *sources.file, full));
         auto text = NodeToString(value);
-        if (!text) return Error::Invalid(fmt::format("config file {}: '{}' must be a scalar", *sources.file, full));
+        if (!text)
+          return Error::Invalid(fmt::format("config file {}: '{}' must be a scalar", *sources.file, full));
         HP_TRY(apply(*k, *text, fmt::format("config file {}: '{}'", *sources.file, full)));
       }
     }
@@ -249,7 +254,9 @@ std::string ShowConfig(const Config& config) {
     if (k.secret && !v.empty()) {
       // URLs keep their scheme and host so operators can see where they point; secrets inside go.
       auto at = v.find('@');
-      v = k.name == "token_secret" ? "****" : (at == std::string::npos ? v : v.substr(0, v.find("://") + 3) + "****" + v.substr(at));
+      v = k.name == "token_secret"
+              ? "****"
+              : (at == std::string::npos ? v : v.substr(0, v.find("://") + 3) + "****" + v.substr(at));
     }
     out += fmt::format("{} = \"{}\"\n", k.name, v);
   }

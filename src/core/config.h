@@ -25,7 +25,7 @@ struct Config {
   std::string database_url;  // empty: sqlite file "<data_dir>/hotpath.db"
   std::string cache_url = "memory:";
   std::string events_url = "embedded:";
-  std::string objects_url;   // empty: "file:<data_dir>/objects"
+  std::string objects_url;     // empty: "file:<data_dir>/objects"
   int commit_batch_max = 256;  // group commit: most transactions per fsync
   // [auth]
   std::string token_secret;  // empty: generated once and kept in "<data_dir>/token.key"
@@ -34,8 +34,8 @@ struct Config {
   std::string log_level = "info";
   // [pricing]
   std::string currency = "USD";
-  std::int64_t delivery_base_fee = 199;    // minor units
-  std::int64_t delivery_fee_per_km = 60;   // minor units per started km
+  std::int64_t delivery_base_fee = 199;   // minor units
+  std::int64_t delivery_fee_per_km = 60;  // minor units per started km
   std::int64_t small_order_threshold = 1000;
   std::int64_t small_order_fee = 150;
   double max_delivery_km = 15.0;
@@ -50,8 +50,8 @@ struct Config {
 };
 
 struct ConfigSources {
-  std::optional<std::string> file;                     // --config
-  std::map<std::string, std::string> env;              // HOTPATH_* variables
+  std::optional<std::string> file;                         // --config
+  std::map<std::string, std::string> env;                  // HOTPATH_* variables
   std::vector<std::pair<std::string, std::string>> flags;  // ("listen", "127.0.0.1:0"), ("data-dir", ..)
 };
 

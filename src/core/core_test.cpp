@@ -60,7 +60,8 @@ TEST(Config, PrecedenceFileThenEnvThenFlags) {
   auto dir = std::filesystem::temp_directory_path() / ("hp_cfg_" + NewId("t"));
   std::filesystem::create_directories(dir);
   auto file = dir / "c.toml";
-  std::ofstream(file) << "[server]\nlisten = \"127.0.0.1:1111\"\nworker_threads = 4\n[log]\nlog_level = \"warn\"\n";
+  std::ofstream(file)
+      << "[server]\nlisten = \"127.0.0.1:1111\"\nworker_threads = 4\n[log]\nlog_level = \"warn\"\n";
   ConfigSources src;
   src.file = file.string();
   src.env = {{"HOTPATH_LISTEN", "127.0.0.1:2222"}, {"HOTPATH_WORKER_THREADS", "8"}};

@@ -1,10 +1,11 @@
 #include "core/json.h"
 
+#include <fmt/format.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
 #include <ctime>
-#include <fmt/format.h>
 
 namespace hotpath::json {
 
@@ -44,7 +45,9 @@ std::string ObjectReader::Child(std::string_view key, std::size_t index) const {
   return fmt::format("{}[{}]", Child(key), index);
 }
 
-void ObjectReader::Fail(std::string_view key, std::string reason) { errors_.Add(Child(key), std::move(reason)); }
+void ObjectReader::Fail(std::string_view key, std::string reason) {
+  errors_.Add(Child(key), std::move(reason));
+}
 
 const bj::value* ObjectReader::Find(std::string_view key, bool required) {
   if (!object_) return nullptr;
@@ -148,7 +151,8 @@ void ObjectReader::Done() {
   }
 }
 
-std::optional<LatLon> ReadLatLon(ObjectReader& parent, std::string_view key, bool required, FieldErrors& errors) {
+std::optional<LatLon> ReadLatLon(ObjectReader& parent, std::string_view key, bool required,
+                                 FieldErrors& errors) {
   const bj::value* v = parent.Value(key, required);
   if (!v) return std::nullopt;
   ObjectReader r(*v, errors, parent.Child(key));
@@ -185,8 +189,8 @@ std::string FormatTime(std::int64_t unix_millis) {
   std::time_t secs = static_cast<std::time_t>(unix_millis / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_millis % 1000));
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_millis % 1000));
 }
 
 }  // namespace hotpath::json

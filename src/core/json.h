@@ -72,7 +72,8 @@ struct LatLon {
   double lat = 0;
   double lon = 0;
 };
-std::optional<LatLon> ReadLatLon(ObjectReader& parent, std::string_view key, bool required, FieldErrors& errors);
+std::optional<LatLon> ReadLatLon(ObjectReader& parent, std::string_view key, bool required,
+                                 FieldErrors& errors);
 bj::object ToJson(const LatLon& p);
 
 // {"amount": int >= 0, "currency": must equal `currency`} -> amount in minor units.

@@ -24,10 +24,14 @@ std::shared_ptr<spdlog::logger> Sink() {
 }
 std::string_view Name(LogLevel l) {
   switch (l) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -47,7 +51,8 @@ Logger::Logger(LogLevel min_level) : min_level_(min_level) { Sink(); }
 void Logger::Log(LogLevel level, std::string_view msg, const Fields& fields) const {
   if (level < min_level_) return;
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   std::string line = "{\"time\":" + Quote(json::FormatTime(now)) + ",\"level\":" + Quote(Name(level)) +
                      ",\"msg\":" + Quote(msg);
   for (const auto& [k, v] : fields) line += "," + Quote(k) + ":" + Quote(v);

@@ -10,9 +10,12 @@ using storage::SqlValue;
 
 std::string_view StatusName(RiderStatus s) {
   switch (s) {
-    case RiderStatus::kOffline: return "offline";
-    case RiderStatus::kAvailable: return "available";
-    case RiderStatus::kBusy: return "busy";
+    case RiderStatus::kOffline:
+      return "offline";
+    case RiderStatus::kAvailable:
+      return "available";
+    case RiderStatus::kBusy:
+      return "busy";
   }
   return "offline";
 }
@@ -64,13 +67,14 @@ Result<Rider> FleetService::Upsert(const identity::Principal& who, std::optional
       rider.zone_id = zone;
     }
     rider.updated_at = now;
-    HP_TRY(c.Exec("INSERT INTO riders(user_id,status,lat,lon,zone_id,updated_at) VALUES (?,?,?,?,?,?) "
-                  "ON CONFLICT(user_id) DO UPDATE SET status=excluded.status, lat=excluded.lat, lon=excluded.lon, "
-                  "zone_id=excluded.zone_id, updated_at=excluded.updated_at",
-                  {rider.id, std::string(StatusName(rider.status)),
-                   rider.position ? SqlValue(rider.position->lat) : SqlValue(nullptr),
-                   rider.position ? SqlValue(rider.position->lon) : SqlValue(nullptr),
-                   rider.zone_id.empty() ? SqlValue(nullptr) : SqlValue(rider.zone_id), now}));
+    HP_TRY(c.Exec(
+        "INSERT INTO riders(user_id,status,lat,lon,zone_id,updated_at) VALUES (?,?,?,?,?,?) "
+        "ON CONFLICT(user_id) DO UPDATE SET status=excluded.status, lat=excluded.lat, lon=excluded.lon, "
+        "zone_id=excluded.zone_id, updated_at=excluded.updated_at",
+        {rider.id, std::string(StatusName(rider.status)),
+         rider.position ? SqlValue(rider.position->lat) : SqlValue(nullptr),
+         rider.position ? SqlValue(rider.position->lon) : SqlValue(nullptr),
+         rider.zone_id.empty() ? SqlValue(nullptr) : SqlValue(rider.zone_id), now}));
     return rider;
   });
   if (r.ok() && r->status == RiderStatus::kAvailable && on_available_) on_available_();
@@ -80,7 +84,9 @@ Result<Rider> FleetService::Upsert(const identity::Principal& who, std::optional
 Result<Rider> FleetService::GoOnline(const identity::Principal& rider, geo::Point at) {
   return Upsert(rider, at, true, false);
 }
-Result<Rider> FleetService::GoOffline(const identity::Principal& rider) { return Upsert(rider, std::nullopt, false, false); }
+Result<Rider> FleetService::GoOffline(const identity::Principal& rider) {
+  return Upsert(rider, std::nullopt, false, false);
+}
 Result<Rider> FleetService::UpdateLocation(const identity::Principal& rider, geo::Point at) {
   return Upsert(rider, at, true, true);
 }
@@ -95,24 +101,28 @@ Result<Rider> FleetService::Get(const std::string& rider_id) {
 Result<std::vector<Rider>> FleetService::Available(const std::string& zone_id) {
   return db_.Read<std::vector<Rider>>([&](Connection& c) -> Result<std::vector<Rider>> {
     std::vector<Rider> out;
-    HP_TRY(c.Query(fmt::format("SELECT {} FROM riders WHERE status = 'available' AND COALESCE(zone_id,'') = ? "
-                               "AND lat IS NOT NULL",
-                               kCols),
-                   {zone_id}, [&](const Row& r) { out.push_back(RiderFromRow(r)); }));
+    HP_TRY(
+        c.Query(fmt::format("SELECT {} FROM riders WHERE status = 'available' AND COALESCE(zone_id,'') = ? "
+                            "AND lat IS NOT NULL",
+                            kCols),
+                {zone_id}, [&](const Row& r) { out.push_back(RiderFromRow(r)); }));
     return out;
   });
 }
 
 Status FleetService::ClaimRider(Connection& c, const std::string& rider_id, Millis now) {
-  HP_ASSIGN(auto n, c.Exec("UPDATE riders SET status = 'busy', updated_at = ? WHERE user_id = ? AND status = 'available'",
-                           {now, rider_id}));
+  HP_ASSIGN(
+      auto n,
+      c.Exec("UPDATE riders SET status = 'busy', updated_at = ? WHERE user_id = ? AND status = 'available'",
+             {now, rider_id}));
   if (n != 1) return Error::Conflict("rider is no longer available");
   return OkStatus();
 }
 
 Status FleetService::ReleaseRider(Connection& c, const std::string& rider_id, Millis now) {
-  HP_TRY(c.Exec("UPDATE riders SET status = 'available', updated_at = ? WHERE user_id = ? AND status = 'busy'",
-                {now, rider_id}));
+  HP_TRY(
+      c.Exec("UPDATE riders SET status = 'available', updated_at = ? WHERE user_id = ? AND status = 'busy'",
+             {now, rider_id}));
   return OkStatus();
 }
 

@@ -30,7 +30,8 @@ struct Rider {
 class FleetService {
  public:
   // `zone_at` maps a position to its zone (catalog); `on_available` wakes the assigner.
-  FleetService(storage::Database& db, const Clock& clock, std::function<std::optional<std::string>(geo::Point)> zone_at,
+  FleetService(storage::Database& db, const Clock& clock,
+               std::function<std::optional<std::string>(geo::Point)> zone_at,
                std::function<void()> on_available);
 
   Result<Rider> GoOnline(const identity::Principal& rider, geo::Point at);
@@ -46,7 +47,8 @@ class FleetService {
   static Status ReleaseRider(storage::Connection& c, const std::string& rider_id, Millis now);
 
  private:
-  Result<Rider> Upsert(const identity::Principal& rider, std::optional<geo::Point> at, bool online, bool require_online);
+  Result<Rider> Upsert(const identity::Principal& rider, std::optional<geo::Point> at, bool online,
+                       bool require_online);
   storage::Database& db_;
   const Clock& clock_;
   std::function<std::optional<std::string>(geo::Point)> zone_at_;

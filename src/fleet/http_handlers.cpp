@@ -11,10 +11,12 @@ using identity::Role;
 namespace {
 
 bj::object RiderJson(const Rider& r) {
-  bj::object o{{"rider_id", r.id}, {"status", StatusName(r.status)},
+  bj::object o{{"rider_id", r.id},
+               {"status", StatusName(r.status)},
                {"zone_id", r.zone_id.empty() ? bj::value(nullptr) : bj::value(r.zone_id)},
                {"updated_at", json::FormatTime(r.updated_at)}};
-  o["location"] = r.position ? bj::value(bj::object{{"lat", r.position->lat}, {"lon", r.position->lon}}) : bj::value(nullptr);
+  o["location"] = r.position ? bj::value(bj::object{{"lat", r.position->lat}, {"lon", r.position->lon}})
+                             : bj::value(nullptr);
   return o;
 }
 
@@ -57,7 +59,8 @@ void RegisterRoutes(net::Router& router, FleetService& fleet, const identity::Id
                if (!at.ok()) return api::ErrorResponse(at.error());
                return Reply(fleet.UpdateLocation(p, *at));
              }));
-  router.Add("GET", "/v1/riders/me", Authenticated(identity, {Role::kRider}, [&fleet](const Principal& p, net::Request&) {
+  router.Add("GET", "/v1/riders/me",
+             Authenticated(identity, {Role::kRider}, [&fleet](const Principal& p, net::Request&) {
                return Reply(fleet.Get(p.user_id));
              }));
 }

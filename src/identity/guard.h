@@ -18,8 +18,8 @@ net::Handler Authenticated(const IdentityService& service, std::initializer_list
     auto who = service.Authenticate(req);
     if (!who.ok()) return api::ErrorResponse(who.error());
     if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), who->role) == allowed.end()) {
-      return api::ErrorResponse(Error::Forbidden(std::string("role '") + std::string(RoleName(who->role)) +
-                                                 "' may not do this"));
+      return api::ErrorResponse(
+          Error::Forbidden(std::string("role '") + std::string(RoleName(who->role)) + "' may not do this"));
     }
     return f(*who, req);
   };

@@ -6,7 +6,10 @@ namespace hotpath::identity {
 namespace bj = boost::json;
 
 bj::object UserJson(const User& u) {
-  bj::object o{{"id", u.id}, {"email", u.email}, {"name", u.name}, {"role", RoleName(u.role)},
+  bj::object o{{"id", u.id},
+               {"email", u.email},
+               {"name", u.name},
+               {"role", RoleName(u.role)},
                {"created_at", json::FormatTime(u.created_at)}};
   if (!u.restaurant_id.empty()) o["restaurant_id"] = u.restaurant_id;
   return o;

@@ -18,12 +18,14 @@ std::string NormaliseEmail(std::string_view email) {
 Status ValidateNewUser(const NewUser& u) {
   std::vector<FieldError> errs;
   auto at = u.email.find('@');
-  if (u.email.size() > 254 || at == std::string::npos || at == 0 || u.email.find('@', at + 1) != std::string::npos ||
-      u.email.find('.', at) == std::string::npos || u.email.back() == '.' ||
+  if (u.email.size() > 254 || at == std::string::npos || at == 0 ||
+      u.email.find('@', at + 1) != std::string::npos || u.email.find('.', at) == std::string::npos ||
+      u.email.back() == '.' ||
       std::any_of(u.email.begin(), u.email.end(), [](unsigned char c) { return c <= ' '; })) {
     errs.push_back({"email", "must be a valid email address"});
   }
-  if (u.password.size() < 8 || u.password.size() > 128) errs.push_back({"password", "must be 8 to 128 characters"});
+  if (u.password.size() < 8 || u.password.size() > 128)
+    errs.push_back({"password", "must be 8 to 128 characters"});
   if (u.name.empty() || u.name.size() > 100) errs.push_back({"name", "must be 1 to 100 characters"});
   if (u.role == Role::kRestaurant && u.restaurant_id.empty())
     errs.push_back({"restaurant_id", "is required for restaurant staff"});
@@ -33,14 +35,14 @@ Status ValidateNewUser(const NewUser& u) {
   return OkStatus();
 }
 
-
 IdentityService::IdentityService(storage::Database& db, const Clock& clock, const TokenSigner& signer,
                                  std::function<bool(const std::string&)> restaurant_exists)
     : db_(db), clock_(clock), signer_(signer), restaurant_exists_(std::move(restaurant_exists)) {}
 
 namespace {
 User UserFromRow(const Row& r) {
-  return User{r.Text(0), r.Text(1), r.Text(2), ParseRole(r.Text(3)).value_or(Role::kCustomer), r.Text(4), r.Int(5)};
+  return User{r.Text(0), r.Text(1), r.Text(2), ParseRole(r.Text(3)).value_or(Role::kCustomer),
+              r.Text(4), r.Int(5)};
 }
 constexpr const char* kUserColumns = "id, email, name, role, COALESCE(restaurant_id,''), created_at";
 }  // namespace
@@ -57,13 +59,16 @@ Result<User> IdentityService::Insert(NewUser u) {
     auto ins = c.Exec(
         "INSERT INTO users(id,email,name,role,restaurant_id,password_hash,created_at) VALUES (?,?,?,?,?,?,?)",
         {user.id, user.email, user.name, std::string(RoleName(user.role)),
-         user.restaurant_id.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(user.restaurant_id), hash,
-         user.created_at});
+         user.restaurant_id.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(user.restaurant_id),
+         hash, user.created_at});
     if (!ins.ok()) return std::move(ins).error();
     return user;
   });
   if (!r.ok() && r.error().code == ErrorCode::kConflict) {
-    return Error{ErrorCode::kConflict, "an account with this email already exists", {{"email", "is already registered"}}, {}};
+    return Error{ErrorCode::kConflict,
+                 "an account with this email already exists",
+                 {{"email", "is already registered"}},
+                 {}};
   }
   return r;
 }
@@ -84,8 +89,10 @@ Result<Session> IdentityService::Login(std::string_view email, std::string_view 
   };
   auto found = db_.Read<std::optional<Found>>([&](Connection& c) -> Result<std::optional<Found>> {
     std::optional<Found> f;
-    HP_TRY(c.Query(fmt::format("SELECT {}, password_hash FROM users WHERE email = ?", kUserColumns), {normalised},
-                   [&](const Row& r) { f = Found{UserFromRow(r), r.Text(6)}; }));
+    HP_TRY(c.Query(fmt::format("SELECT {}, password_hash FROM users WHERE email = ?", kUserColumns),
+                   {normalised}, [&](const Row& r) {
+                     f = Found{UserFromRow(r), r.Text(6)};
+                   }));
     return f;
   });
   if (!found.ok()) return std::move(found).error();
@@ -120,7 +127,8 @@ Result<Principal> IdentityService::Authenticate(const net::Request& request) con
   std::string token;
   if (auto h = request.Header("Authorization")) {
     constexpr std::string_view kBearer = "Bearer ";
-    if (h->size() <= kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), h->begin(), [](char a, char b) {
+    if (h->size() <= kBearer.size() ||
+        !std::equal(kBearer.begin(), kBearer.end(), h->begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
         })) {
       return Error::Unauthenticated("Authorization header must be 'Bearer <token>'");

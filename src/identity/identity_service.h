@@ -65,5 +65,4 @@ class IdentityService {
   std::function<bool(const std::string&)> restaurant_exists_;
 };
 
-
 }  // namespace hotpath::identity

@@ -23,8 +23,8 @@ std::string B64(std::string_view in) {
 std::optional<std::string> UnB64(std::string_view in) {
   std::string out(in.size(), '\0');
   std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(), nullptr, &len,
-                        nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(),
+                        nullptr, &len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
     return std::nullopt;
   }
   out.resize(len);
@@ -35,10 +35,14 @@ std::optional<std::string> UnB64(std::string_view in) {
 
 std::string_view RoleName(Role r) {
   switch (r) {
-    case Role::kCustomer: return "customer";
-    case Role::kRestaurant: return "restaurant";
-    case Role::kRider: return "rider";
-    case Role::kAdmin: return "admin";
+    case Role::kCustomer:
+      return "customer";
+    case Role::kRestaurant:
+      return "restaurant";
+    case Role::kRider:
+      return "rider";
+    case Role::kAdmin:
+      return "admin";
   }
   return "customer";
 }
@@ -61,8 +65,9 @@ TokenSigner::TokenSigner(std::string secret, std::int64_t ttl_seconds) : ttl_sec
 
 std::string TokenSigner::Mac(std::string_view data) const {
   std::string mac(crypto_auth_hmacsha256_BYTES, '\0');
-  crypto_auth_hmacsha256(reinterpret_cast<unsigned char*>(mac.data()), reinterpret_cast<const unsigned char*>(data.data()),
-                         data.size(), reinterpret_cast<const unsigned char*>(key_.data()));
+  crypto_auth_hmacsha256(reinterpret_cast<unsigned char*>(mac.data()),
+                         reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                         reinterpret_cast<const unsigned char*>(key_.data()));
   return mac;
 }
 
@@ -97,7 +102,8 @@ Result<Principal> TokenSigner::Verify(std::string_view token, Millis now) const 
   auto r = ParseRole(std::string_view(role->as_string()));
   if (!r) return bad();
   Principal p{std::string(sub->as_string()), *r, {}};
-  if (const auto* rid = o.if_contains("rid"); rid && rid->is_string()) p.restaurant_id = std::string(rid->as_string());
+  if (const auto* rid = o.if_contains("rid"); rid && rid->is_string())
+    p.restaurant_id = std::string(rid->as_string());
   return p;
 }
 

@@ -21,7 +21,8 @@ Metrics::Metrics()
                   .Help("Order status changes by new status")
                   .Register(*registry_)) {}
 
-void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status, double seconds) {
+void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
+                             double seconds) {
   const std::string label = route.empty() ? "unmatched" : route;
   requests_.Add({{"route", label}, {"method", method}, {"status", std::to_string(status)}}).Increment();
   static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

@@ -7,7 +7,9 @@ Assigner::Assigner(OrderService& orders, const Logger& log, std::chrono::millise
 
 Assigner::~Assigner() { Stop(); }
 
-void Assigner::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Assigner::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Assigner::Stop() {
   {

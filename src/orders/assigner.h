@@ -27,8 +27,8 @@ class Assigner {
   std::chrono::milliseconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool woken_ = false;    // guarded by mu_
-  bool stopping_ = false; // guarded by mu_
+  bool woken_ = false;     // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

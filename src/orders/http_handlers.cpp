@@ -1,12 +1,12 @@
 #include "orders/http_handlers.h"
 
+#include <fmt/format.h>
 #include <sodium.h>
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
-#include <fmt/format.h>
 
 #include "api/edge.h"
 #include "identity/guard.h"
@@ -21,7 +21,8 @@ namespace {
 
 std::string BodyHash(std::string_view body) {
   unsigned char out[32];
-  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(body.data()), body.size(), nullptr, 0);
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+                     nullptr, 0);
   char hex[65];
   sodium_bin2hex(hex, sizeof hex, out, sizeof out);
   return hex;
@@ -29,10 +30,12 @@ std::string BodyHash(std::string_view body) {
 
 Result<std::string> IdempotencyKey(const net::Request& req) {
   auto key = req.Header("Idempotency-Key");
-  if (!key) return Error::Invalid("the Idempotency-Key header is required", {{"Idempotency-Key", "is required"}});
+  if (!key)
+    return Error::Invalid("the Idempotency-Key header is required", {{"Idempotency-Key", "is required"}});
   if (key->empty() || key->size() > 255 ||
       std::any_of(key->begin(), key->end(), [](unsigned char c) { return c < 0x21 || c > 0x7e; })) {
-    return Error::Invalid("invalid Idempotency-Key", {{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}});
+    return Error::Invalid("invalid Idempotency-Key",
+                          {{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}});
   }
   return *key;
 }
@@ -67,7 +70,8 @@ Result<std::int64_t> LastEventId(const net::Request& req) {
   char* end = nullptr;
   long long n = std::strtoll(v->c_str(), &end, 10);
   if (end != v->c_str() + v->size() || n < 0) {
-    return Error::Invalid("Last-Event-ID must be an event id this stream sent", {{"Last-Event-ID", "is not an event id"}});
+    return Error::Invalid("Last-Event-ID must be an event id this stream sent",
+                          {{"Last-Event-ID", "is not an event id"}});
   }
   return static_cast<std::int64_t>(n);
 }
@@ -114,9 +118,9 @@ class OrderFeed : public std::enable_shared_from_this<OrderFeed> {
   LiveHub& hub_;
   std::string order_id_;
   std::mutex mu_;
-  std::int64_t last_sent_;            // guarded by mu_
-  bool replaying_ = true;             // guarded by mu_
-  std::vector<OrderEvent> pending_;   // guarded by mu_
+  std::int64_t last_sent_;           // guarded by mu_
+  bool replaying_ = true;            // guarded by mu_
+  std::vector<OrderEvent> pending_;  // guarded by mu_
   Sink sink_;
   std::uint64_t token_ = 0;
 };
@@ -150,7 +154,8 @@ std::string WsError(const Error& e) {
   return bj::serialize(bj::object{{"type", "error"}, {"error", bj::parse(problem.body)}});
 }
 
-void OnWsMessage(OrderService& orders, LiveHub& hub, const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
+void OnWsMessage(OrderService& orders, LiveHub& hub, const std::shared_ptr<net::WebSocket>& ws,
+                 std::string_view text) {
   auto state = std::static_pointer_cast<WsState>(ws->user_data);
   auto body = json::ParseObject(text);
   if (!body.ok()) {
@@ -192,7 +197,8 @@ void OnWsMessage(OrderService& orders, LiveHub& hub, const std::shared_ptr<net::
   auto feed = std::make_shared<OrderFeed>(hub, oid, after.value_or(0), [weak, oid](const OrderEvent& ev) {
     auto s = weak.lock();
     if (!s) return false;
-    return s->Send(fmt::format(R"({{"type":"event","order_id":"{}","id":{},"event":{}}})", oid, ev.seq, ev.json));
+    return s->Send(
+        fmt::format(R"({{"type":"event","order_id":"{}","id":{},"event":{}}})", oid, ev.seq, ev.json));
   });
   {
     std::lock_guard lock(state->mu);
@@ -209,7 +215,8 @@ void OnWsMessage(OrderService& orders, LiveHub& hub, const std::shared_ptr<net::
 
 }  // namespace
 
-void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub, const identity::IdentityService& identity) {
+void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
+                    const identity::IdentityService& identity) {
   using identity::Authenticated;
   router.Add("POST", "/v1/orders/quote",
              Authenticated(identity, {Role::kCustomer}, [&orders](const Principal& who, net::Request& req) {
@@ -238,20 +245,22 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub, con
                return resp;
              }));
 
-  router.Add("GET", "/v1/orders/{id}", Authenticated(identity, {}, [&orders](const Principal& who, net::Request& req) {
+  router.Add("GET", "/v1/orders/{id}",
+             Authenticated(identity, {}, [&orders](const Principal& who, net::Request& req) {
                return OrderReply(orders.Get(who, req.Param("id")));
              }));
 
-  const std::pair<const char*, Action> actions[] = {{"accept", Action::kAccept}, {"reject", Action::kReject},
-                                                    {"ready", Action::kReady},   {"pickup", Action::kPickup},
-                                                    {"deliver", Action::kDeliver}, {"cancel", Action::kCancel}};
+  const std::pair<const char*, Action> actions[] = {
+      {"accept", Action::kAccept}, {"reject", Action::kReject},   {"ready", Action::kReady},
+      {"pickup", Action::kPickup}, {"deliver", Action::kDeliver}, {"cancel", Action::kCancel}};
   for (const auto& [name, action] : actions) {
-    router.Add("POST", fmt::format("/v1/orders/{{id}}/{}", name),
-               Authenticated(identity, {}, [&orders, action = action](const Principal& who, net::Request& req) {
-                 auto args = ParseAction(req, action);
-                 if (!args.ok()) return api::ErrorResponse(args.error());
-                 return OrderReply(orders.Act(who, req.Param("id"), action, *args));
-               }));
+    router.Add(
+        "POST", fmt::format("/v1/orders/{{id}}/{}", name),
+        Authenticated(identity, {}, [&orders, action = action](const Principal& who, net::Request& req) {
+          auto args = ParseAction(req, action);
+          if (!args.ok()) return api::ErrorResponse(args.error());
+          return OrderReply(orders.Act(who, req.Param("id"), action, *args));
+        }));
   }
 
   router.Add("POST", "/v1/orders/{id}/refund",
@@ -267,16 +276,16 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub, con
                return Events(orders, hub, who, req);
              }));
 
-  router.Add("GET", "/v1/ws", Authenticated(identity, {}, [&orders, &hub](const Principal& who, net::Request&) {
+  router.Add("GET", "/v1/ws",
+             Authenticated(identity, {}, [&orders, &hub](const Principal& who, net::Request&) {
                net::WebSocketHandlers h;
                h.on_open = [who](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::make_shared<WsState>();
                  state->who = who;
                  ws->user_data = state;
                };
-               h.on_message = [&orders, &hub](const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
-                 OnWsMessage(orders, hub, ws, text);
-               };
+               h.on_message = [&orders, &hub](const std::shared_ptr<net::WebSocket>& ws,
+                                              std::string_view text) { OnWsMessage(orders, hub, ws, text); };
                h.on_close = [](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::static_pointer_cast<WsState>(ws->user_data);
                  if (!state) return;

@@ -9,6 +9,7 @@
 
 namespace hotpath::orders {
 
-void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub, const identity::IdentityService& identity);
+void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
+                    const identity::IdentityService& identity);
 
 }  // namespace hotpath::orders

@@ -17,7 +17,8 @@ void LiveHub::Unsubscribe(std::uint64_t token) {
   auto it = order_of_.find(token);
   if (it == order_of_.end()) return;
   auto& subs = by_order_[it->second];
-  subs.erase(std::remove_if(subs.begin(), subs.end(), [&](const auto& s) { return s.first == token; }), subs.end());
+  subs.erase(std::remove_if(subs.begin(), subs.end(), [&](const auto& s) { return s.first == token; }),
+             subs.end());
   if (subs.empty()) by_order_.erase(it->second);
   order_of_.erase(it);
 }

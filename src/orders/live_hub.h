@@ -27,7 +27,8 @@ class LiveHub {
  private:
   mutable std::mutex mu_;
   std::uint64_t next_ = 1;  // guarded by mu_
-  std::unordered_map<std::string, std::vector<std::pair<std::uint64_t, std::shared_ptr<Callback>>>> by_order_;  // guarded
+  std::unordered_map<std::string, std::vector<std::pair<std::uint64_t, std::shared_ptr<Callback>>>>
+      by_order_;                                             // guarded
   std::unordered_map<std::uint64_t, std::string> order_of_;  // guarded by mu_
   Callback tap_;
 };

@@ -55,9 +55,9 @@ struct Order {
 struct OrderEvent {
   std::int64_t seq = 0;
   std::string id;
-  std::string type;      // "order.placed", "order.accepted", "order.rider_assigned", ...
+  std::string type;  // "order.placed", "order.accepted", "order.rider_assigned", ...
   std::string order_id;
-  std::string json;      // the whole CloudEvent, serialised
+  std::string json;  // the whole CloudEvent, serialised
 };
 
 }  // namespace hotpath::orders

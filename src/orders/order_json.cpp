@@ -24,25 +24,26 @@ bj::object OrderJson(const Order& o) {
                          {"method", o.payment->method}};
   }
   auto opt = [](const std::string& s) { return s.empty() ? bj::value(nullptr) : bj::value(s); };
-  return bj::object{{"id", o.id},
-                    {"status", StatusName(o.status)},
-                    {"version", o.version},
-                    {"customer_id", o.customer_id},
-                    {"restaurant_id", o.restaurant_id},
-                    {"zone_id", opt(o.zone_id)},
-                    {"rider_id", opt(o.rider_id)},
-                    {"items", std::move(items)},
-                    {"subtotal", json::MoneyJson(o.subtotal, o.currency)},
-                    {"delivery_fee", json::MoneyJson(o.delivery_fee, o.currency)},
-                    {"small_order_fee", json::MoneyJson(o.small_order_fee, o.currency)},
-                    {"total", json::MoneyJson(o.total, o.currency)},
-                    {"delivery", bj::object{{"lat", o.delivery.lat}, {"lon", o.delivery.lon}, {"address", o.address}}},
-                    {"prep_minutes", o.prep_minutes ? bj::value(*o.prep_minutes) : bj::value(nullptr)},
-                    {"eta_minutes", o.eta_minutes},
-                    {"payment", std::move(payment)},
-                    {"history", std::move(history)},
-                    {"created_at", json::FormatTime(o.created_at)},
-                    {"updated_at", json::FormatTime(o.updated_at)}};
+  return bj::object{
+      {"id", o.id},
+      {"status", StatusName(o.status)},
+      {"version", o.version},
+      {"customer_id", o.customer_id},
+      {"restaurant_id", o.restaurant_id},
+      {"zone_id", opt(o.zone_id)},
+      {"rider_id", opt(o.rider_id)},
+      {"items", std::move(items)},
+      {"subtotal", json::MoneyJson(o.subtotal, o.currency)},
+      {"delivery_fee", json::MoneyJson(o.delivery_fee, o.currency)},
+      {"small_order_fee", json::MoneyJson(o.small_order_fee, o.currency)},
+      {"total", json::MoneyJson(o.total, o.currency)},
+      {"delivery", bj::object{{"lat", o.delivery.lat}, {"lon", o.delivery.lon}, {"address", o.address}}},
+      {"prep_minutes", o.prep_minutes ? bj::value(*o.prep_minutes) : bj::value(nullptr)},
+      {"eta_minutes", o.eta_minutes},
+      {"payment", std::move(payment)},
+      {"history", std::move(history)},
+      {"created_at", json::FormatTime(o.created_at)},
+      {"updated_at", json::FormatTime(o.updated_at)}};
 }
 
 bj::object QuoteJson(const Quote& q, const std::string& currency) {

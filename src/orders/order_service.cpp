@@ -1,9 +1,9 @@
 #include "orders/order_service.h"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <map>
 #include <set>
 
@@ -110,8 +110,8 @@ Result<PlaceResult> OrderService::Place(const Principal& who, const std::string&
   o.history.push_back({OrderStatus::kPlaced, "customer:" + who.user_id, "", now});
 
   HP_ASSIGN(auto auth, provider_.Authorize(req.payment_method, o.total, o.currency, o.id));
-  o.payment = payments::Payment{NewId("pay"), o.id, req.payment_method, PaymentStatus::kAuthorized, o.total, o.currency,
-                                auth.provider_ref};
+  o.payment = payments::Payment{NewId("pay"), o.id,       req.payment_method, PaymentStatus::kAuthorized,
+                                o.total,      o.currency, auth.provider_ref};
 
   using Placed = std::variant<Order, std::pair<std::string, std::string>>;
   auto written = db_.Write<Placed>([&](Connection& c) -> Result<Placed> {
@@ -135,7 +135,8 @@ Result<PlaceResult> OrderService::Place(const Principal& who, const std::string&
 
 Status OrderService::CanView(const Principal& who, const Order& o) const {
   switch (who.role) {
-    case Role::kAdmin: return OkStatus();
+    case Role::kAdmin:
+      return OkStatus();
     case Role::kCustomer:
       if (o.customer_id == who.user_id) return OkStatus();
       break;
@@ -151,12 +152,14 @@ Status OrderService::CanView(const Principal& who, const Order& o) const {
 
 Result<Actor> OrderService::ActorFor(const Principal& who, const Order& o, Action action) const {
   switch (who.role) {
-    case Role::kAdmin: return Actor::kAdmin;
+    case Role::kAdmin:
+      return Actor::kAdmin;
     case Role::kCustomer:
       if (o.customer_id != who.user_id) return Error::Forbidden("this order belongs to someone else");
       return Actor::kCustomer;
     case Role::kRestaurant:
-      if (o.restaurant_id != who.restaurant_id) return Error::Forbidden("this order is for another restaurant");
+      if (o.restaurant_id != who.restaurant_id)
+        return Error::Forbidden("this order is for another restaurant");
       return Actor::kRestaurant;
     case Role::kRider:
       if (o.rider_id != who.user_id) {
@@ -168,7 +171,8 @@ Result<Actor> OrderService::ActorFor(const Principal& who, const Order& o, Actio
 }
 
 Result<Order> OrderService::Get(const Principal& who, const std::string& order_id) {
-  HP_ASSIGN(auto o, db_.Read<std::optional<Order>>([&](Connection& c) { return store::LoadOrder(c, order_id); }));
+  HP_ASSIGN(auto o,
+            db_.Read<std::optional<Order>>([&](Connection& c) { return store::LoadOrder(c, order_id); }));
   if (!o) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
   HP_TRY(CanView(who, *o));
   return std::move(*o);
@@ -192,7 +196,8 @@ Result<Order> OrderService::Act(const Principal& who, const std::string& order_i
     Order o = std::move(*loaded);
     HP_ASSIGN(Actor actor, ActorFor(who, o, action));
     HP_ASSIGN(OrderStatus next, Transition(o.status, action, actor));
-    if (action == Action::kPickup && o.rider_id.empty()) return Error::Conflict("no rider is assigned to this order");
+    if (action == Action::kPickup && o.rider_id.empty())
+      return Error::Conflict("no rider is assigned to this order");
     if (action == Action::kAccept) o.prep_minutes = args.prep_minutes;
     o.status = next;
     ++o.version;
@@ -253,7 +258,8 @@ Result<Order> OrderService::Refund(const Principal& who, const std::string& orde
     if (!loaded) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
     Order o = std::move(*loaded);
     if (o.status != OrderStatus::kDelivered) {
-      Error e = Error::Conflict(fmt::format("only delivered orders are refunded; this one is {}", StatusName(o.status)));
+      Error e = Error::Conflict(
+          fmt::format("only delivered orders are refunded; this one is {}", StatusName(o.status)));
       e.extras.emplace_back("current_status", fmt::format("\"{}\"", StatusName(o.status)));
       return e;
     }
@@ -309,8 +315,9 @@ Result<int> OrderService::AssignPending() {
       ++o.version;
       o.updated_at = now;
       HP_TRY(store::UpdateOrder(c, o));
-      HP_ASSIGN(auto ev, store::AppendEvent(c, o, "order.rider_assigned", now,
-                                            fmt::format("{{\"distance_m\":{}}}", static_cast<std::int64_t>(best_d))));
+      HP_ASSIGN(auto ev,
+                store::AppendEvent(c, o, "order.rider_assigned", now,
+                                   fmt::format("{{\"distance_m\":{}}}", static_cast<std::int64_t>(best_d))));
       c.AfterCommit([this, ev] { hub_.Publish(ev); });
       return true;
     });

@@ -49,13 +49,14 @@ struct PlaceResult {
 class OrderService {
  public:
   OrderService(storage::Database& db, const Clock& clock, catalog::CatalogService& catalog,
-               fleet::FleetService& fleet, payments::PaymentProvider& provider, LiveHub& hub, const Logger& log, Tariff tariff,
-               std::string currency);
+               fleet::FleetService& fleet, payments::PaymentProvider& provider, LiveHub& hub,
+               const Logger& log, Tariff tariff, std::string currency);
 
   Result<Quote> QuoteOrder(const identity::Principal& who, const OrderRequest& req);
   Result<PlaceResult> Place(const identity::Principal& who, const std::string& idempotency_key,
                             const std::string& request_hash, const OrderRequest& req);
-  Result<Order> Act(const identity::Principal& who, const std::string& order_id, Action action, const ActionArgs& args);
+  Result<Order> Act(const identity::Principal& who, const std::string& order_id, Action action,
+                    const ActionArgs& args);
   Result<Order> Refund(const identity::Principal& who, const std::string& order_id);
   Result<Order> Get(const identity::Principal& who, const std::string& order_id);
   // Events after `after_seq` of an order the caller may see.

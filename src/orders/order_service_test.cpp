@@ -1,4 +1,6 @@
 // OrderService against a real SQLite file: idempotency, payments, concurrency and event order.
+#include "orders/order_service.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -6,7 +8,6 @@
 
 #include "catalog/catalog_service.h"
 #include "fleet/fleet_service.h"
-#include "orders/order_service.h"
 
 namespace hotpath::orders {
 namespace {
@@ -18,24 +19,33 @@ class OrderServiceTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / NewId("hp_orders");
     std::filesystem::create_directories(dir_);
-    auto db = storage::Database::Open({.path = (dir_ / "t.db").string(), .read_connections = 4, .max_batch = 64});
+    auto db =
+        storage::Database::Open({.path = (dir_ / "t.db").string(), .read_connections = 4, .max_batch = 64});
     ASSERT_TRUE(db.ok());
     db_ = std::move(db).value();
     ASSERT_TRUE(db_->Migrate().ok());
     // Users the orders refer to (foreign keys).
-    for (const auto& [id, role] : {std::pair{"cust", "customer"}, {"cust2", "customer"}, {"staff", "restaurant"},
-                                   {"rider", "rider"}, {"admin", "admin"}}) {
-      ASSERT_TRUE(db_->Write<Ok>([&](storage::Connection& c) -> Result<Ok> {
-                        HP_TRY(c.Exec("INSERT INTO users(id,email,name,role,password_hash,created_at) VALUES (?,?,?,?,'x',0)",
-                                      {std::string(id), std::string(id) + "@t.dev", std::string(id), std::string(role)}));
-                        return Ok{};
-                      }).ok());
+    for (const auto& [id, role] : {std::pair{"cust", "customer"},
+                                   {"cust2", "customer"},
+                                   {"staff", "restaurant"},
+                                   {"rider", "rider"},
+                                   {"admin", "admin"}}) {
+      ASSERT_TRUE(
+          db_->Write<Ok>([&](storage::Connection& c) -> Result<Ok> {
+               HP_TRY(c.Exec(
+                   "INSERT INTO users(id,email,name,role,password_hash,created_at) VALUES (?,?,?,?,'x',0)",
+                   {std::string(id), std::string(id) + "@t.dev", std::string(id), std::string(role)}));
+               return Ok{};
+             })
+              .ok());
     }
     catalog_ = std::make_unique<catalog::CatalogService>(*db_, clock_, "USD");
-    fleet_ = std::make_unique<fleet::FleetService>(*db_, clock_, [this](geo::Point p) { return catalog_->ZoneAt(p); },
-                                                   [] {});
-    orders_ = std::make_unique<OrderService>(*db_, clock_, *catalog_, *fleet_, provider_, hub_, log_, Tariff{}, "USD");
-    auto zone = catalog_->CreateZone(admin_, "Z", {{40.6, -74.1}, {40.6, -73.9}, {40.8, -73.9}, {40.8, -74.1}});
+    fleet_ = std::make_unique<fleet::FleetService>(
+        *db_, clock_, [this](geo::Point p) { return catalog_->ZoneAt(p); }, [] {});
+    orders_ = std::make_unique<OrderService>(*db_, clock_, *catalog_, *fleet_, provider_, hub_, log_,
+                                             Tariff{}, "USD");
+    auto zone =
+        catalog_->CreateZone(admin_, "Z", {{40.6, -74.1}, {40.6, -73.9}, {40.8, -73.9}, {40.8, -74.1}});
     ASSERT_TRUE(zone.ok());
     auto r = catalog_->CreateRestaurant(admin_, "R", {40.70, -74.00}, std::nullopt);
     ASSERT_TRUE(r.ok());

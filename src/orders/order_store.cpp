@@ -1,9 +1,10 @@
 #include "orders/order_store.h"
 
+#include <fmt/format.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/format.h>
 
 #include "core/json.h"
 
@@ -21,14 +22,17 @@ Status InsertOrder(storage::Connection& c, const Order& o, const std::string& id
   HP_TRY(c.Exec(
       "INSERT INTO orders(id,customer_id,restaurant_id,zone_id,rider_id,status,version,subtotal,delivery_fee,"
       "small_order_fee,total,currency,delivery_lat,delivery_lon,delivery_address,prep_minutes,eta_minutes,"
-      "idempotency_key,request_hash,created_at,updated_at) VALUES (?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?)",
-      {o.id, o.customer_id, o.restaurant_id, NullIfEmpty(o.zone_id), std::string(StatusName(o.status)), o.version,
-       o.subtotal, o.delivery_fee, o.small_order_fee, o.total, o.currency, o.delivery.lat, o.delivery.lon, o.address,
-       std::int64_t{o.eta_minutes}, idempotency_key, request_hash, o.created_at, o.updated_at}));
+      "idempotency_key,request_hash,created_at,updated_at) VALUES "
+      "(?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?)",
+      {o.id, o.customer_id, o.restaurant_id, NullIfEmpty(o.zone_id), std::string(StatusName(o.status)),
+       o.version, o.subtotal, o.delivery_fee, o.small_order_fee, o.total, o.currency, o.delivery.lat,
+       o.delivery.lon, o.address, std::int64_t{o.eta_minutes}, idempotency_key, request_hash, o.created_at,
+       o.updated_at}));
   std::int64_t line = 0;
   for (const auto& l : o.lines) {
-    HP_TRY(c.Exec("INSERT INTO order_items(order_id,line,item_id,name,unit_price,quantity) VALUES (?,?,?,?,?,?)",
-                  {o.id, ++line, l.item_id, l.name, l.unit_price, l.quantity}));
+    HP_TRY(
+        c.Exec("INSERT INTO order_items(order_id,line,item_id,name,unit_price,quantity) VALUES (?,?,?,?,?,?)",
+               {o.id, ++line, l.item_id, l.name, l.unit_price, l.quantity}));
   }
   for (const auto& h : o.history) HP_TRY(AppendHistory(c, o.id, h));
   return OkStatus();
@@ -37,7 +41,8 @@ Status InsertOrder(storage::Connection& c, const Order& o, const std::string& id
 Result<std::optional<Order>> LoadOrder(storage::Connection& c, const std::string& id) {
   std::optional<Order> out;
   HP_TRY(c.Query(
-      "SELECT id,customer_id,restaurant_id,COALESCE(zone_id,''),COALESCE(rider_id,''),status,version,subtotal,"
+      "SELECT "
+      "id,customer_id,restaurant_id,COALESCE(zone_id,''),COALESCE(rider_id,''),status,version,subtotal,"
       "delivery_fee,small_order_fee,total,currency,delivery_lat,delivery_lon,delivery_address,prep_minutes,"
       "eta_minutes,created_at,updated_at FROM orders WHERE id = ?",
       {id}, [&](const Row& r) {
@@ -63,20 +68,22 @@ Result<std::optional<Order>> LoadOrder(storage::Connection& c, const std::string
         out = std::move(o);
       }));
   if (!out) return out;
-  HP_TRY(c.Query("SELECT item_id,name,unit_price,quantity FROM order_items WHERE order_id = ? ORDER BY line", {id},
-                 [&](const Row& r) { out->lines.push_back({r.Text(0), r.Text(1), r.Int(2), r.Int(3)}); }));
-  HP_TRY(c.Query("SELECT status,actor,COALESCE(reason,''),at FROM order_history WHERE order_id = ? ORDER BY seq", {id},
-                 [&](const Row& r) {
-                   out->history.push_back(
-                       {ParseStatus(r.Text(0)).value_or(OrderStatus::kPlaced), r.Text(1), r.Text(2), r.Int(3)});
+  HP_TRY(c.Query("SELECT item_id,name,unit_price,quantity FROM order_items WHERE order_id = ? ORDER BY line",
+                 {id}, [&](const Row& r) {
+                   out->lines.push_back({r.Text(0), r.Text(1), r.Int(2), r.Int(3)});
                  }));
+  HP_TRY(
+      c.Query("SELECT status,actor,COALESCE(reason,''),at FROM order_history WHERE order_id = ? ORDER BY seq",
+              {id}, [&](const Row& r) {
+                out->history.push_back(
+                    {ParseStatus(r.Text(0)).value_or(OrderStatus::kPlaced), r.Text(1), r.Text(2), r.Int(3)});
+              }));
   HP_ASSIGN(out->payment, payments::LoadPayment(c, id));
   return out;
 }
 
-Result<std::optional<std::pair<std::string, std::string>>> FindByIdempotencyKey(storage::Connection& c,
-                                                                                const std::string& customer_id,
-                                                                                const std::string& key) {
+Result<std::optional<std::pair<std::string, std::string>>> FindByIdempotencyKey(
+    storage::Connection& c, const std::string& customer_id, const std::string& key) {
   std::optional<std::pair<std::string, std::string>> out;
   HP_TRY(c.Query("SELECT id, request_hash FROM orders WHERE customer_id = ? AND idempotency_key = ?",
                  {customer_id, key}, [&](const Row& r) { out = std::make_pair(r.Text(0), r.Text(1)); }));
@@ -84,11 +91,13 @@ Result<std::optional<std::pair<std::string, std::string>>> FindByIdempotencyKey(
 }
 
 Status UpdateOrder(storage::Connection& c, const Order& o) {
-  HP_ASSIGN(auto n, c.Exec("UPDATE orders SET status = ?, rider_id = ?, prep_minutes = ?, version = ?, updated_at = ? "
-                           "WHERE id = ? AND version = ?",
-                           {std::string(StatusName(o.status)), NullIfEmpty(o.rider_id),
-                            o.prep_minutes ? SqlValue(std::int64_t{*o.prep_minutes}) : SqlValue(nullptr), o.version,
-                            o.updated_at, o.id, o.version - 1}));
+  HP_ASSIGN(
+      auto n,
+      c.Exec("UPDATE orders SET status = ?, rider_id = ?, prep_minutes = ?, version = ?, updated_at = ? "
+             "WHERE id = ? AND version = ?",
+             {std::string(StatusName(o.status)), NullIfEmpty(o.rider_id),
+              o.prep_minutes ? SqlValue(std::int64_t{*o.prep_minutes}) : SqlValue(nullptr), o.version,
+              o.updated_at, o.id, o.version - 1}));
   if (n != 1) {
     Error e = Error::Conflict("the order was changed by someone else; reload it and try again");
     return e;
@@ -97,9 +106,10 @@ Status UpdateOrder(storage::Connection& c, const Order& o) {
 }
 
 Status AppendHistory(storage::Connection& c, const std::string& order_id, const HistoryEntry& h) {
-  HP_TRY(c.Exec("INSERT INTO order_history(order_id,seq,status,actor,reason,at) VALUES "
-                "(?, (SELECT COALESCE(MAX(seq),0)+1 FROM order_history WHERE order_id = ?), ?, ?, ?, ?)",
-                {order_id, order_id, std::string(StatusName(h.status)), h.actor, NullIfEmpty(h.reason), h.at}));
+  HP_TRY(
+      c.Exec("INSERT INTO order_history(order_id,seq,status,actor,reason,at) VALUES "
+             "(?, (SELECT COALESCE(MAX(seq),0)+1 FROM order_history WHERE order_id = ?), ?, ?, ?, ?)",
+             {order_id, order_id, std::string(StatusName(h.status)), h.actor, NullIfEmpty(h.reason), h.at}));
   return OkStatus();
 }
 
@@ -137,21 +147,25 @@ Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::stri
   return ev;
 }
 
-Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::string& order_id, std::int64_t seq) {
+Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::string& order_id,
+                                            std::int64_t seq) {
   std::vector<OrderEvent> out;
-  HP_TRY(c.Query("SELECT seq, id, type, payload FROM outbox WHERE key = ? AND seq > ? ORDER BY seq", {order_id, seq},
-                 [&](const Row& r) { out.push_back({r.Int(0), r.Text(1), r.Text(2), order_id, r.Text(3)}); }));
+  HP_TRY(c.Query("SELECT seq, id, type, payload FROM outbox WHERE key = ? AND seq > ? ORDER BY seq",
+                 {order_id, seq}, [&](const Row& r) {
+                   out.push_back({r.Int(0), r.Text(1), r.Text(2), order_id, r.Text(3)});
+                 }));
   return out;
 }
 
 Result<std::vector<Unassigned>> UnassignedOrders(storage::Connection& c, int limit) {
   std::vector<Unassigned> out;
-  HP_TRY(c.Query("SELECT o.id, COALESCE(o.zone_id,''), r.lat, r.lon, o.created_at FROM orders o "
-                 "JOIN restaurants r ON r.id = o.restaurant_id "
-                 "WHERE o.status IN ('accepted','ready') AND o.rider_id IS NULL ORDER BY o.created_at, o.id LIMIT ?",
-                 {std::int64_t{limit}}, [&](const Row& r) {
-                   out.push_back({r.Text(0), r.Text(1), {r.Double(2), r.Double(3)}, r.Int(4)});
-                 }));
+  HP_TRY(c.Query(
+      "SELECT o.id, COALESCE(o.zone_id,''), r.lat, r.lon, o.created_at FROM orders o "
+      "JOIN restaurants r ON r.id = o.restaurant_id "
+      "WHERE o.status IN ('accepted','ready') AND o.rider_id IS NULL ORDER BY o.created_at, o.id LIMIT ?",
+      {std::int64_t{limit}}, [&](const Row& r) {
+        out.push_back({r.Text(0), r.Text(1), {r.Double(2), r.Double(3)}, r.Int(4)});
+      }));
   return out;
 }
 

@@ -18,9 +18,8 @@ Status InsertOrder(storage::Connection& c, const Order& o, const std::string& id
 // The order with lines, history and payment.
 Result<std::optional<Order>> LoadOrder(storage::Connection& c, const std::string& id);
 // (order id, request hash) of an earlier order placed with this key by this customer.
-Result<std::optional<std::pair<std::string, std::string>>> FindByIdempotencyKey(storage::Connection& c,
-                                                                                const std::string& customer_id,
-                                                                                const std::string& key);
+Result<std::optional<std::pair<std::string, std::string>>> FindByIdempotencyKey(
+    storage::Connection& c, const std::string& customer_id, const std::string& key);
 // Writes status, rider and prep time if the stored version still equals `o.version - 1`; kConflict
 // otherwise (someone else changed the order first).
 Status UpdateOrder(storage::Connection& c, const Order& o);
@@ -28,7 +27,8 @@ Status AppendHistory(storage::Connection& c, const std::string& order_id, const 
 // Appends a CloudEvent to the outbox and returns it with its sequence number.
 Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::string_view type, Millis now,
                                std::string_view extra_json_members = "");
-Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::string& order_id, std::int64_t seq);
+Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::string& order_id,
+                                            std::int64_t seq);
 
 struct Unassigned {
   std::string order_id;

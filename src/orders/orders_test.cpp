@@ -24,11 +24,14 @@ TEST(StateMachine, CustomerMayCancelOnlyBeforeAcceptance) {
 }
 
 TEST(StateMachine, WrongActorIsForbiddenAndFinalStatesAreFinal) {
-  EXPECT_EQ(Transition(OrderStatus::kPlaced, Action::kAccept, Actor::kCustomer).error().code, ErrorCode::kForbidden);
-  EXPECT_EQ(Transition(OrderStatus::kReady, Action::kPickup, Actor::kRestaurant).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(Transition(OrderStatus::kPlaced, Action::kAccept, Actor::kCustomer).error().code,
+            ErrorCode::kForbidden);
+  EXPECT_EQ(Transition(OrderStatus::kReady, Action::kPickup, Actor::kRestaurant).error().code,
+            ErrorCode::kForbidden);
   for (auto final_status : {OrderStatus::kDelivered, OrderStatus::kRejected, OrderStatus::kCancelled}) {
     EXPECT_TRUE(IsFinal(final_status));
-    for (auto a : {Action::kAccept, Action::kReject, Action::kReady, Action::kPickup, Action::kDeliver, Action::kCancel}) {
+    for (auto a : {Action::kAccept, Action::kReject, Action::kReady, Action::kPickup, Action::kDeliver,
+                   Action::kCancel}) {
       for (auto who : {Actor::kCustomer, Actor::kRestaurant, Actor::kRider, Actor::kAdmin}) {
         EXPECT_FALSE(Transition(final_status, a, who).ok());
       }
@@ -94,8 +97,11 @@ TEST(OrderRequest, AcceptsAWellFormedOrder) {
   EXPECT_EQ(r->items.size(), 1u);
   EXPECT_EQ(r->items[0].quantity, 2);
   EXPECT_EQ(r->payment_method, "tok_visa");
-  EXPECT_TRUE(ParseOrderRequest(*json::ParseObject(R"({"restaurant_id":"r","items":[],"delivery":{"lat":1,"lon":1,"address":"x"}})"), false)
-                  .ok() == false);
+  EXPECT_TRUE(
+      ParseOrderRequest(*json::ParseObject(
+                            R"({"restaurant_id":"r","items":[],"delivery":{"lat":1,"lon":1,"address":"x"}})"),
+                        false)
+          .ok() == false);
 }
 
 }  // namespace

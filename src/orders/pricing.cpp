@@ -1,7 +1,8 @@
 #include "orders/pricing.h"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace hotpath::orders {
 
@@ -23,7 +24,8 @@ Result<Quote> PriceOrder(const std::vector<PricedLine>& lines, geo::Point restau
   q.small_order_fee = q.subtotal < tariff.small_order_threshold ? tariff.small_order_fee : 0;
   q.total = q.subtotal + q.delivery_fee + q.small_order_fee;
   double ride_minutes = km / tariff.rider_speed_kmh * 60.0;
-  q.eta_minutes = tariff.default_prep_minutes + static_cast<int>(std::ceil(ride_minutes)) + 5;  // 5: pickup + handover
+  q.eta_minutes =
+      tariff.default_prep_minutes + static_cast<int>(std::ceil(ride_minutes)) + 5;  // 5: pickup + handover
   return q;
 }
 

@@ -12,7 +12,7 @@ namespace hotpath::orders {
 
 struct Tariff {
   std::int64_t base_fee = 199;
-  std::int64_t fee_per_km = 60;          // per started kilometre
+  std::int64_t fee_per_km = 60;  // per started kilometre
   std::int64_t small_order_threshold = 1000;
   std::int64_t small_order_fee = 150;
   double max_delivery_km = 15.0;

@@ -1,7 +1,8 @@
 #include "orders/state_machine.h"
 
-#include <array>
 #include <fmt/format.h>
+
+#include <array>
 
 namespace hotpath::orders {
 namespace {
@@ -36,13 +37,20 @@ constexpr std::array kRules = {
 
 std::string_view StatusName(OrderStatus s) {
   switch (s) {
-    case OrderStatus::kPlaced: return "placed";
-    case OrderStatus::kAccepted: return "accepted";
-    case OrderStatus::kReady: return "ready";
-    case OrderStatus::kPickedUp: return "picked_up";
-    case OrderStatus::kDelivered: return "delivered";
-    case OrderStatus::kRejected: return "rejected";
-    case OrderStatus::kCancelled: return "cancelled";
+    case OrderStatus::kPlaced:
+      return "placed";
+    case OrderStatus::kAccepted:
+      return "accepted";
+    case OrderStatus::kReady:
+      return "ready";
+    case OrderStatus::kPickedUp:
+      return "picked_up";
+    case OrderStatus::kDelivered:
+      return "delivered";
+    case OrderStatus::kRejected:
+      return "rejected";
+    case OrderStatus::kCancelled:
+      return "cancelled";
   }
   return "placed";
 }
@@ -57,23 +65,34 @@ std::optional<OrderStatus> ParseStatus(std::string_view s) {
 
 std::string_view ActionName(Action a) {
   switch (a) {
-    case Action::kAccept: return "accept";
-    case Action::kReject: return "reject";
-    case Action::kReady: return "ready";
-    case Action::kPickup: return "pickup";
-    case Action::kDeliver: return "deliver";
-    case Action::kCancel: return "cancel";
+    case Action::kAccept:
+      return "accept";
+    case Action::kReject:
+      return "reject";
+    case Action::kReady:
+      return "ready";
+    case Action::kPickup:
+      return "pickup";
+    case Action::kDeliver:
+      return "deliver";
+    case Action::kCancel:
+      return "cancel";
   }
   return "accept";
 }
 
 std::string_view ActorName(Actor a) {
   switch (a) {
-    case Actor::kCustomer: return "customer";
-    case Actor::kRestaurant: return "restaurant";
-    case Actor::kRider: return "rider";
-    case Actor::kAdmin: return "admin";
-    case Actor::kSystem: return "system";
+    case Actor::kCustomer:
+      return "customer";
+    case Actor::kRestaurant:
+      return "restaurant";
+    case Actor::kRider:
+      return "rider";
+    case Actor::kAdmin:
+      return "admin";
+    case Actor::kSystem:
+      return "system";
   }
   return "system";
 }
@@ -92,7 +111,8 @@ Result<OrderStatus> Transition(OrderStatus from, Action action, Actor actor) {
   if (!actor_ever_allowed) {
     return Error::Forbidden(fmt::format("a {} may not {} an order", ActorName(actor), ActionName(action)));
   }
-  Error e = Error::Conflict(fmt::format("cannot {} an order that is {}", ActionName(action), StatusName(from)));
+  Error e =
+      Error::Conflict(fmt::format("cannot {} an order that is {}", ActionName(action), StatusName(from)));
   e.extras.emplace_back("current_status", fmt::format("\"{}\"", StatusName(from)));
   return e;
 }

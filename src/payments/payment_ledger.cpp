@@ -7,11 +7,16 @@ using storage::Row;
 
 std::string_view StatusName(PaymentStatus s) {
   switch (s) {
-    case PaymentStatus::kAuthorized: return "authorized";
-    case PaymentStatus::kCaptured: return "captured";
-    case PaymentStatus::kVoided: return "voided";
-    case PaymentStatus::kRefunded: return "refunded";
-    case PaymentStatus::kDeclined: return "declined";
+    case PaymentStatus::kAuthorized:
+      return "authorized";
+    case PaymentStatus::kCaptured:
+      return "captured";
+    case PaymentStatus::kVoided:
+      return "voided";
+    case PaymentStatus::kRefunded:
+      return "refunded";
+    case PaymentStatus::kDeclined:
+      return "declined";
   }
   return "authorized";
 }
@@ -27,32 +32,37 @@ PaymentStatus Parse(const std::string& s) {
 }  // namespace
 
 bool CanMove(PaymentStatus from, PaymentStatus to) {
-  return (from == PaymentStatus::kAuthorized && (to == PaymentStatus::kCaptured || to == PaymentStatus::kVoided)) ||
+  return (from == PaymentStatus::kAuthorized &&
+          (to == PaymentStatus::kCaptured || to == PaymentStatus::kVoided)) ||
          (from == PaymentStatus::kCaptured && to == PaymentStatus::kRefunded);
 }
 
 Status InsertPayment(storage::Connection& c, const Payment& p, Millis now) {
-  HP_TRY(c.Exec("INSERT INTO payments(id,order_id,method,status,amount,currency,provider_ref,created_at,updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                {p.id, p.order_id, p.method, std::string(StatusName(p.status)), p.amount, p.currency, p.provider_ref,
-                 now, now}));
+  HP_TRY(c.Exec(
+      "INSERT INTO payments(id,order_id,method,status,amount,currency,provider_ref,created_at,updated_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?)",
+      {p.id, p.order_id, p.method, std::string(StatusName(p.status)), p.amount, p.currency, p.provider_ref,
+       now, now}));
   return OkStatus();
 }
 
 Result<std::optional<Payment>> LoadPayment(storage::Connection& c, const std::string& order_id) {
   std::optional<Payment> out;
-  HP_TRY(c.Query("SELECT id, order_id, method, status, amount, currency, provider_ref FROM payments WHERE order_id = ?",
-                 {order_id}, [&](const Row& r) {
-                   out = Payment{r.Text(0), r.Text(1), r.Text(2), Parse(r.Text(3)), r.Int(4), r.Text(5), r.Text(6)};
-                 }));
+  HP_TRY(c.Query(
+      "SELECT id, order_id, method, status, amount, currency, provider_ref FROM payments WHERE order_id = ?",
+      {order_id}, [&](const Row& r) {
+        out = Payment{r.Text(0), r.Text(1), r.Text(2), Parse(r.Text(3)), r.Int(4), r.Text(5), r.Text(6)};
+      }));
   return out;
 }
 
-Result<Payment> MovePayment(storage::Connection& c, const std::string& order_id, PaymentStatus to, Millis now) {
+Result<Payment> MovePayment(storage::Connection& c, const std::string& order_id, PaymentStatus to,
+                            Millis now) {
   HP_ASSIGN(auto p, LoadPayment(c, order_id));
   if (!p) return Error::NotFound(fmt::format("order {} has no payment", order_id));
   if (!CanMove(p->status, to)) {
-    return Error::Conflict(fmt::format("payment is {}; it cannot become {}", StatusName(p->status), StatusName(to)));
+    return Error::Conflict(
+        fmt::format("payment is {}; it cannot become {}", StatusName(p->status), StatusName(to)));
   }
   HP_TRY(c.Exec("UPDATE payments SET status = ?, updated_at = ? WHERE order_id = ?",
                 {std::string(StatusName(to)), now, order_id}));

@@ -31,6 +31,7 @@ bool CanMove(PaymentStatus from, PaymentStatus to);
 Status InsertPayment(storage::Connection& c, const Payment& p, Millis now);
 Result<std::optional<Payment>> LoadPayment(storage::Connection& c, const std::string& order_id);
 // Moves the order's payment to `to`; kConflict if the current status does not allow it.
-Result<Payment> MovePayment(storage::Connection& c, const std::string& order_id, PaymentStatus to, Millis now);
+Result<Payment> MovePayment(storage::Connection& c, const std::string& order_id, PaymentStatus to,
+                            Millis now);
 
 }  // namespace hotpath::payments

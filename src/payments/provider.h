@@ -19,8 +19,8 @@ class PaymentProvider {
  public:
   virtual ~PaymentProvider() = default;
   // kPaymentDeclined when the card is refused, kInvalidArgument for an unknown method.
-  virtual Result<Authorization> Authorize(const std::string& method, std::int64_t amount, const std::string& currency,
-                                          const std::string& reference) = 0;
+  virtual Result<Authorization> Authorize(const std::string& method, std::int64_t amount,
+                                          const std::string& currency, const std::string& reference) = 0;
   virtual Status Capture(const std::string& provider_ref, std::int64_t amount) = 0;
   virtual Status Void(const std::string& provider_ref) = 0;
   virtual Status Refund(const std::string& provider_ref, std::int64_t amount) = 0;

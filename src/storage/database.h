@@ -20,9 +20,9 @@
 namespace hotpath::storage {
 
 struct DatabaseOptions {
-  std::string path;          // SQLite file
+  std::string path;  // SQLite file
   int read_connections = 4;
-  int max_batch = 256;       // transactions per group commit
+  int max_batch = 256;  // transactions per group commit
 };
 
 class Database {
@@ -87,8 +87,8 @@ class Database {
   std::mutex mu_;
   std::condition_variable queue_cv_;
   std::condition_variable done_cv_;
-  std::deque<Job*> queue_;       // guarded by mu_
-  bool stopping_ = false;        // guarded by mu_
+  std::deque<Job*> queue_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
   std::thread writer_thread_;
 
   std::mutex readers_mu_;

@@ -1,10 +1,11 @@
+#include "storage/database.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <thread>
 
 #include "core/clock.h"
-#include "storage/database.h"
 #include "storage/migrations.h"
 
 namespace hotpath::storage {

@@ -145,10 +145,12 @@ Result<Ok> ApplyMigrations(Connection& c) {
     if (m.version <= current) continue;
     auto st = c.ExecScript(m.sql);
     if (!st.ok()) {
-      return Error::Internal(fmt::format("migration {} ({}) failed: {}", m.version, m.name, st.error().message));
+      return Error::Internal(
+          fmt::format("migration {} ({}) failed: {}", m.version, m.name, st.error().message));
     }
-    HP_TRY(c.Exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, strftime('%s','now'))",
-                  {std::int64_t{m.version}, std::string(m.name)}));
+    HP_TRY(
+        c.Exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, strftime('%s','now'))",
+               {std::int64_t{m.version}, std::string(m.name)}));
   }
   return Ok{};
 }

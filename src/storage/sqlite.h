@@ -42,7 +42,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Runs a statement (cached by SQL text) with `?` parameters; calls `on_row` per result row.
-  Status Query(std::string_view sql, const std::vector<SqlValue>& params, const std::function<void(const Row&)>& on_row);
+  Status Query(std::string_view sql, const std::vector<SqlValue>& params,
+               const std::function<void(const Row&)>& on_row);
   // Runs a statement that returns no rows; returns the number of changed rows.
   Result<std::int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params = {});
   // Several statements, no parameters (schema, BEGIN/COMMIT).
