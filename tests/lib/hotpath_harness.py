@@ -6,6 +6,7 @@ target), else build/bin/hotpath in the repository.
 """
 
 import base64
+import concurrent.futures
 import http.client
 import itertools
 import json
@@ -170,9 +171,10 @@ class Server:
             cmd.append("--demo")
         self.stderr_path = os.path.join(self.data_dir, "server-%d.log" % next(_counter))
         self._stderr = open(self.stderr_path, "ab")
+        self._lines = queue.Queue()  # one per process: a restart must not see the last one's end
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
                                      env=CHILD_ENV)
-        threading.Thread(target=self._pump, args=(self.proc,), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc, self._lines), daemon=True).start()
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -184,22 +186,23 @@ class Server:
             except queue.Empty:
                 continue
             if line is None:
-                raise RuntimeError("hotpath exited with %s before listening; log:\n%s" %
-                                   (self.proc.wait(), self.log_tail()))
+                code = self.proc.wait(timeout=10)
+                self._close_pipes()
+                raise RuntimeError("hotpath exited with %s before listening; log:\n%s" % (code, self.log_tail()))
             if " listening on http://" in line:
                 self.port = int(line.rsplit(":", 1)[1])
                 break
         return self
 
-    def _pump(self, proc):
+    def _pump(self, proc, lines):
         try:
             for raw in proc.stdout:
                 line = raw.decode("utf-8", "replace").rstrip("\n")
                 self.stdout_lines.append(line)
-                self._lines.put(line)
+                lines.put(line)
         except (ValueError, OSError):  # closed by stop() after the process exited
             pass
-        self._lines.put(None)
+        lines.put(None)
 
     def log_tail(self, n=4000):
         try:
@@ -329,12 +332,17 @@ class World:
                              {"name": name, "price": {"amount": price, "currency": "USD"}}, token=admin_token)
             assert it.status == 201, it
             self.items.append(it.json)
-        self.staff_token, self.staff = create_user(client, admin_token, "restaurant", restaurant_id=self.rid)
-        self.customer_token, self.customer = signup(client)
-        self.riders = []  # (token, user, location)
         offsets = rider_offsets or [0.01 * (i + 1) for i in range(riders)]
-        for off in offsets:
-            tok, user = create_user(client, admin_token, "rider")
+        # Accounts cost an Argon2 hash each (twice with the login): make them side by side.
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            staff = pool.submit(create_user, client, admin_token, "restaurant", self.rid)
+            customer = pool.submit(signup, client)
+            rider_accounts = [pool.submit(create_user, client, admin_token, "rider") for _ in offsets]
+            self.staff_token, self.staff = staff.result()
+            self.customer_token, self.customer = customer.result()
+            rider_accounts = [f.result() for f in rider_accounts]
+        self.riders = []  # (token, user, location)
+        for (tok, user), off in zip(rider_accounts, offsets):
             at = {"lat": self.location["lat"] + off, "lon": self.location["lon"]}
             on = client.post("/v1/riders/me/online", at, token=tok)
             assert on.status == 200, on

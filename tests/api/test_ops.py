@@ -1,0 +1,152 @@
+"""Operating the server: health, readiness, metrics, the OpenAPI document, request ids, stock
+404/405 problems, graceful shutdown, and durability across kill -9."""
+
+import json
+import os
+import re
+import signal
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import hotpath_harness as h  # noqa: E402
+
+ADMIN_EMAIL = "root@test.hotpath.dev"
+
+
+class Ops(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = h.Server()
+        h.create_user_offline(cls.server.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
+        cls.server.start()
+        cls.c = cls.server.client()
+        cls.admin, _ = h.login(cls.c, ADMIN_EMAIL, h.PASSWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_health_and_readiness(self):
+        r = self.c.get("/healthz")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json["status"], "ok")
+        r = self.c.get("/readyz")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json["status"], "ready")
+
+    def test_metrics_use_route_templates_never_raw_ids(self):
+        w = h.World(self.c, self.admin)
+        oid = w.place_ok()["id"]
+        self.assertEqual(w.get(oid).status, 200)
+        self.assertEqual(self.c.get("/v1/restaurants/%s/menu" % w.rid).status, 200)
+        self.assertEqual(self.c.get("/v1/orders/ord_nope", token=self.admin).status, 404)
+        self.assertEqual(self.c.get("/no/such/path/xyz123").status, 404)
+        r = self.c.get("/metrics")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.header("Content-Type").startswith("text/plain"), r.headers)
+        text = r.text
+        self.assertIn("# TYPE hotpath_http_requests_total counter", text)
+        lines = [l for l in text.splitlines() if l.startswith("hotpath_http_requests_total{")]
+        self.assertTrue(any('route="/v1/orders/{id}"' in l and 'method="GET"' in l and 'status="200"' in l
+                            for l in lines), lines)
+        self.assertTrue(any('route="/v1/orders/{id}"' in l and 'status="404"' in l for l in lines), lines)
+        self.assertTrue(any('route="/v1/restaurants/{id}/menu"' in l for l in lines), lines)
+        self.assertTrue(any('route="/v1/orders"' in l and 'method="POST"' in l and 'status="201"' in l
+                            for l in lines), lines)
+        for raw in (oid, w.rid, "ord_nope", "xyz123"):
+            self.assertNotIn(raw, text, "a raw id leaked into the metrics")
+        self.assertIn("hotpath_http_request_duration_seconds_bucket", text)
+        m = re.search(r'^hotpath_orders_total\{status="placed"\} (\d+)', text, re.M)
+        self.assertTrue(m and int(m.group(1)) >= 1, "order status counter")
+
+    def test_openapi_document_lists_the_api(self):
+        r = self.c.get("/v1/openapi.json")
+        self.assertEqual(r.status, 200)
+        doc = r.json
+        self.assertTrue(doc["openapi"].startswith("3."))
+        paths = doc["paths"]
+        for path, method in (("/v1/auth/signup", "post"), ("/v1/auth/login", "post"), ("/v1/users", "post"),
+                             ("/v1/zones", "post"), ("/v1/restaurants", "get"), ("/v1/restaurants", "post"),
+                             ("/v1/restaurants/{id}/menu", "get"), ("/v1/restaurants/{id}/items", "post"),
+                             ("/v1/restaurants/{id}/items/{item_id}", "patch"), ("/v1/orders/quote", "post"),
+                             ("/v1/orders", "post"), ("/v1/orders/{id}", "get"), ("/v1/orders/{id}/accept", "post"),
+                             ("/v1/orders/{id}/reject", "post"), ("/v1/orders/{id}/ready", "post"),
+                             ("/v1/orders/{id}/pickup", "post"), ("/v1/orders/{id}/deliver", "post"),
+                             ("/v1/orders/{id}/cancel", "post"), ("/v1/orders/{id}/events", "get"),
+                             ("/v1/riders/me/online", "post"), ("/v1/riders/me/offline", "post"),
+                             ("/v1/riders/me/location", "post"), ("/v1/ws", "get"), ("/healthz", "get"),
+                             ("/readyz", "get"), ("/metrics", "get")):
+            self.assertIn(path, paths)
+            self.assertIn(method, paths[path], path)
+        # every $ref resolves
+        refs = set(re.findall(r'"\$ref":\s*"#/components/schemas/([A-Za-z]+)"', r.text))
+        self.assertTrue(refs)
+        self.assertEqual(refs - set(doc["components"]["schemas"]), set())
+
+    def test_request_id_is_echoed_or_made(self):
+        r = self.c.get("/healthz", headers={"X-Request-Id": "trace-abc-123"})
+        self.assertEqual(r.header("X-Request-Id"), "trace-abc-123")
+        a = self.c.get("/healthz").header("X-Request-Id")
+        b = self.c.get("/healthz").header("X-Request-Id")
+        self.assertTrue(a and b and a != b, (a, b))
+        # problems carry one too
+        self.assertTrue(self.c.get("/nope").header("X-Request-Id"))
+
+    def test_unknown_path_is_404_and_wrong_method_405(self):
+        r = self.c.get("/v1/nothing-here")
+        self.assertEqual(r.status, 404)
+        self.assertTrue(r.header("Content-Type").startswith("application/problem+json"))
+        self.assertEqual(r.json["status"], 404)
+        r = self.c.request("DELETE", "/v1/orders")
+        self.assertEqual(r.status, 405, r)
+        self.assertTrue(r.header("Content-Type").startswith("application/problem+json"))
+        self.assertIn("POST", r.header("Allow"))
+        r = self.c.request("PUT", "/healthz")
+        self.assertEqual(r.status, 405)
+
+    def test_malformed_http_is_400_not_a_crash(self):
+        status, _, _ = h.raw_http(self.server.port, b"GARBAGE\r\n\r\n")
+        self.assertEqual(status, 400)
+        self.assertEqual(self.c.get("/healthz").status, 200)
+
+
+class Lifetime(unittest.TestCase):
+    def test_order_survives_kill_9_right_after_201(self):
+        s = h.Server()
+        self.addCleanup(s.cleanup)
+        h.create_user_offline(s.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
+        s.start()
+        c = s.client()
+        admin, _ = h.login(c, ADMIN_EMAIL, h.PASSWORD)
+        w = h.World(c, admin)
+        oid = w.place_ok()["id"]
+        self.assertEqual(w.act(oid, "accept", w.staff_token, {"prep_minutes": 9}).status, 200)
+        last = w.place_ok()  # the 201 is the last thing before the kill
+        s.kill()
+        c.close_all()
+
+        s.start()
+        c2 = s.client()
+        for order_id, status, hist in ((oid, "accepted", ["placed", "accepted"]), (last["id"], "placed", ["placed"])):
+            r = c2.get("/v1/orders/" + order_id, token=w.customer_token)  # tokens outlive the restart
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json["status"], status)
+            self.assertEqual([e["status"] for e in r.json["history"]], hist)
+            self.assertEqual(r.json["payment"]["status"], "authorized")
+        self.assertEqual(c2.get("/v1/orders/" + last["id"], token=w.customer_token).json["total"], last["total"])
+        # and the lifecycle continues after the restart
+        r = c2.post("/v1/orders/%s/reject" % last["id"], {"reason": "closed"}, token=w.staff_token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["payment"]["status"], "voided")
+
+    def test_sigterm_exits_cleanly(self):
+        s = h.Server()
+        self.addCleanup(s.cleanup)
+        s.start()
+        self.assertEqual(s.client().get("/healthz").status, 200)
+        self.assertEqual(s.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
