@@ -8,7 +8,9 @@ SHARED=${HOTPATH_SHARED_DIR:-$(cd "$ROOT/../shared" && pwd)}
 BUILD=${BUILD_DIR:-$ROOT/build-forecast}
 OUT=${OUT_DIR:-$BUILD/bench-forecast}
 BIN=$BUILD/bin/hotpath-forecast
-MODELS=${MODELS:-snaive_day,snaive_week,mean_4w,ets,ets_sqrt_robust,xgb,ens:ets_sqrt_robust+xgb}
+BASE=snaive_day,snaive_week,mean_4w,ets,ets_sqrt_robust
+NYC_MODELS=${NYC_MODELS:-$BASE,xgb,xgb:holidays=us,ens:ets_sqrt_robust+xgb:holidays=us}
+LONDON_MODELS=${LONDON_MODELS:-$BASE,xgb:holidays=uk}
 
 if [[ ! -x $BIN ]]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -36,7 +38,7 @@ echo
 echo "== NYC day-ahead, May 2017 (cutoffs 23:00 each day, horizon 24; refs: snaive_week 15.97%, mean_4w 14.37%)"
 t0=$(now)
 "$BIN" forecast backtest --data "$OUT/nyc.csv" --freq 1h --horizon 24 --step 24 --test-from 2017-05-01 \
-  --test-to 2017-05-31 --models "$MODELS" --out "$OUT/nyc_may_cv.csv" --plot "$OUT/nyc_may.svg" --zones 12,40 --quiet
+  --test-to 2017-05-31 --models "$NYC_MODELS" --out "$OUT/nyc_may_cv.csv" --plot "$OUT/nyc_may.svg" --zones 12,40 --quiet
 echo "  wall time $(elapsed "$t0") s"
 referee "$OUT/nyc.csv" "$OUT/nyc_may_cv.csv"
 
@@ -44,7 +46,7 @@ echo
 echo "== London daily orders, 7 days ahead, Feb-Jul 2019 (ref: mean_4w about 24.6%)"
 t0=$(now)
 "$BIN" forecast backtest --data "$OUT/london_daily.csv" --freq 1d --horizon 7 --step 7 --test-from 2019-02-01 \
-  --test-to 2019-07-31 --models "$MODELS" --out "$OUT/london_daily_cv.csv" --quiet
+  --test-to 2019-07-31 --models "$LONDON_MODELS" --out "$OUT/london_daily_cv.csv" --quiet
 echo "  wall time $(elapsed "$t0") s"
 referee "$OUT/london_daily.csv" "$OUT/london_daily_cv.csv"
 
@@ -52,14 +54,14 @@ echo
 echo "== London hourly 17:00-23:00 slots, a day ahead, Feb-Jul 2019 (ref: mean_4w about 54.6%)"
 t0=$(now)
 "$BIN" forecast backtest --data "$OUT/london_hourly.csv" --freq 1h --horizon 24 --step 24 --test-from 2019-02-01 \
-  --test-to 2019-07-31 --hours 17-23 --models "$MODELS" --out "$OUT/london_hourly_cv.csv" --quiet
+  --test-to 2019-07-31 --hours 17-23 --models "$LONDON_MODELS" --out "$OUT/london_hourly_cv.csv" --quiet
 echo "  wall time $(elapsed "$t0") s"
 referee "$OUT/london_hourly.csv" "$OUT/london_hourly_cv.csv"
 
 echo
 echo "== train on the whole taxi panel (73 zones x 3,624 hours) and predict the next day per zone"
 t0=$(now)
-"$BIN" forecast train --data "$OUT/nyc.csv" --model "ens:ets_sqrt_robust+xgb" --horizon 24 --out "$OUT/nyc.model"
+"$BIN" forecast train --data "$OUT/nyc.csv" --model "ens:ets_sqrt_robust+xgb:holidays=us" --horizon 24 --out "$OUT/nyc.model"
 echo "  train wall time $(elapsed "$t0") s"
 "$BIN" forecast predict --model-file "$OUT/nyc.model" --out "$OUT/nyc_next_day.csv" --timing
 "$BIN" forecast predict --model-file "$OUT/nyc.model" --zone 12 --out /dev/null --timing

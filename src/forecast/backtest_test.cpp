@@ -22,7 +22,7 @@ BacktestOptions Options(const Panel& p, size_t test_day, std::vector<std::string
 // The forecast (and interval) at cutoff c must not change when every value after c changes.
 TEST(BacktestTest, NoLeakageForecastsIgnoreDataAfterTheCutoff) {
   const Panel original = testing::SyntheticHourly(3, 42, 3.0);
-  const auto opt = Options(original, 35, {"snaive_day", "snaive_week", "mean_4w", "ets", "xgb"});
+  const auto opt = Options(original, 35, {"snaive_day", "snaive_week", "mean_4w", "ets_sqrt_robust", "xgb:rounds=50"});
   auto base = RunBacktest(original, opt, {});
   ASSERT_TRUE(base.ok()) << base.error().message;
   ASSERT_EQ(base->cutoffs, 7u);
@@ -151,7 +151,7 @@ TEST(BacktestTest, ThirtyMinuteFrequencyWorksEndToEnd) {
   opt.horizon = 48;
   opt.step = 48;
   opt.test_from = p.TimeAt(28 * 48);
-  opt.models = {"snaive_day", "mean_4w", "ets_sqrt_robust", "xgb"};
+  opt.models = {"snaive_day", "mean_4w", "ets_sqrt_robust", "xgb:rounds=50"};
   auto r = RunBacktest(p, opt, {});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->cutoffs, 7u);

@@ -24,7 +24,8 @@ constexpr const char* kUsage =
     "           (models: snaive_day snaive_week mean_<k>w ets[_sqrt][_robust] xgb[:k=v;...] ens:a+b)\n"
     "           [--hours 17-23] [--retrain-every N] [--calibration-cutoffs N] [--threads 2]\n"
     "           [--out CV.csv] [--json] [--plot FILE.svg --zones a,b [--plot-model NAME]]\n"
-    "  train    --data PANEL.csv --out MODEL [--model ets_sqrt_robust] [--horizon 24] [--freq F] [--fill-gaps]\n"
+    "  train    --data PANEL.csv --out MODEL [--model ets_sqrt_robust] [--horizon 24] [--freq F] "
+    "[--fill-gaps]\n"
     "  predict  --model-file MODEL [--data PANEL.csv] [--zone ID] [--from T --to T] [--out FILE.csv]\n";
 
 int Fail(const Error& e) { return FailWith(e); }

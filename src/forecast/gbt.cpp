@@ -45,7 +45,7 @@ double GbtScale(std::span<const double> y, Freq freq) {
 }
 
 void GbtFeatures(std::span<const double> y, size_t series, Timestamp cutoff, Freq freq, int step,
-                 double scale, double ets, float* row) {
+                 double scale, double ets, const HolidayCalendar* calendar, float* row) {
   const long spd = SlotsPerDay(freq), spw = SlotsPerWeek(freq);
   const long last = static_cast<long>(y.size()) - 1;
   const long target = last + step;
@@ -93,9 +93,20 @@ void GbtFeatures(std::span<const double> y, size_t series, Timestamp cutoff, Fre
   row[f++] = Scaled(
       ValueAt(y, target - kw * spw) - MeanRange(y, target - kw * spw - spd, target - kw * spw + spd), scale);
   row[f++] = Scaled(ets, scale);
+  if (calendar != nullptr) {
+    const Day day = std::chrono::floor<std::chrono::days>(when);
+    row[f++] = calendar->IsHoliday(day) ? 1.0f : 0.0f;
+    row[f++] = calendar->InLongWeekend(day) ? 1.0f : 0.0f;
+    row[f++] = calendar->InLongWeekend(day - std::chrono::days(7)) ? 1.0f : 0.0f;
+  }
 }
 
-GradientBoostedTrees::GradientBoostedTrees(GbtParams params) : params_(std::move(params)) {}
+GradientBoostedTrees::GradientBoostedTrees(GbtParams params) : params_(std::move(params)) {
+  if (!params_.holidays.empty()) {
+    auto cal = HolidayCalendar::Make(params_.holidays);
+    if (cal.ok()) calendar_ = std::move(cal).value();  // ParseGbtSpec rejected unknown names already
+  }
+}
 
 GradientBoostedTrees::~GradientBoostedTrees() { Reset(); }
 
@@ -109,6 +120,8 @@ Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, in
   const int stride = params_.stride > 0 ? params_.stride : horizon;
   if (params_.boost_from_ets) params_.stack_ets = true;
   std::vector<float> margin, weight;
+  const size_t nf = static_cast<size_t>(NumFeatures());
+  const HolidayCalendar* cal = calendar_ ? &*calendar_ : nullptr;
   if (params_.stack_ets) {
     EtsParams init;
     init.transform = params_.ets_transform;
@@ -134,11 +147,11 @@ Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, in
         if (std::isnan(target)) continue;
         const double ets = ets_fc[ci].empty() ? std::numeric_limits<double>::quiet_NaN()
                                               : ets_fc[ci][static_cast<size_t>(step - 1)];
-        x.resize(x.size() + kGbtFeatures);
-        GbtFeatures(hist, h.series, cutoff, h.freq, step, scale, ets, x.data() + x.size() - kGbtFeatures);
+        x.resize(x.size() + nf);
+        GbtFeatures(hist, h.series, cutoff, h.freq, step, scale, ets, cal, x.data() + x.size() - nf);
         label.push_back(static_cast<float>(target / scale));
         weight.push_back(static_cast<float>(std::pow(scale, params_.weight_power)));
-        margin.push_back(BaseMargin(x.data() + x.size() - kGbtFeatures));
+        margin.push_back(BaseMargin(x.data() + x.size() - nf));
       }
     }
   }
@@ -146,7 +159,7 @@ Status GradientBoostedTrees::Fit(const std::vector<SeriesHistory>& histories, in
     return MakeError(ErrorCode::kInvalidArgument, "xgb: no training rows (history too short)");
   Reset();
   DMatrixHandle dtrain = nullptr;
-  if (XGDMatrixCreateFromMat(x.data(), label.size(), kGbtFeatures, kMissing, &dtrain) != 0 ||
+  if (XGDMatrixCreateFromMat(x.data(), label.size(), nf, kMissing, &dtrain) != 0 ||
       XGDMatrixSetFloatInfo(dtrain, "label", label.data(), label.size()) != 0 ||
       XGDMatrixSetFloatInfo(dtrain, "weight", weight.data(), weight.size()) != 0 ||
       (params_.boost_from_ets &&
@@ -188,7 +201,9 @@ void GradientBoostedTrees::Predict(const std::vector<SeriesHistory>& histories, 
     WeeklySlotMean(4).Predict(histories, horizon, out);
     return;
   }
-  std::vector<float> x(histories.size() * static_cast<size_t>(horizon) * kGbtFeatures);
+  const size_t nf = static_cast<size_t>(NumFeatures());
+  const HolidayCalendar* cal = calendar_ ? &*calendar_ : nullptr;
+  std::vector<float> x(histories.size() * static_cast<size_t>(horizon) * nf);
   std::vector<double> scales(histories.size());
   for (size_t i = 0; i < histories.size(); ++i) {
     const auto& h = histories[i];
@@ -198,17 +213,16 @@ void GradientBoostedTrees::Predict(const std::vector<SeriesHistory>& histories, 
       std::fill(ets.begin(), ets.end(), std::numeric_limits<double>::quiet_NaN());
     }
     for (int step = 1; step <= horizon; ++step) {
-      GbtFeatures(
-          h.y, h.series, h.cutoff, h.freq, step, scales[i], ets[static_cast<size_t>(step - 1)],
-          x.data() + (i * static_cast<size_t>(horizon) + static_cast<size_t>(step - 1)) * kGbtFeatures);
+      GbtFeatures(h.y, h.series, h.cutoff, h.freq, step, scales[i], ets[static_cast<size_t>(step - 1)], cal,
+                  x.data() + (i * static_cast<size_t>(horizon) + static_cast<size_t>(step - 1)) * nf);
     }
   }
   DMatrixHandle d = nullptr;
   const size_t rows = histories.size() * static_cast<size_t>(horizon);
-  XGDMatrixCreateFromMat(x.data(), rows, kGbtFeatures, kMissing, &d);
+  XGDMatrixCreateFromMat(x.data(), rows, nf, kMissing, &d);
   if (params_.boost_from_ets) {
     std::vector<float> margin(rows);
-    for (size_t r = 0; r < rows; ++r) margin[r] = BaseMargin(x.data() + r * kGbtFeatures);
+    for (size_t r = 0; r < rows; ++r) margin[r] = BaseMargin(x.data() + r * nf);
     XGDMatrixSetFloatInfo(d, "base_margin", margin.data(), rows);
   }
   bst_ulong len = 0;
@@ -275,6 +289,10 @@ Result<GbtParams> ParseGbtSpec(std::string_view spec, int threads) {
     const bool numeric = end != v.c_str() && *end == '\0';
     if (k == "objective") {
       p.objective = v;
+    } else if (k == "holidays") {
+      if (!HolidayCalendar::Make(v, 2000, 2000).ok())
+        return MakeError(ErrorCode::kInvalidArgument, "xgb spec: holidays=us|uk");
+      p.holidays = v;
     } else if (!numeric) {
       return MakeError(ErrorCode::kInvalidArgument, "xgb spec: " + k + " needs a number");
     } else if (k == "rounds") {

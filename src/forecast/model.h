@@ -20,8 +20,8 @@ namespace hotpath::forecast {
 
 struct ModelOptions {
   std::string method = "ets_sqrt_robust";  // best on the validation periods (docs/forecast.md)
-  int horizon = 24;             // slots after the last observation the model may forecast
-  int calibration_cutoffs = 0;  // 0 = two weeks and >= 400 residuals
+  int horizon = 24;                        // slots after the last observation the model may forecast
+  int calibration_cutoffs = 0;             // 0 = two weeks and >= 400 residuals
   int threads = 2;
 };
 

@@ -11,7 +11,7 @@ namespace {
 
 TEST(ModelTest, SaveLoadRoundTripGivesIdenticalForecasts) {
   const Panel p = testing::SyntheticHourly(4, 42, 3.0);
-  for (const char* method : {"xgb", "ets_sqrt_robust", "mean_4w", "ens:ets_sqrt_robust+xgb"}) {
+  for (const char* method : {"xgb:holidays=us;rounds=50", "ets_sqrt_robust", "mean_4w", "ens:ets_sqrt_robust+xgb:rounds=50"}) {
     ModelOptions opt;
     opt.method = method;
     auto model = Model::Train(p, opt);
