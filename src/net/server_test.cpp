@@ -97,6 +97,12 @@ TEST_F(ServerTest, OversizedBodyGets413AndTheConnectionCloses) {
   EXPECT_NE(response.body.find("payload-too-large"), std::string::npos);
   EXPECT_FALSE(response.keep_alive);
   EXPECT_TRUE(client.WaitForClose());
+  const auto observations = harness_.observations();
+  ASSERT_EQ(observations.size(), 1u);
+  EXPECT_EQ(observations[0].status, 413);
+  EXPECT_EQ(observations[0].route, "");
+  EXPECT_EQ(observations[0].request_id, "big-1");
+  EXPECT_EQ(harness_.LogsWith({"\"status\":413", "\"request_id\":\"big-1\""}).size(), 1u);
 }
 
 TEST_F(ServerTest, OversizedChunkedBodyGets413) {

@@ -127,6 +127,22 @@ TEST_F(SseTest, ServerStopClosesOpenStreams) {
   EXPECT_TRUE(client.WaitForEnd());
 }
 
+TEST_F(SseTest, AHandleKeptAfterTheServerIsDestroyedReportsClosed) {
+  Start();
+  SseClient client(harness_->port(), "/v1/orders/o1/events");
+  ASSERT_TRUE(started_.WaitFor());
+  const auto kept = stream();
+  harness_.reset();
+  EXPECT_EQ(closed_.count(), 1);
+  EXPECT_FALSE(kept->IsOpen());
+  EXPECT_FALSE(kept->Send("6", "", "nobody"));
+  EXPECT_FALSE(kept->Comment("nobody"));
+  kept->Close();
+  Signal late;
+  kept->OnClose([&] { late.Notify(); });
+  EXPECT_EQ(late.count(), 1);
+}
+
 TEST_F(SseTest, SlowClientIsDroppedWhenItsQueueOverflows) {
   options_.max_stream_queue = 4;
   Start();

@@ -97,6 +97,33 @@ TEST_F(WebSocketTest, StopCutsAClientThatIgnoresTheCloseHandshake) {
   EXPECT_EQ(client.Read(), std::nullopt);
 }
 
+TEST(WebSocketLifetime, AHandleKeptAfterTheServerIsDestroyedReportsClosed) {
+  Signal opened;
+  Signal closed;
+  std::mutex mutex;
+  std::shared_ptr<WebSocket> kept;
+  auto harness = std::make_unique<ServerHarness>();
+  harness->router().Add("GET", "/ws", [&](Request&) {
+    WebSocketHandlers handlers;
+    handlers.on_open = [&](const std::shared_ptr<WebSocket>& socket) {
+      std::lock_guard lock(mutex);
+      kept = socket;
+      opened.Notify();
+    };
+    handlers.on_close = [&](const std::shared_ptr<WebSocket>&) { closed.Notify(); };
+    return Response::Upgrade(std::move(handlers));
+  });
+  harness->Start();
+  WsClient client(harness->port(), "/ws");
+  ASSERT_TRUE(opened.WaitFor());
+  harness.reset();
+  EXPECT_EQ(closed.count(), 1);
+  std::lock_guard lock(mutex);
+  EXPECT_FALSE(kept->IsOpen());
+  EXPECT_FALSE(kept->Send("nobody"));
+  kept->Close();
+}
+
 TEST_F(WebSocketTest, PlainRequestGets426Problem) {
   HttpClient client(harness_.port());
   const auto response = client.Send("GET", "/v1/ws");
