@@ -7,6 +7,10 @@
 //   model->Save("zone.model");  ...  auto loaded = Model::Load("zone.model");
 //   auto fc = loaded->Forecast("12", from, to);   // q10/q50/q90 per slot after the last observation
 //   loaded->Observe(newer_panel);                  // roll forward without retraining
+//
+// Thread safety: Forecast/ForecastAll are const but call XGBoost's predictor, which its C API does
+// not document as thread-safe; serialise calls on one Model (or give each thread its own copy via
+// Load). Observe mutates and needs exclusive access.
 #include <iosfwd>
 #include <memory>
 #include <string>
