@@ -36,7 +36,10 @@ Result<bj::object> ParseBody(const net::Request& request, bool allow_empty) {
   if (!request.body.empty()) {
     auto ct = request.Header("Content-Type");
     if (ct && ct->find("json") == std::string::npos) {
-      return Error::Invalid(fmt::format("Content-Type must be application/json, got '{}'", *ct));
+      return Error{ErrorCode::kUnsupportedMedia,
+                   fmt::format("Content-Type must be application/json, got '{}'", *ct),
+                   {},
+                   {}};
     }
   }
   return json::ParseObject(request.body, allow_empty);

@@ -27,6 +27,7 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   storage::DatabaseOptions opts;
   opts.path = url.substr(std::string("sqlite:").size());
   opts.max_batch = config.commit_batch_max;
+  opts.read_connections = 8;
   HP_ASSIGN(auto db, storage::Database::Open(opts));
   HP_TRY(db->Migrate());
   return db;

@@ -106,6 +106,10 @@ Result<Restaurant> CatalogService::CreateRestaurant(const Principal& actor, std:
 }
 
 Result<Restaurant> CatalogService::GetRestaurant(const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = restaurant_cache_.find(id); it != restaurant_cache_.end()) return it->second;
+  }
   auto r = db_.Read<std::optional<Restaurant>>([&](Connection& c) -> Result<std::optional<Restaurant>> {
     std::optional<Restaurant> out;
     HP_TRY(c.Query(fmt::format("SELECT {} FROM restaurants WHERE id = ?", kRestaurantCols), {id},
@@ -114,6 +118,8 @@ Result<Restaurant> CatalogService::GetRestaurant(const std::string& id) {
   });
   if (!r.ok()) return std::move(r).error();
   if (!r->has_value()) return Error::NotFound(fmt::format("no restaurant with id '{}'", id));
+  std::lock_guard lock(mu_);
+  restaurant_cache_.emplace(id, **r);
   return std::move(**r);
 }
 
@@ -203,14 +209,8 @@ Result<MenuItem> CatalogService::PatchItem(const Principal& actor, const std::st
 }
 
 Result<std::vector<MenuItem>> CatalogService::Menu(const std::string& restaurant_id) {
-  HP_TRY(GetRestaurant(restaurant_id));
-  return db_.Read<std::vector<MenuItem>>([&](Connection& c) -> Result<std::vector<MenuItem>> {
-    std::vector<MenuItem> items;
-    HP_TRY(c.Query(
-        fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id", kItemCols),
-        {restaurant_id}, [&](const Row& r) { items.push_back(ItemFromRow(r)); }));
-    return items;
-  });
+  HP_ASSIGN(auto menu, LoadMenu(restaurant_id));
+  return menu->items;
 }
 
 void CatalogService::InvalidateMenu(const std::string& restaurant_id) {
@@ -219,21 +219,36 @@ void CatalogService::InvalidateMenu(const std::string& restaurant_id) {
   ++menu_generation_[restaurant_id];
 }
 
-Result<std::string> CatalogService::MenuJson(const std::string& restaurant_id) {
+Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMenu(
+    const std::string& restaurant_id) {
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
     if (auto it = menu_cache_.find(restaurant_id); it != menu_cache_.end()) return it->second;
     generation = menu_generation_[restaurant_id];
   }
-  HP_ASSIGN(auto items, Menu(restaurant_id));
+  HP_TRY(GetRestaurant(restaurant_id));
+  HP_ASSIGN(auto items, db_.Read<std::vector<MenuItem>>([&](Connection& c) -> Result<std::vector<MenuItem>> {
+    std::vector<MenuItem> out;
+    HP_TRY(c.Query(
+        fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id", kItemCols),
+        {restaurant_id}, [&](const Row& r) { out.push_back(ItemFromRow(r)); }));
+    return out;
+  }));
   bj::array arr;
   for (const auto& i : items) arr.push_back(ItemJson(i));
-  std::string text = bj::serialize(bj::object{{"restaurant_id", restaurant_id}, {"items", std::move(arr)}});
+  auto menu = std::make_shared<CachedMenu>();
+  menu->json = bj::serialize(bj::object{{"restaurant_id", restaurant_id}, {"items", std::move(arr)}});
+  menu->items = std::move(items);
   std::lock_guard lock(mu_);
   // An edit that committed while we read makes our copy stale: serve it once, don't cache it.
-  if (menu_generation_[restaurant_id] == generation) menu_cache_[restaurant_id] = text;
-  return text;
+  if (menu_generation_[restaurant_id] == generation) menu_cache_[restaurant_id] = menu;
+  return std::shared_ptr<const CachedMenu>(menu);
+}
+
+Result<std::string> CatalogService::MenuJson(const std::string& restaurant_id) {
+  HP_ASSIGN(auto menu, LoadMenu(restaurant_id));
+  return menu->json;
 }
 
 }  // namespace hotpath::catalog

@@ -4,6 +4,7 @@
 // sees the old menu.
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -87,8 +88,16 @@ class CatalogService {
   const Clock& clock_;
   std::string currency_;
   std::mutex mu_;
-  std::vector<Zone> zones_;                                  // guarded by mu_: small, read on every lookup
-  std::unordered_map<std::string, std::string> menu_cache_;  // guarded by mu_
+  std::vector<Zone> zones_;  // guarded by mu_: small, read on every lookup
+  struct CachedMenu {
+    std::vector<MenuItem> items;
+    std::string json;
+  };
+  // The menu of a restaurant from the cache, loading and caching it on a miss.
+  Result<std::shared_ptr<const CachedMenu>> LoadMenu(const std::string& restaurant_id);
+  std::unordered_map<std::string, std::shared_ptr<const CachedMenu>> menu_cache_;  // guarded by mu_
+  // Restaurants never change once created (no update endpoint yet), so hits are cached for good.
+  std::unordered_map<std::string, Restaurant> restaurant_cache_;    // guarded by mu_
   std::unordered_map<std::string, std::uint64_t> menu_generation_;  // guarded by mu_; bumped on edit
   void InvalidateMenu(const std::string& restaurant_id);
 };

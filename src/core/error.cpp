@@ -18,6 +18,8 @@ int HttpStatus(ErrorCode code) {
       return 409;
     case ErrorCode::kPayloadTooLarge:
       return 413;
+    case ErrorCode::kUnsupportedMedia:
+      return 415;
     case ErrorCode::kUnprocessable:
       return 422;
     case ErrorCode::kRateLimited:
@@ -46,6 +48,8 @@ std::string_view ProblemSlug(ErrorCode code) {
       return "conflict";
     case ErrorCode::kPayloadTooLarge:
       return "payload-too-large";
+    case ErrorCode::kUnsupportedMedia:
+      return "unsupported-media-type";
     case ErrorCode::kUnprocessable:
       return "unprocessable";
     case ErrorCode::kRateLimited:
@@ -74,6 +78,8 @@ std::string_view Title(ErrorCode code) {
       return "Conflict";
     case ErrorCode::kPayloadTooLarge:
       return "Payload too large";
+    case ErrorCode::kUnsupportedMedia:
+      return "Unsupported media type";
     case ErrorCode::kUnprocessable:
       return "Unprocessable request";
     case ErrorCode::kRateLimited:

@@ -17,6 +17,7 @@ enum class ErrorCode {
   kNotFound,         // 404
   kConflict,         // 409: state does not allow it / version race / duplicate
   kPayloadTooLarge,  // 413
+  kUnsupportedMedia,  // 415: the body is not JSON
   kUnprocessable,    // 422: well-formed but semantically refused (idempotency key reuse, ...)
   kRateLimited,      // 429
   kUnavailable,      // 503: infrastructure down

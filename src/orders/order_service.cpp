@@ -83,10 +83,7 @@ Result<PlaceResult> OrderService::Place(const Principal& who, const std::string&
     HP_ASSIGN(auto order, Get(who, seen.first));
     return PlaceResult{std::move(order), true};
   };
-  HP_ASSIGN(auto seen, db_.Read<std::optional<std::pair<std::string, std::string>>>([&](Connection& c) {
-    return store::FindByIdempotencyKey(c, who.user_id, idempotency_key);
-  }));
-  if (seen) return replay(*seen);
+  // No read of the key up front: the write unit checks it, and a replay voids its authorisation.
 
   HP_ASSIGN(auto priced, Price(req));
   Millis now = clock_.NowMillis();
