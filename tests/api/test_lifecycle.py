@@ -1,8 +1,10 @@
 """The order lifecycle over real HTTP: accept, rider assignment, ready, pickup, deliver, payments,
 cancellations, rejections, refunds, illegal transitions and other people's orders."""
 
+import concurrent.futures
 import os
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -217,6 +219,78 @@ class Lifecycle(unittest.TestCase):
         again = C.post("/v1/orders/%s/refund" % oid, token=ADMIN)
         self.assertEqual(again.status, 409, "an order is refunded once: %r" % again)
         self.assertEqual(C.post("/v1/orders/ord_doesnotexist/refund", token=ADMIN).status, 404)
+
+    def test_concurrent_transitions_never_both_win(self):
+        w = h.World(C, ADMIN)
+        oids = [w.place_ok()["id"] for _ in range(12)]
+        attempts = [("accept", w.staff_token, {"prep_minutes": 5}, "accepted", "authorized"),
+                    ("reject", w.staff_token, {"reason": "busy"}, "rejected", "voided"),
+                    ("cancel", w.customer_token, {"reason": "hungry no more"}, "cancelled", "voided"),
+                    ("reject", ADMIN, {"reason": "closing early"}, "rejected", "voided")]
+        # each of these is allowed only from "placed": exactly one may win
+        barrier = threading.Barrier(len(attempts))
+
+        def attempt(oid, a):
+            barrier.wait()
+            return w.act(oid, a[0], a[1], a[2])
+
+        for oid in oids:
+            with concurrent.futures.ThreadPoolExecutor(len(attempts)) as pool:
+                results = list(pool.map(lambda a: attempt(oid, a), attempts))
+            winners = [(a, r) for a, r in zip(attempts, results) if r.status == 200]
+            self.assertEqual(len(winners), 1, [r for r in results])
+            for r in results:
+                self.assertIn(r.status, (200, 409), r)
+            (_, _, _, status, payment), _ = winners[0]
+            o = w.get(oid).json
+            self.assertEqual(o["status"], status)
+            self.assertEqual(o["payment"]["status"], payment)
+            self.assertEqual(statuses(o), ["placed", status])
+            self.assertEqual(o["version"], 2)
+
+    def test_admin_cancel_after_pickup_voids_and_frees_rider(self):
+        w = h.World(C, ADMIN, riders=1)
+        rtok = w.riders[0][0]
+        oid = w.place_ok()["id"]
+        self.assertEqual(w.act(oid, "accept", w.staff_token, {"prep_minutes": 5}).status, 200)
+        w.wait_rider(oid)
+        self.assertEqual(w.act(oid, "ready", w.staff_token).status, 200)
+        self.assertConflict(w.act(oid, "deliver", rtok), "ready")
+        self.assertEqual(w.act(oid, "pickup", rtok).status, 200)
+        self.assertConflict(w.act(oid, "cancel", w.staff_token), "picked_up")
+        self.assertEqual(C.post("/v1/riders/me/offline", token=rtok).status, 409, "busy riders stay online")
+        r = w.act(oid, "cancel", ADMIN, {"reason": "lost in transit"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["payment"]["status"], "voided")
+        self.assertEqual(statuses(r.json), ["placed", "accepted", "ready", "picked_up", "cancelled"])
+        self.assertEqual(self.rider_status(rtok), "available")
+
+    def test_offline_riders_get_no_orders(self):
+        w = h.World(C, ADMIN, rider_offsets=[0.001, 0.02])
+        near_tok, near, _ = w.riders[0]
+        far = w.riders[1][1]
+        off = C.post("/v1/riders/me/offline", token=near_tok)
+        self.assertEqual(off.status, 200, off)
+        self.assertEqual(off.json["status"], "offline")
+        oid = w.place_ok()["id"]
+        self.assertEqual(w.act(oid, "accept", w.staff_token, {"prep_minutes": 5}).status, 200)
+        self.assertEqual(w.wait_rider(oid)["rider_id"], far["id"])
+
+    def test_one_rider_two_orders_one_at_a_time(self):
+        w = h.World(C, ADMIN, riders=1)
+        rtok, rider, _ = w.riders[0]
+        a, b = w.place_ok()["id"], w.place_ok()["id"]
+        for oid in (a, b):
+            self.assertEqual(w.act(oid, "accept", w.staff_token, {"prep_minutes": 5}).status, 200)
+        first = h.wait_for(lambda: [o for o in (a, b) if w.get(o).json["rider_id"]], what="one assignment")
+        self.assertEqual(len(first), 1, "one rider carries one order at a time")
+        other = b if first[0] == a else a
+        self.assertIsNone(w.get(other).json["rider_id"])
+        for action in ("ready", "pickup", "deliver"):
+            tok = w.staff_token if action == "ready" else rtok
+            self.assertEqual(w.act(first[0], action, tok).status, 200)
+        # delivering frees the rider, who then takes the waiting order
+        self.assertEqual(w.wait_rider(other)["rider_id"], rider["id"])
 
     def test_unknown_order_is_404(self):
         w = h.World(C, ADMIN)

@@ -151,6 +151,24 @@ class WebSockets(unittest.TestCase):
         s.send_json({"type": "unsubscribe", "order_id": oid})
         self.assertEqual(s.recv_json(), {"type": "unsubscribed", "order_id": oid})
 
+    def test_unsubscribed_orders_stay_quiet(self):
+        w = h.World(C, ADMIN)
+        a, b = w.place_ok()["id"], w.place_ok()["id"]
+        s = self.ws(w.customer_token)
+        s.send_json({"type": "subscribe", "order_id": a})
+        self.assertEqual(s.recv_json()["type"], "subscribed")
+        self.assertEqual(s.recv_json()["event"]["type"], "order.placed")
+        s.send_json({"type": "unsubscribe", "order_id": a})
+        self.assertEqual(s.recv_json(), {"type": "unsubscribed", "order_id": a})
+        s.send_json({"type": "subscribe", "order_id": b})
+        self.assertEqual(s.recv_json()["type"], "subscribed")
+        self.assertEqual(s.recv_json()["event"]["type"], "order.placed")
+        # a changes first, then b: the next message must be b's, a is no longer followed
+        self.assertEqual(w.act(a, "cancel", w.customer_token).status, 200)
+        self.assertEqual(w.act(b, "reject", w.staff_token, {"reason": "closed"}).status, 200)
+        msg = s.recv_json()
+        self.assertEqual((msg["order_id"], msg["event"]["type"]), (b, "order.rejected"))
+
     def test_subscribing_to_someone_elses_order_is_an_error_message(self):
         w = h.World(C, ADMIN)
         oid = w.place_ok()["id"]

@@ -242,7 +242,7 @@ class BadOrders(unittest.TestCase):
         body = json.dumps(W.order_body())
         for raw in (body[:-5], "{", "not json", "[]", "null", "42", body + "{}"):
             self.assertRefused(None, 400, raw=raw)
-        self.assertRefused(None, 400, raw=body, headers={"Content-Type": "text/plain"})
+        self.assertRefused(None, 415, raw=body, headers={"Content-Type": "text/plain"})
 
     def test_body_over_one_mebibyte_is_413(self):
         b = W.order_body()
