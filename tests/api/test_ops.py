@@ -1,10 +1,12 @@
 """Operating the server: health, readiness, metrics, the OpenAPI document, request ids, stock
 404/405 problems, graceful shutdown, and durability across kill -9."""
 
+import http.client
 import json
 import os
 import re
 import signal
+import socket
 import sys
 import unittest
 
@@ -111,6 +113,45 @@ class Ops(unittest.TestCase):
         self.assertEqual(self.c.get("/healthz").status, 200)
 
 
+def login_in_flight(port):
+    """Starts a login whose headers the server has read (it answered 100 Continue) but whose body
+    has not been sent. Returns (socket, finish) where finish() sends the body and returns the raw
+    response."""
+    body = json.dumps({"email": ADMIN_EMAIL, "password": h.PASSWORD}).encode()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+    sock.sendall(("POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  "Content-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body)).encode())
+    interim = b""
+    while b"\r\n\r\n" not in interim:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise AssertionError("connection closed before 100 Continue")
+        interim += chunk
+    if not interim.startswith(b"HTTP/1.1 100"):
+        raise AssertionError(interim)
+
+    def finish():
+        try:
+            sock.sendall(body)
+        except OSError:
+            return b""
+        resp = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            resp += chunk
+            head, _, rest = resp.partition(b"\r\n\r\n")
+            m = re.search(rb"(?i)content-length: *(\d+)", head)
+            if m and len(rest) >= int(m.group(1)):
+                break
+        return resp
+    return sock, finish
+
+
 class Lifetime(unittest.TestCase):
     def test_order_survives_kill_9_right_after_201(self):
         s = h.Server()
@@ -139,6 +180,59 @@ class Lifetime(unittest.TestCase):
         r = c2.post("/v1/orders/%s/reject" % last["id"], {"reason": "closed"}, token=w.staff_token)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["payment"]["status"], "voided")
+
+    def test_sigterm_finishes_the_request_in_flight_and_ends_streams(self):
+        s = h.Server()
+        self.addCleanup(s.cleanup)
+        h.create_user_offline(s.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
+        s.start()
+        c = s.client()
+        admin, _ = h.login(c, ADMIN_EMAIL, h.PASSWORD)
+        w = h.World(c, admin)
+        oid = w.place_ok()["id"]
+        stream = h.SseStream("127.0.0.1", s.port, "/v1/orders/%s/events" % oid, w.customer_token)
+        self.addCleanup(stream.close)
+        self.assertEqual(stream.next_event()["event"], "order.placed")
+
+        # a login in flight when SIGTERM arrives must be answered
+        sock, finish = login_in_flight(s.port)
+        self.addCleanup(sock.close)
+        s.terminate()
+        resp = finish()
+        self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp[:300])
+        self.assertIn(b'"token"', resp)
+        # the open event stream ends instead of holding the shutdown up, and the exit is clean
+        with self.assertRaises((EOFError, ConnectionError, http.client.IncompleteRead)):
+            while True:
+                stream.next_event()
+        self.assertEqual(s.stop(), 0)
+
+    # Product bug reported to the lead: the log flush thread (spdlog::flush_every, started when the
+    # Logger is made) exists before `serve` blocks SIGTERM/SIGINT, so it does not block them; once the
+    # main thread has taken the first SIGTERM, a second one is delivered to that thread and kills the
+    # process with the default action, cutting the requests still in flight.
+    @unittest.expectedFailure
+    def test_second_sigterm_does_not_cut_the_drain(self):
+        s = h.Server()
+        self.addCleanup(s.cleanup)
+        h.create_user_offline(s.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
+        s.start()
+        admin, _ = h.login(s.client(), ADMIN_EMAIL, h.PASSWORD)
+        ws = h.WebSocket("127.0.0.1", s.port, "/v1/ws?access_token=" + admin)
+        self.addCleanup(ws.close)
+        self.assertEqual(ws.status, 101)
+        sock, finish = login_in_flight(s.port)
+        self.addCleanup(sock.close)
+        s.proc.send_signal(signal.SIGTERM)
+        # the WebSocket closing shows the server took the first SIGTERM and is draining
+        with self.assertRaises((EOFError, ConnectionError)):
+            while ws.recv_frame()[0] != 0x8:
+                pass
+            raise EOFError("close frame")
+        s.proc.send_signal(signal.SIGTERM)
+        resp = finish()
+        self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp[:300])
+        self.assertEqual(s.proc.wait(timeout=20), 0)
 
     def test_sigterm_exits_cleanly(self):
         s = h.Server()

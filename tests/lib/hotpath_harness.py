@@ -172,6 +172,7 @@ class Server:
         self.stderr_path = os.path.join(self.data_dir, "server-%d.log" % next(_counter))
         self._stderr = open(self.stderr_path, "ab")
         self._lines = queue.Queue()  # one per process: a restart must not see the last one's end
+        self._term_sent = False
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
                                      env=CHILD_ENV)
         threading.Thread(target=self._pump, args=(self.proc, self._lines), daemon=True).start()
@@ -216,13 +217,19 @@ class Server:
         self._clients.append(c)
         return c
 
+    def terminate(self):
+        """Sends SIGTERM once (a second one is not a polite request); stop() then only waits."""
+        if self.proc is not None and not self._term_sent:
+            self._term_sent = True
+            self.proc.send_signal(signal.SIGTERM)
+
     def stop(self, timeout=20):
         """SIGTERM and wait; returns the exit code."""
         if self.proc is None:
             return None
         code = self.proc.poll()
         if code is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 code = self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
