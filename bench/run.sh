@@ -180,7 +180,7 @@ if [ "$RECORD" = 1 ]; then
     echo "$WRK_MENU http://127.0.0.1:PORT/menu.json    # nginx -c bench/platform/nginx.conf.template"
     echo "$WRK_ORDERS http://127.0.0.1:PORT"
   )
-  HEADER="$HEADER" TABLE="$TABLE" COMMANDS="$COMMANDS" python3 - "$ROOT/BENCHMARKS.md" <<'EOF'
+  HEADER="$HEADER" TABLE="$TABLE" COMMANDS="$COMMANDS" python3 - "${BENCHMARKS_FILE:-$ROOT/BENCHMARKS.md}" <<'EOF'
 import os, sys
 path = sys.argv[1]
 heading = "## Platform core (issue #2)"
