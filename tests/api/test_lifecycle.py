@@ -276,6 +276,17 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(w.act(oid, "accept", w.staff_token, {"prep_minutes": 5}).status, 200)
         self.assertEqual(w.wait_rider(oid)["rider_id"], far["id"])
 
+    def test_rider_who_moves_into_the_zone_gets_its_order(self):
+        a = h.World(C, ADMIN, riders=1)
+        b = h.World(C, ADMIN)  # a zone with no rider
+        rtok, rider, _ = a.riders[0]
+        oid = b.place_ok()["id"]
+        self.assertEqual(b.act(oid, "accept", b.staff_token, {"prep_minutes": 5}).status, 200)
+        moved = C.post("/v1/riders/me/location", {"lat": b.location["lat"], "lon": b.location["lon"]}, token=rtok)
+        self.assertEqual(moved.status, 200, moved)
+        self.assertEqual(moved.json["zone_id"], b.zone["id"])
+        self.assertEqual(b.wait_rider(oid)["rider_id"], rider["id"])
+
     def test_one_rider_two_orders_one_at_a_time(self):
         w = h.World(C, ADMIN, riders=1)
         rtok, rider, _ = w.riders[0]
