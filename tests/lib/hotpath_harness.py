@@ -410,6 +410,9 @@ class SseStream:
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
         self.headers = {k.lower(): v for k, v in self.resp.getheaders()}
+        if self.status != 200:  # a refusal: keep its body, free the socket
+            self.body = self.resp.read()
+            self.conn.close()
 
     def next_event(self):
         """Returns {"id", "event", "data"} for the next event (comments skipped); raises on timeout."""
@@ -463,7 +466,9 @@ class WebSocket:
         for l in lines[1:]:
             k, _, v = l.partition(":")
             self.headers[k.strip().lower()] = v.strip()
-        if self.status == 101:
+        if self.status != 101:
+            self.sock.close()
+        else:
             import hashlib
             expect = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode())
                                       .digest()).decode()
@@ -530,6 +535,8 @@ class WebSocket:
         return json.loads(payload.decode())
 
     def close(self):
+        if self.sock.fileno() < 0:
+            return
         try:
             self.send_frame(0x8, struct.pack("!H", 1000))
         except OSError:
