@@ -71,8 +71,10 @@ class Rush(unittest.TestCase):
             self.assertTrue(menus[r["id"]])
 
         # Accounts: staff of every restaurant, every rider, and fresh customers (argon2: in parallel).
-        staff = dict(self.parallel(lambda n: (lambda s: (s[1]["restaurant_id"], s[0]))(
-            h.login(c, "staff%02d@demo.hotpath.dev" % n, h.DEMO_PASSWORD)), range(1, 21), workers=4))
+        staff_sessions = self.parallel(lambda n: h.login(c, "staff%02d@demo.hotpath.dev" % n, h.DEMO_PASSWORD),
+                                       range(1, 21), workers=4)
+        staff = {user["restaurant_id"]: tok for tok, user in staff_sessions}
+        staff_ids = {user["restaurant_id"]: user["id"] for _, user in staff_sessions}
         self.assertEqual(set(staff), {r["id"] for r in restaurants})
         riders = dict(self.parallel(lambda n: (lambda s: (s[1]["id"], s[0]))(
             h.login(c, "rider%02d@demo.hotpath.dev" % n, h.DEMO_PASSWORD)), range(1, 31), workers=4))
@@ -195,6 +197,14 @@ class Rush(unittest.TestCase):
                 errs.append("history timestamps go back in time: %s" % [e["at"] for e in o["history"]])
             if p["kind"] == "deliver" and not o["rider_id"]:
                 errs.append("delivered without a rider")
+            cust = "customer:" + customers[p["customer"]][1]["id"]
+            rest = "restaurant:" + staff_ids[p["body"]["restaurant_id"]]
+            rider = "rider:%s" % o["rider_id"]
+            want_actors = {"deliver": [cust, rest, rest, rider, rider], "cancel": [cust, cust],
+                           "reject": [cust, rest]}[p["kind"]]
+            actors = [e["actor"] for e in o["history"]]
+            if actors != want_actors:
+                errs.append("actors %s, expected %s" % (actors, want_actors))
             return ("order %s: %s" % (oid, "; ".join(errs))) if errs else None
 
         errors = [e for e in self.parallel(check, placed) if e]
