@@ -135,7 +135,7 @@ void Platform::Stop() {
 }
 
 void Platform::RegisterOpsRoutes() {
-  router_.Add("GET", "/healthz",
+  router_.AddNonBlocking("GET", "/healthz",
               [](net::Request&) { return net::Response::Json(200, R"({"status":"ok"})"); });
   router_.Add("GET", "/readyz", [this](net::Request&) {
     if (!ready_)

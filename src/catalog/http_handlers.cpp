@@ -134,7 +134,7 @@ void RegisterRoutes(net::Router& router, CatalogService& catalog, const identity
   router.Add("GET", "/v1/restaurants/{id}", [&catalog](net::Request& r) {
     return Reply(catalog.GetRestaurant(r.Param("id")), 200, RestaurantJson);
   });
-  router.Add("GET", "/v1/restaurants/{id}/menu", [&catalog](net::Request& r) {
+  router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu", [&catalog](net::Request& r) {
     auto text = catalog.MenuJson(r.Param("id"));
     if (!text.ok()) return api::ErrorResponse(text.error());
     auto resp = net::Response::Json(200, *text);

@@ -79,8 +79,9 @@ void HttpSession::DoRead() {
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(core_.options.max_body_bytes);
   stream_.expires_after(core_.options.idle_timeout);  // covers the whole request: no slowloris
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
 }
 
 void HttpSession::OnHeader(beast::error_code ec) {
@@ -136,13 +137,25 @@ void HttpSession::Dispatch() {
   const bool is_upgrade = beast::websocket::is_upgrade(message_);
   busy_ = true;
   core_.BeginRequest();
+  if (!is_upgrade && core_.router.IsNonBlocking(request.method, request.path)) {
+    // Already on this session's strand: answer without the round trip through the worker pool.
+    Response response;
+    try {
+      response = core_.Handle(request, false, started_);
+    } catch (...) {
+      response =
+          StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
+    }
+    return OnResponse(std::move(request), std::move(response));
+  }
   asio::post(core_.workers, [self = shared_from_this(), request = std::move(request), is_upgrade,
                              started = started_]() mutable {
     Response response;
     try {
       response = self->core_.Handle(request, is_upgrade, started);
     } catch (...) {  // Handle catches handler exceptions; only allocation failures get here
-      response = StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
+      response =
+          StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
     }
     asio::post(self->strand_, [self, request = std::move(request), response = std::move(response)]() mutable {
       self->OnResponse(std::move(request), std::move(response));
@@ -162,7 +175,8 @@ void HttpSession::StartSse(const Request& request, Response response) {
   head += "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
   head += chunked ? "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n" : "Connection: close\r\n";
   head += "X-Request-Id: " + request.request_id + "\r\n";
-  for (const auto& [name, value] : response.headers) head += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";
+  for (const auto& [name, value] : response.headers)
+    head += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";
   head += "\r\n";
   detached_ = true;
   busy_ = false;
@@ -185,7 +199,8 @@ void HttpSession::Write(const Request& request, Response response) {
   response_ = {};
   response_.version(message_.version());
   response_.result(static_cast<unsigned>(status));
-  if (!response.content_type.empty()) response_.set(http::field::content_type, HeaderSafe(response.content_type));
+  if (!response.content_type.empty())
+    response_.set(http::field::content_type, HeaderSafe(response.content_type));
   for (const auto& [name, value] : response.headers) response_.insert(HeaderSafe(name), HeaderSafe(value));
   response_.set("X-Request-Id", request.request_id);
   const bool bodyless = status < 200 || status == 204 || status == 304;
@@ -194,9 +209,10 @@ void HttpSession::Write(const Request& request, Response response) {
   response_.prepare_payload();
   if (message_.method() == http::verb::head && !bodyless) response_.content_length(response.body.size());
   stream_.expires_after(core_.options.idle_timeout);
-  http::async_write(stream_, response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-    self->OnWrite(keep_alive, ec);
-  });
+  http::async_write(stream_, response_,
+                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                      self->OnWrite(keep_alive, ec);
+                    });
 }
 
 void HttpSession::OnWrite(bool keep_alive, beast::error_code ec) {

@@ -51,6 +51,16 @@ bool MoreSpecific(const std::vector<std::string>& a, const std::vector<std::stri
 
 }  // namespace
 
+void Router::AddNonBlocking(std::string method, std::string route_template, Handler handler) {
+  Add(std::move(method), std::move(route_template), std::move(handler));
+  entries_.back().non_blocking = true;
+}
+
+bool Router::IsNonBlocking(std::string_view method, std::string_view path) const {
+  const Lookup found = Find(method, path);
+  return found.entry != nullptr && found.entry->non_blocking;
+}
+
 void Router::Add(std::string method, std::string route_template, Handler handler) {
   if (route_template.empty() || route_template.front() != '/') {
     throw std::logic_error("route template must start with '/': " + route_template);
@@ -70,7 +80,8 @@ void Router::Add(std::string method, std::string route_template, Handler handler
     }
     if (same) throw std::logic_error("duplicate route: " + method + " " + route_template);
   }
-  entries_.push_back(Entry{std::move(method), std::move(route_template), std::move(segments), std::move(handler)});
+  entries_.push_back(
+      Entry{std::move(method), std::move(route_template), std::move(segments), std::move(handler)});
 }
 
 Router::Lookup Router::Find(std::string_view method, std::string_view path) const {
@@ -80,7 +91,8 @@ Router::Lookup Router::Find(std::string_view method, std::string_view path) cons
     if (!Matches(entry.segments, segments)) continue;
     lookup.path_matches.push_back(&entry);
     if (entry.method != method) continue;
-    if (lookup.entry == nullptr || MoreSpecific(entry.segments, lookup.entry->segments)) lookup.entry = &entry;
+    if (lookup.entry == nullptr || MoreSpecific(entry.segments, lookup.entry->segments))
+      lookup.entry = &entry;
   }
   return lookup;
 }
@@ -103,8 +115,9 @@ Response Router::Dispatch(Request& request, std::string* error) const {
       if (!allow.empty()) allow += ", ";
       allow += entry->method;
     }
-    Response response = StockProblem(405, "method-not-allowed", "Method Not Allowed",
-                                      "Method " + request.method + " is not allowed here; allowed: " + allow + ".");
+    Response response =
+        StockProblem(405, "method-not-allowed", "Method Not Allowed",
+                     "Method " + request.method + " is not allowed here; allowed: " + allow + ".");
     response.headers.emplace_back("Allow", allow);
     return response;
   }

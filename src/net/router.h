@@ -30,6 +30,11 @@ class Router {
   // Registers a handler. Registering the same method and template twice throws std::logic_error
   // (so does a malformed template: not starting with '/', or an empty "{}" parameter name).
   void Add(std::string method, std::string route_template, Handler handler);
+  // The same for a handler that never waits (no database write, no lock held for long): the server
+  // runs it on the I/O thread and saves the hand-off to the worker pool. For hot cached reads.
+  void AddNonBlocking(std::string method, std::string route_template, Handler handler);
+  // True when the route a request would take was registered with AddNonBlocking.
+  [[nodiscard]] bool IsNonBlocking(std::string_view method, std::string_view path) const;
 
   // Fills request.route and request.params, then runs the handler. Unknown path -> 404 problem;
   // known path with another method -> 405 problem with an Allow header. A handler that throws
@@ -51,9 +56,10 @@ class Router {
     std::string route;
     std::vector<std::string> segments;
     Handler handler;
+    bool non_blocking = false;
   };
   struct Lookup {
-    const Entry* entry = nullptr;  // best match with the request's method
+    const Entry* entry = nullptr;            // best match with the request's method
     std::vector<const Entry*> path_matches;  // every template matching the path, any method
   };
   [[nodiscard]] Lookup Find(std::string_view method, std::string_view path) const;

@@ -129,3 +129,21 @@ TEST_F(RouterTest, RoutesListsRegistrationOrderAndMatchNamesTheTemplate) {
 
 }  // namespace
 }  // namespace hotpath::net
+
+namespace hotpath::net {
+namespace {
+TEST(RouterNonBlocking, OnlyRoutesRegisteredSoRunInline) {
+  Router router;
+  router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu", [](Request&) { return Response::Json(200, "{}"); });
+  router.Add("POST", "/v1/restaurants/{id}/items", [](Request&) { return Response::Json(201, "{}"); });
+  EXPECT_TRUE(router.IsNonBlocking("GET", "/v1/restaurants/r1/menu"));
+  EXPECT_FALSE(router.IsNonBlocking("POST", "/v1/restaurants/r1/items"));
+  EXPECT_FALSE(router.IsNonBlocking("POST", "/v1/restaurants/r1/menu"));
+  EXPECT_FALSE(router.IsNonBlocking("GET", "/nowhere"));
+  Request req;
+  req.method = "GET";
+  req.path = "/v1/restaurants/r1/menu";
+  EXPECT_EQ(router.Dispatch(req).status, 200);
+}
+}  // namespace
+}  // namespace hotpath::net
