@@ -73,8 +73,8 @@ class Zones(unittest.TestCase):
             self.assertEqual(r.status, 400, (body, r))
             self.assertIn(field, fields(r), (body, r))
 
-    # Product bug reported to the lead: a polygon whose points all coincide or lie on one line
-    # encloses nothing (no restaurant or rider can ever be inside), yet it is accepted with 201.
+    # Regression: a polygon whose points all coincide or lie on one line encloses nothing (no
+    # restaurant or rider can ever be inside); it was once accepted with 201.
     def test_zero_area_polygon_is_400(self):
         for poly in ([{"lat": 1, "lon": 1}] * 3,
                      [{"lat": 1, "lon": 1}, {"lat": 2, "lon": 2}, {"lat": 3, "lon": 3}]):
