@@ -235,9 +235,8 @@ class Lifetime(unittest.TestCase):
         self.wait_drain_started(ws)
         self.assertEqual(s.stop(), 0)
 
-    # Product bug reported to the lead: a request whose headers the server has read (it even
-    # answered 100 Continue) but whose body is still arriving when SIGTERM comes is cut, not finished.
-    @unittest.expectedFailure
+    # Regression: a request whose headers the server had read (it even answered 100 Continue) but
+    # whose body was still arriving when SIGTERM came used to be cut instead of finished.
     def test_sigterm_finishes_a_request_whose_body_is_arriving(self):
         s, admin = self.start_with_admin()
         ws = h.WebSocket("127.0.0.1", s.port, "/v1/ws?access_token=" + admin)
