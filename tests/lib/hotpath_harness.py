@@ -5,6 +5,7 @@ Python 3 standard library only. The binary is $HOTPATH_BIN (set by CTest to the 
 target), else build/bin/hotpath in the repository.
 """
 
+import atexit
 import base64
 import concurrent.futures
 import http.client
@@ -151,6 +152,19 @@ class Client:
         return self.request("PATCH", path, body=body, **kw)
 
 
+_live_servers = set()
+
+
+@atexit.register
+def _kill_leftovers():
+    """A test module whose setUp failed after start() never runs its tearDown: no orphans."""
+    for server in list(_live_servers):
+        try:
+            server.kill()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
 class Server:
     """One hotpath process. start() returns when it prints its listening line."""
 
@@ -175,6 +189,7 @@ class Server:
         self._term_sent = False
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
                                      env=CHILD_ENV)
+        _live_servers.add(self)
         threading.Thread(target=self._pump, args=(self.proc, self._lines), daemon=True).start()
         deadline = time.monotonic() + timeout
         while True:
@@ -240,6 +255,7 @@ class Server:
         return code
 
     def _close_pipes(self):
+        _live_servers.discard(self)
         self.proc.stdout.close()
         self._stderr.close()
         self.proc = None
