@@ -68,17 +68,17 @@ Result<Config> LoadFromArgs(const std::vector<std::string>& args, const std::set
 }
 
 int Serve(const std::vector<std::string>& args) {
-  auto config = LoadFromArgs(args, {}, {"demo"}, nullptr);
-  if (!config.ok()) return Fail(config.error().message);
-  Logger log(ParseLogLevel(config->log_level).value_or(LogLevel::kInfo));
-
-  // Signals are taken synchronously by this thread; every thread started later inherits the mask.
+  // Signals are taken synchronously by this thread; every thread started later
+  // (the logger's flusher included) inherits the mask, so no signal lands on another thread.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  auto config = LoadFromArgs(args, {}, {"demo"}, nullptr);
+  if (!config.ok()) return Fail(config.error().message);
+  Logger log(ParseLogLevel(config->log_level).value_or(LogLevel::kInfo));
 
   auto platform = Platform::Create(*config, log);
   if (!platform.ok()) return Fail(platform.error().message, 1);

@@ -33,6 +33,9 @@ net::Response CreateZone(CatalogService& catalog, const Principal& who, net::Req
       p.Done();
       if (lat && lon) polygon.push_back({*lat, *lon});
     }
+    if (polygon.size() == arr->size() && polygon.size() >= 3 && geo::AreaDegrees2(polygon) < 1e-12) {
+      r.Fail("polygon", "must enclose an area (its points are identical or on one line)");
+    }
   }
   r.Done();
   if (auto st = errors.ToStatus(); !st.ok()) return api::ErrorResponse(st.error());

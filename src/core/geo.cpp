@@ -18,6 +18,14 @@ double DistanceMeters(Point a, Point b) {
   return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
+double AreaDegrees2(const std::vector<Point>& polygon) {
+  double twice = 0;
+  for (std::size_t i = 0, j = polygon.size() - 1; i < polygon.size(); j = i++) {
+    twice += polygon[j].lon * polygon[i].lat - polygon[i].lon * polygon[j].lat;
+  }
+  return std::fabs(twice) / 2;
+}
+
 bool Contains(const std::vector<Point>& polygon, Point p) {
   bool inside = false;
   for (std::size_t i = 0, j = polygon.size() - 1; i < polygon.size(); j = i++) {

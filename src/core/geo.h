@@ -13,6 +13,8 @@ struct Point {
 // Haversine distance in metres.
 double DistanceMeters(Point a, Point b);
 // Ray casting on lat/lon (fine for city-sized polygons that don't cross the antimeridian).
+// Unsigned shoelace area in squared degrees: 0 for degenerate (collinear, repeated) polygons.
+double AreaDegrees2(const std::vector<Point>& polygon);
 bool Contains(const std::vector<Point>& polygon, Point p);
 // A lat/lon box that contains every point within `radius_m` of `center`.
 struct Box {

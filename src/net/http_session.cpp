@@ -99,16 +99,30 @@ void HttpSession::OnHeader(beast::error_code ec) {
   }
   if (ec) return Close();  // the client left, timed out, or Stop closed the socket
   if (parser_->is_done()) return Dispatch();
+  // From here the request is in flight: a graceful stop waits for its body (up to the drain time).
+  busy_ = true;
+  reading_body_ = true;
+  core_.BeginRequest();
   if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
-                        if (write_ec) return self->Close();
+                        if (write_ec) {
+                          self->EndBodyRead();
+                          return self->Close();
+                        }
                         self->ReadBody();
                       });
     return;
   }
   ReadBody();
+}
+
+void HttpSession::EndBodyRead() {
+  if (!reading_body_) return;
+  reading_body_ = false;
+  busy_ = false;
+  core_.EndRequest();
 }
 
 void HttpSession::ReadBody() {
@@ -117,6 +131,15 @@ void HttpSession::ReadBody() {
 }
 
 void HttpSession::OnBody(beast::error_code ec) {
+  if (!ec) {
+    Dispatch();  // counts the request (and marks the session busy) before the body read stops counting it
+    if (reading_body_) {
+      reading_body_ = false;
+      core_.EndRequest();
+    }
+    return;
+  }
+  EndBodyRead();
   if (ec == http::error::body_limit) {
     return Reject(413, "payload-too-large", "Payload Too Large",
                   "The request body exceeds " + std::to_string(core_.options.max_body_bytes) + " bytes.");

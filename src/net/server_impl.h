@@ -74,9 +74,9 @@ struct ServerCore {
 
   // Declared before `ioc`: sessions destroyed with the io_context still unregister here.
   std::mutex mutex;
-  std::condition_variable changed;  // sessions or in_flight changed
+  std::condition_variable changed;                                      // sessions or in_flight changed
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mutex)
-  int in_flight = 0;                                                     // GUARDED_BY(mutex)
+  int in_flight = 0;                                                    // GUARDED_BY(mutex)
   std::atomic<bool> stopping{false};
 
   // `workers` outlives `ioc`: sessions destroyed with the io_context still hold strands of the pool.
@@ -134,6 +134,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
  private:
   void DoRead();
   void OnHeader(beast::error_code ec);
+  void EndBodyRead();
   void ReadBody();
   void OnBody(beast::error_code ec);
   void Dispatch();
@@ -156,9 +157,10 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   http::response<http::string_body> response_;
   std::string remote_;
   Clock::time_point started_;
-  bool busy_ = false;     // a request is being handled or answered
-  bool closing_ = false;  // Stop asked; close after the current response
-  bool detached_ = false;  // the socket moved to an SSE or WebSocket session
+  bool busy_ = false;          // a request is being handled or answered
+  bool reading_body_ = false;  // headers read, body arriving: counted in flight
+  bool closing_ = false;       // Stop asked; close after the current response
+  bool detached_ = false;      // the socket moved to an SSE or WebSocket session
 };
 
 // Creates an SSE session on `stream` (already on its strand), writes `head` and runs `start` on a
