@@ -156,7 +156,12 @@ Plan MinimizeRoutes(Plan start, const Budget& budget, const RouteMinOptions& opt
       ++*iterations;
       NodeId h = pool.back();
       pool.pop_back();
-      Insertion ins = RandomFeasibleInsertion(cur, h, -1, rng);
+      // Cheapest insertion keeps the plan short for the distance phase that follows.
+      Insertion ins;
+      for (int r = 0; r < cur.num_routes(); ++r) {
+        Insertion cand = BestInsertion(cur.instance(), cur.route(r), h);
+        if (cand.cost < ins.cost) ins = Insertion{cand.cost, r, cand.after_p, cand.after_d};
+      }
       if (ins.valid()) {
         cur.Insert(h, ins);
         continue;

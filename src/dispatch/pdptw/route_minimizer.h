@@ -1,6 +1,8 @@
 #pragma once
 // Route minimisation by guided ejection search (Nagata & Kobayashi 2010, without the squeeze
-// step): delete a route, keep its requests in an ejection pool (LIFO), insert them one by one;
+// step): delete a route, keep its requests in an ejection pool (LIFO), insert them one by one at
+// their cheapest feasible position (the paper picks a random one; cheapest leaves a shorter plan
+// for the distance phase);
 // a request that fits nowhere is inserted by ejecting up to `max_ejections` requests of one
 // route, chosen to minimise the sum of their failure counters, followed by random feasible
 // relocate/exchange moves. Each success removes one vehicle.
