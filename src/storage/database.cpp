@@ -30,11 +30,14 @@ Database::~Database() {
 Status Database::Submit(std::function<bool(Connection&)> run) {
   Job job;
   job.run = std::move(run);
-  std::unique_lock lock(mu_);
-  if (stopping_) return Error::Unavailable("database is shutting down");
-  queue_.push_back(&job);
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Error::Unavailable("database is shutting down");
+    queue_.push_back(&job);
+  }
   queue_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return job.done; });
+  std::unique_lock wait(job.mu);
+  job.cv.wait(wait, [&] { return job.done; });
   return job.result;
 }
 
@@ -51,11 +54,11 @@ void Database::WriterLoop() {
       }
     }
     RunBatch(batch);
-    {
-      std::lock_guard lock(mu_);
-      for (Job* j : batch) j->done = true;
+    for (Job* j : batch) {
+      std::lock_guard done(j->mu);  // notify under the lock: the job dies as soon as its waiter sees done
+      j->done = true;
+      j->cv.notify_one();
     }
-    done_cv_.notify_all();
     batch.clear();
   }
 }
@@ -70,7 +73,7 @@ void Database::RunBatch(std::vector<Job*>& batch) {
   hooks.clear();
   for (Job* j : batch) {
     std::size_t hooks_before = hooks.size();
-    (void)c.ExecScript("SAVEPOINT unit");
+    (void)c.Exec("SAVEPOINT unit");
     bool keep = false;
     try {
       keep = j->run(c);
@@ -78,10 +81,10 @@ void Database::RunBatch(std::vector<Job*>& batch) {
       j->result = Error::Internal(fmt::format("write failed: {}", e.what()));
     }
     if (!keep) {
-      (void)c.ExecScript("ROLLBACK TO unit");
+      (void)c.Exec("ROLLBACK TO unit");
       hooks.resize(hooks_before);
     }
-    (void)c.ExecScript("RELEASE unit");
+    (void)c.Exec("RELEASE unit");
   }
   if (auto st = c.ExecScript("COMMIT"); !st.ok()) {
     (void)c.ExecScript("ROLLBACK");

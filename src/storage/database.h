@@ -70,7 +70,11 @@ class Database {
   struct Job {
     std::function<bool(Connection&)> run;  // true: keep the unit's changes
     Status result = OkStatus();
-    bool done = false;
+    // Signalled once by the writer; a condition variable per job wakes exactly its waiter (a
+    // semaphore would spin with sched_yield first, a shared condition variable wakes everyone).
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;  // guarded by mu
   };
   struct Lease {
     Connection* conn = nullptr;
@@ -86,7 +90,6 @@ class Database {
   std::unique_ptr<Connection> writer_;
   std::mutex mu_;
   std::condition_variable queue_cv_;
-  std::condition_variable done_cv_;
   std::deque<Job*> queue_;  // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
   std::thread writer_thread_;

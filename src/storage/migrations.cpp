@@ -67,7 +67,6 @@ CREATE TABLE orders (
   UNIQUE (customer_id, idempotency_key)
 );
 CREATE INDEX orders_status ON orders(status, rider_id);
-CREATE INDEX orders_restaurant ON orders(restaurant_id, created_at);
 CREATE TABLE order_items (
   order_id TEXT NOT NULL REFERENCES orders(id),
   line INTEGER NOT NULL,
@@ -107,7 +106,7 @@ CREATE TABLE riders (
 );
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
   topic TEXT NOT NULL,
   key TEXT NOT NULL,
   type TEXT NOT NULL,
