@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: deps configure build run test test-asan bench clean format
+.PHONY: deps configure build run test test-asan bench bench-dispatch bench-mdrp bench-pdptw bench-forecast clean format
 
 deps:
 	@scripts/install-deps.sh
@@ -26,8 +26,18 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
 
+# Load benchmark of the platform against nginx, then the dispatch epoch timings (a few minutes).
 bench: build
 	@bench/run.sh
+	@build/bin/dispatch_epoch_benchmark
+
+# The long optimisation and forecasting benchmarks (tens of minutes each); see BENCHMARKS.md.
+bench-mdrp: build
+	build/bin/hotpath mdrp bench $(wildcard ../shared/data/mdrp/public_instances/*) --out build/mdrp-bench
+bench-pdptw: build
+	PDPTW_BIN=build/bin/hotpath-pdptw bench/pdptw/run.sh
+bench-forecast: build
+	bench/forecast/run.sh
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
