@@ -46,6 +46,16 @@ TEST(Json, IntegerAcceptsWholeDoublesOnly) {
   EXPECT_EQ(errors.list().size(), 2u);
 }
 
+TEST(Json, BlankStringsAreRefused) {
+  auto obj = json::ParseObject(R"({"name":"   ","note":"\t"})");
+  json::FieldErrors errors;
+  json::ObjectReader r(*obj, errors);
+  EXPECT_FALSE(r.String("name", true));
+  EXPECT_EQ(r.String("note", false, 0, 10), "\t");  // min length 0: blank allowed on purpose
+  ASSERT_EQ(errors.list().size(), 1u);
+  EXPECT_EQ(errors.list()[0].reason, "must not be blank");
+}
+
 TEST(Json, FormatsRfc3339) { EXPECT_EQ(json::FormatTime(1764054000123), "2025-11-25T07:00:00.123Z"); }
 
 TEST(Ids, AreUniqueAndPrefixed) {

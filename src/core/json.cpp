@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 
@@ -75,6 +77,10 @@ std::optional<std::string> ObjectReader::String(std::string_view key, bool requi
   std::string s(v->as_string());
   if (s.size() < min_len || s.size() > max_len) {
     Fail(key, fmt::format("length must be between {} and {}", min_len, max_len));
+    return std::nullopt;
+  }
+  if (min_len > 0 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; })) {
+    Fail(key, "must not be blank");
     return std::nullopt;
   }
   return s;

@@ -11,10 +11,11 @@ using identity::Role;
 namespace {
 
 bj::object RiderJson(const Rider& r) {
-  bj::object o{{"rider_id", r.id},
-               {"status", StatusName(r.status)},
-               {"zone_id", r.zone_id.empty() ? bj::value(nullptr) : bj::value(r.zone_id)},
-               {"updated_at", json::FormatTime(r.updated_at)}};
+  bj::object o{
+      {"rider_id", r.id},
+      {"status", StatusName(r.status)},
+      {"zone_id", r.zone_id.empty() ? bj::value(nullptr) : bj::value(r.zone_id)},
+      {"updated_at", r.updated_at == 0 ? bj::value(nullptr) : bj::value(json::FormatTime(r.updated_at))}};
   o["location"] = r.position ? bj::value(bj::object{{"lat", r.position->lat}, {"lon", r.position->lon}})
                              : bj::value(nullptr);
   return o;

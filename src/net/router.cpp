@@ -94,6 +94,14 @@ Router::Lookup Router::Find(std::string_view method, std::string_view path) cons
     if (lookup.entry == nullptr || MoreSpecific(entry.segments, lookup.entry->segments))
       lookup.entry = &entry;
   }
+  if (lookup.entry == nullptr && method == "HEAD") {
+    // HEAD is GET without the body (RFC 9110 9.3.2); the session drops the body when writing.
+    for (const Entry* entry : lookup.path_matches) {
+      if (entry->method != "GET") continue;
+      if (lookup.entry == nullptr || MoreSpecific(entry->segments, lookup.entry->segments))
+        lookup.entry = entry;
+    }
+  }
   return lookup;
 }
 

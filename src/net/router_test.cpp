@@ -134,7 +134,8 @@ namespace hotpath::net {
 namespace {
 TEST(RouterNonBlocking, OnlyRoutesRegisteredSoRunInline) {
   Router router;
-  router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu", [](Request&) { return Response::Json(200, "{}"); });
+  router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu",
+                        [](Request&) { return Response::Json(200, "{}"); });
   router.Add("POST", "/v1/restaurants/{id}/items", [](Request&) { return Response::Json(201, "{}"); });
   EXPECT_TRUE(router.IsNonBlocking("GET", "/v1/restaurants/r1/menu"));
   EXPECT_FALSE(router.IsNonBlocking("POST", "/v1/restaurants/r1/items"));
@@ -144,6 +145,27 @@ TEST(RouterNonBlocking, OnlyRoutesRegisteredSoRunInline) {
   req.method = "GET";
   req.path = "/v1/restaurants/r1/menu";
   EXPECT_EQ(router.Dispatch(req).status, 200);
+}
+}  // namespace
+}  // namespace hotpath::net
+
+namespace hotpath::net {
+namespace {
+TEST(RouterHead, HeadFallsBackToGetRoutes) {
+  Router router;
+  router.Add("GET", "/v1/things/{id}",
+             [](Request& r) { return Response::Json(200, "{\"id\":\"" + r.Param("id") + "\"}"); });
+  router.Add("POST", "/v1/things", [](Request&) { return Response::Json(201, "{}"); });
+  Request head;
+  head.method = "HEAD";
+  head.path = "/v1/things/7";
+  auto r = router.Dispatch(head);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(head.route, "/v1/things/{id}");
+  Request head_post_only;
+  head_post_only.method = "HEAD";
+  head_post_only.path = "/v1/things";
+  EXPECT_EQ(router.Dispatch(head_post_only).status, 405);
 }
 }  // namespace
 }  // namespace hotpath::net
