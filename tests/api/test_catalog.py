@@ -13,11 +13,7 @@ ADMIN_EMAIL = "root@test.hotpath.dev"
 
 def setUpModule():
     global SERVER, C, ADMIN, CUSTOMER
-    SERVER = h.Server()
-    h.create_user_offline(SERVER.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
-    SERVER.start()
-    C = SERVER.client()
-    ADMIN, _ = h.login(C, ADMIN_EMAIL, h.PASSWORD)
+    SERVER, C, ADMIN = h.start_with_admin(ADMIN_EMAIL)
     CUSTOMER, _ = h.signup(C)
 
 
@@ -25,8 +21,7 @@ def tearDownModule():
     SERVER.cleanup()
 
 
-def fields(resp):
-    return {e["field"] for e in resp.json.get("errors", [])}
+fields = h.problem_fields
 
 
 def usd(amount):

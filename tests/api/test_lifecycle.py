@@ -15,11 +15,7 @@ ADMIN_EMAIL = "root@test.hotpath.dev"
 
 def setUpModule():
     global SERVER, C, ADMIN
-    SERVER = h.Server()
-    h.create_user_offline(SERVER.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
-    SERVER.start()
-    C = SERVER.client()
-    ADMIN, _ = h.login(C, ADMIN_EMAIL, h.PASSWORD)
+    SERVER, C, ADMIN = h.start_with_admin(ADMIN_EMAIL)
 
 
 def tearDownModule():

@@ -596,3 +596,19 @@ def raw_http(port, data, timeout=10):
         return status, headers, body
     finally:
         s.close()
+
+
+def start_with_admin(admin_email):
+    """A started server on a fresh data directory whose first admin was created offline (as an
+    operator would with `hotpath admin create-user`). Returns (server, client, admin_token)."""
+    server = Server()
+    create_user_offline(server.data_dir, admin_email, PASSWORD, "Root", "admin")
+    server.start()
+    client = server.client()
+    admin, _ = login(client, admin_email, PASSWORD)
+    return server, client, admin
+
+
+def problem_fields(resp):
+    """The field names a problem+json response lists in `errors`."""
+    return {e["field"] for e in resp.json.get("errors", [])}
