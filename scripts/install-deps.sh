@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev libglpk-dev
   curl jq wrk nginx-light
+  libcurl4-openssl-dev libxml2-dev libmagic-dev libvips-dev haproxy
 )
 
 missing=()
@@ -18,6 +19,12 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Node.js and npm (the tests install s3rver from the npm registry): Debian's packages unless a
+# node installation that brings its own npm is already there.
+if ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -111,7 +111,7 @@ const std::vector<Key>& Keys() {
       StringKey("storage", "events_url", &Config::events_url, true,
                 [](const std::string& v) { return CheckScheme(v, {"embedded:"}); }),
       StringKey("storage", "objects_url", &Config::objects_url, true,
-                [](const std::string& v) { return CheckScheme(v, {"file:"}); }),
+                [](const std::string& v) { return CheckScheme(v, {"file:", "s3://"}); }),
       IntKey("storage", "commit_batch_max", &Config::commit_batch_max, 1, 10000),
       StringKey("auth", "token_secret", &Config::token_secret, true,
                 [](const std::string& v) -> std::optional<std::string> {
