@@ -8,6 +8,7 @@
 
 #include "app/cli.h"
 #include "app/demo.h"
+#include "app/events_cli.h"
 #include "app/platform.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -37,6 +38,7 @@ Usage:
   hotpath admin create-user --email E --password P --name N --role ROLE [--restaurant-id ID]
                             [--data-dir DIR] [--config FILE]
   hotpath config show [--config FILE] [--KEY VALUE ...]
+  hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR]
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
   hotpath pdptw solve INSTANCE.txt --time-limit SECONDS --out FILE [--threads N]
   hotpath forecast backtest|train|predict|prepare ...   hotpath staffing plan ...
@@ -168,6 +170,7 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "serve") return Serve(rest);
   if (cmd == "migrate") return Migrate(rest);
   if (cmd == "config") return ConfigShow(rest);
+  if (cmd == "events") return EventsCommand(rest);
   if (cmd == "admin") {
     if (rest.empty() || rest.front() != "create-user")
       return Fail("usage: hotpath admin create-user --email E ...");

@@ -9,6 +9,7 @@
 #include "api/edge.h"
 #include "app/openapi.h"
 #include "catalog/http_handlers.h"
+#include "events/bus_factory.h"
 #include "fleet/http_handlers.h"
 #include "identity/http_handlers.h"
 #include "orders/http_handlers.h"
@@ -89,6 +90,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
     constexpr std::string_view kPrefix = "order.";
     if (ev.type.rfind(kPrefix, 0) == 0) self->metrics_.CountOrderStatus(ev.type.substr(kPrefix.size()));
+    if (self->relay_) self->relay_->Wake();  // committed in the outbox: relay it to the bus
   });
 
   identity::RegisterRoutes(p->router_, *p->identity_);
@@ -121,9 +123,19 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
 Platform::~Platform() { Stop(); }
 
 Status Platform::Start() {
+  // The bus is opened by `serve` only: one-shot commands (admin, migrate) work beside a running server.
+  if (!bus_) {
+    HP_ASSIGN(bus_, events::OpenEventBus(config_.events_url, config_.data_dir, clock_, log_));
+    for (auto topic : {events::kOrdersTopic, events::kRiderLocationsTopic, events::kPaymentsTopic,
+                       events::kNotificationsTopic}) {
+      HP_TRY(bus_->Partitions(topic));  // the standard topics exist from the start
+    }
+    relay_ = std::make_unique<events::OutboxRelay>(*db_, *bus_, log_, metrics_.registry());
+  }
   std::string err = server_->Start();
   if (!err.empty()) return Error::Unavailable(fmt::format("cannot listen on {}: {}", config_.listen, err));
   assigner_->Start();
+  relay_->Start();
   ready_ = true;
   return OkStatus();
 }
@@ -132,6 +144,7 @@ void Platform::Stop() {
   ready_ = false;
   if (server_) server_->Stop(std::chrono::milliseconds(config_.shutdown_grace_ms));
   if (assigner_) assigner_->Stop();
+  if (relay_) relay_->Stop();
 }
 
 void Platform::RegisterOpsRoutes() {

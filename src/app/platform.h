@@ -10,6 +10,8 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "events/event_bus.h"
+#include "events/outbox_relay.h"
 #include "fleet/fleet_service.h"
 #include "identity/identity_service.h"
 #include "identity/tokens.h"
@@ -39,6 +41,7 @@ class Platform {
   catalog::CatalogService& catalog() { return *catalog_; }
   fleet::FleetService& fleet() { return *fleet_; }
   orders::OrderService& orders() { return *orders_; }
+  events::EventBus& bus() { return *bus_; }
   const net::Router& router() const { return router_; }
 
  private:
@@ -50,6 +53,7 @@ class Platform {
   SystemClock clock_;
   ops::Metrics metrics_;
   std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<identity::TokenSigner> signer_;
   std::unique_ptr<catalog::CatalogService> catalog_;
   std::unique_ptr<identity::IdentityService> identity_;
@@ -61,6 +65,7 @@ class Platform {
   net::Router router_;
   std::unique_ptr<net::Server> server_;
   std::atomic<bool> ready_{false};
+  std::unique_ptr<events::OutboxRelay> relay_;
 };
 
 // Opens the database named by the config (creating the data directory) and migrates it.

@@ -115,6 +115,48 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_key ON outbox(key, seq);
 )sql"},
+      {2, "events: relay position, processed events, read models, notification channels", R"sql(
+CREATE TABLE outbox_relay (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+CREATE TABLE processed_events (
+  function TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  processed_at INTEGER NOT NULL,
+  PRIMARY KEY (function, event_id)
+);
+CREATE TABLE order_status_cache (
+  order_id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  rider_id TEXT,
+  event_type TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE analytics_orders (
+  order_id TEXT PRIMARY KEY,
+  zone_id TEXT NOT NULL,
+  placed_at INTEGER,
+  delivered_at INTEGER,
+  cancelled_at INTEGER
+);
+CREATE TABLE analytics_zone_minutes (
+  zone_id TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  placed INTEGER NOT NULL DEFAULT 0,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  cancelled INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (zone_id, minute)
+);
+CREATE INDEX analytics_orders_delivered ON analytics_orders(zone_id, delivered_at);
+CREATE TABLE notification_channels (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  kind TEXT NOT NULL CHECK (kind IN ('webhook','email','push')),
+  target TEXT NOT NULL,
+  secret TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX notification_channels_user ON notification_channels(user_id);
+)sql"},
   };
   return list;
 }

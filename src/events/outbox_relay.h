@@ -1,0 +1,57 @@
+#pragma once
+// The transactional outbox relay: copies the rows the domain writes into the `outbox` table (in
+// the same transaction as each change) to the event bus, at least once and in sequence order, so
+// the events of one key reach their partition in commit order. The relayed position is stored in
+// the database (`outbox_relay`) only after the bus acknowledged the records; after a crash the
+// relay resends from there, and consumers drop the repeats by event id.
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "core/log.h"
+#include "events/event_bus.h"
+#include "storage/database.h"
+
+namespace hotpath::events {
+
+class OutboxRelay {
+ public:
+  OutboxRelay(storage::Database& db, EventBus& bus, const Logger& log, prometheus::Registry& metrics,
+              std::chrono::milliseconds poll_interval = std::chrono::milliseconds(250));
+  ~OutboxRelay();
+  void Start();
+  void Stop();
+  // New rows were committed (called after each commit); the relay runs at once.
+  void Wake();
+  // Relays everything committed so far (one pass); returns how many rows. For tests and `Stop`.
+  Result<std::int64_t> RelayOnce();
+  [[nodiscard]] std::int64_t position() const;
+
+ private:
+  void Loop();
+  Result<std::int64_t> LoadPosition();
+
+  storage::Database& db_;
+  EventBus& bus_;
+  const Logger& log_;
+  std::chrono::milliseconds poll_interval_;
+  prometheus::Counter& relayed_;
+  prometheus::Counter& failures_;
+  prometheus::Gauge& position_gauge_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool woken_ = false;           // guarded by mu_
+  bool stopping_ = false;        // guarded by mu_
+  std::int64_t position_ = -1;   // guarded by mu_; -1 until loaded
+  std::mutex pass_mu_;           // one relay pass at a time
+  std::thread thread_;
+};
+
+}  // namespace hotpath::events
