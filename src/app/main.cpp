@@ -9,6 +9,7 @@
 #include "app/cli.h"
 #include "app/demo.h"
 #include "app/events_cli.h"
+#include "app/edge_cli.h"
 #include "app/platform.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -39,6 +40,7 @@ Usage:
                             [--data-dir DIR] [--config FILE]
   hotpath config show [--config FILE] [--KEY VALUE ...]
   hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR]
+  hotpath cdn nginx-config --upstream HOST:PORT... --listen HOST:PORT --dir DIR [--menu-ttl-s N]
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
   hotpath pdptw solve INSTANCE.txt --time-limit SECONDS --out FILE [--threads N]
   hotpath forecast backtest|train|predict|prepare ...   hotpath staffing plan ...
@@ -171,6 +173,7 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "migrate") return Migrate(rest);
   if (cmd == "config") return ConfigShow(rest);
   if (cmd == "events") return EventsCommand(rest);
+  if (cmd == "cdn") return CdnCommand(rest);
   if (cmd == "admin") {
     if (rest.empty() || rest.front() != "create-user")
       return Fail("usage: hotpath admin create-user --email E ...");

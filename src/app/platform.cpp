@@ -8,6 +8,7 @@
 
 #include "api/edge.h"
 #include "app/openapi.h"
+#include "assets/http_handlers.h"
 #include "catalog/http_handlers.h"
 #include "events/bus_factory.h"
 #include "fleet/http_handlers.h"
@@ -65,6 +66,12 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->signer_ = std::make_unique<identity::TokenSigner>(secret, config.token_ttl_s);
   p->catalog_ = std::make_unique<catalog::CatalogService>(*p->db_, p->clock_, config.currency);
   auto* catalog = p->catalog_.get();
+  HP_ASSIGN(p->objects_, objects::OpenObjectStore(config.EffectiveObjectsUrl()));
+  assets::AssetOptions asset_options;
+  asset_options.max_image_bytes = config.max_image_bytes;
+  asset_options.base_url = config.assets_base_url;
+  p->assets_ = std::make_unique<assets::AssetService>(
+      *p->objects_, p->clock_, asset_options, [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
   p->identity_ = std::make_unique<identity::IdentityService>(
       *p->db_, p->clock_, *p->signer_,
       [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
@@ -95,6 +102,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
 
   identity::RegisterRoutes(p->router_, *p->identity_);
   catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);
+  assets::RegisterRoutes(p->router_, *p->assets_, *p->identity_);
   fleet::RegisterRoutes(p->router_, *p->fleet_, *p->identity_);
   orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_);
   p->RegisterOpsRoutes();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "assets/asset_service.h"
 #include "catalog/catalog_service.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -16,6 +17,7 @@
 #include "identity/identity_service.h"
 #include "identity/tokens.h"
 #include "net/router.h"
+#include "objects/object_store.h"
 #include "net/server.h"
 #include "ops/metrics.h"
 #include "orders/assigner.h"
@@ -56,6 +58,8 @@ class Platform {
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<identity::TokenSigner> signer_;
   std::unique_ptr<catalog::CatalogService> catalog_;
+  std::unique_ptr<objects::ObjectStore> objects_;
+  std::unique_ptr<assets::AssetService> assets_;
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<fleet::FleetService> fleet_;
   payments::SandboxProvider payment_provider_;

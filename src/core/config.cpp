@@ -139,6 +139,13 @@ const std::vector<Key>& Keys() {
       DoubleKey("pricing", "max_delivery_km", &Config::max_delivery_km, 0.1, 200),
       DoubleKey("pricing", "rider_speed_kmh", &Config::rider_speed_kmh, 1, 200),
       IntKey("dispatch", "assign_interval_ms", &Config::assign_interval_ms, 10, 600000),
+      IntKey("assets", "max_image_bytes", &Config::max_image_bytes, 1024, 64 << 20),
+      StringKey("assets", "assets_base_url", &Config::assets_base_url, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v.empty() || ((v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0) && v.back() != '/'))
+                    return std::nullopt;
+                  return "must be an http(s) URL without a trailing slash";
+                }),
   };
   return keys;
 }

@@ -42,6 +42,9 @@ struct Config {
   double rider_speed_kmh = 18.0;
   // [dispatch]
   int assign_interval_ms = 1000;
+  // [assets]
+  std::int64_t max_image_bytes = 8 << 20;  // uploads are also bounded by max_body_bytes
+  std::string assets_base_url;             // prefix of asset URLs (a CDN origin); empty: relative
   // flags only
   bool demo = false;
 
