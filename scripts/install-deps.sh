@@ -11,6 +11,7 @@ PACKAGES=(
   libxgboost-dev libglpk-dev
   curl jq wrk nginx-light
   libcurl4-openssl-dev libxml2-dev libmagic-dev libvips-dev haproxy
+  yamllint python3-yaml shellcheck
 )
 
 missing=()
