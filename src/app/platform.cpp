@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -17,6 +18,36 @@
 
 namespace hotpath::app {
 namespace fs = std::filesystem;
+
+namespace {
+// The order's zone from a committed event's CloudEvent payload ("" when it has none).
+std::string EventZone(const orders::OrderEvent& ev) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(ev.json, ec);
+  if (ec || !value.is_object()) return {};
+  const auto* data = value.as_object().if_contains("data");
+  if (!data || !data->is_object()) return {};
+  const auto* zone = data->as_object().if_contains("zone_id");
+  return zone && zone->is_string() ? std::string(zone->as_string()) : std::string();
+}
+}  // namespace
+
+void Platform::RefreshZoneLoad() {
+  auto loads = db_->Read<std::vector<ops::ZoneLoad>>([](storage::Connection& c) -> Result<std::vector<ops::ZoneLoad>> {
+    std::vector<ops::ZoneLoad> out;
+    HP_TRY(c.Query(
+        "SELECT z.id, (SELECT count(*) FROM riders r WHERE r.zone_id = z.id AND r.status <> 'offline'), "
+        "(SELECT count(*) FROM orders o WHERE o.zone_id = z.id AND o.status IN "
+        "('placed','accepted','ready','picked_up')) FROM zones z",
+        {}, [&](const storage::Row& r) { out.push_back({r.Text(0), r.Int(1), r.Int(2)}); }));
+    return out;
+  });
+  if (!loads.ok()) {
+    log_.Warn("zone load metrics not refreshed", {{"error", loads.error().message}});
+    return;
+  }
+  metrics_.SetZoneLoad(*loads);
+}
 
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
   std::error_code ec;
@@ -95,10 +126,10 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
                                                     std::chrono::milliseconds(config.assign_interval_ms));
   p->orders_->SetAssignmentWakeup([self] { self->assigner_->Wake(); });
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
-    constexpr std::string_view kPrefix = "order.";
-    if (ev.type.rfind(kPrefix, 0) == 0) self->metrics_.CountOrderStatus(ev.type.substr(kPrefix.size()));
+    self->metrics_.ObserveOrderEvent(ev.type, ev.order_id, EventZone(ev), self->clock_.NowMillis());
     if (self->relay_) self->relay_->Wake();  // committed in the outbox: relay it to the bus
   });
+  p->metrics_.SetRefresher([self] { self->RefreshZoneLoad(); });
 
   identity::RegisterRoutes(p->router_, *p->identity_);
   catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);

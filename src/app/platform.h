@@ -49,6 +49,7 @@ class Platform {
  private:
   Platform(const Config& config, const Logger& log) : config_(config), log_(log) {}
   void RegisterOpsRoutes();
+  void RefreshZoneLoad();  // riders online and open orders per zone, into the metrics
 
   const Config config_;
   const Logger& log_;

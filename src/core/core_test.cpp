@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/json.h"
+#include "core/trace.h"
 
 namespace hotpath {
 namespace {
@@ -147,3 +148,48 @@ TEST(Geo, BoxContainsTheCircle) {
 }
 }  // namespace
 }  // namespace hotpath::geo
+
+namespace hotpath {
+namespace {
+
+TEST(TraceContext, ParsesValidTraceparentsAndRefusesBadOnes) {
+  auto tp = ParseTraceParent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(tp);
+  EXPECT_EQ(tp->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(tp->parent_id, "00f067aa0ba902b7");
+  EXPECT_EQ(tp->Format(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  // A future version may append fields after a dash.
+  EXPECT_TRUE(ParseTraceParent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-more"));
+  for (const char* bad : {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+                          "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                          "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                          "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+                          "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                          "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00x"}) {
+    EXPECT_FALSE(ParseTraceParent(bad)) << bad;
+  }
+}
+
+TEST(TraceContext, RequestContinuesTheCallersTraceWithItsOwnSpan) {
+  auto ctx = ContextForRequest("r1", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03");
+  EXPECT_EQ(ctx.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(ctx.span_id.size(), 16u);
+  EXPECT_NE(ctx.span_id, "00f067aa0ba902b7");
+  EXPECT_EQ(ctx.flags, "01");  // only the sampled bit is propagated
+  auto fresh = ContextForRequest("r2", std::nullopt);
+  EXPECT_EQ(fresh.trace_id.size(), 32u);
+  EXPECT_NE(fresh.trace_id, ctx.trace_id);
+  EXPECT_TRUE(CurrentRequestContext().empty());
+  {
+    RequestScope scope(ctx);
+    EXPECT_EQ(CurrentRequestContext().trace_id, ctx.trace_id);
+    EXPECT_EQ(CurrentRequestContext().TraceParentHeader(),
+              "00-4bf92f3577b34da6a3ce929d0e0e4736-" + ctx.span_id + "-01");
+  }
+  EXPECT_TRUE(CurrentRequestContext().empty());
+}
+
+}  // namespace
+}  // namespace hotpath

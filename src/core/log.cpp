@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "core/json.h"
+#include "core/trace.h"
 
 namespace hotpath {
 namespace {
@@ -55,7 +56,19 @@ void Logger::Log(LogLevel level, std::string_view msg, const Fields& fields) con
                  .count();
   std::string line = "{\"time\":" + Quote(json::FormatTime(now)) + ",\"level\":" + Quote(Name(level)) +
                      ",\"msg\":" + Quote(msg);
-  for (const auto& [k, v] : fields) line += "," + Quote(k) + ":" + Quote(v);
+  bool has_request_id = false;
+  bool has_trace_id = false;
+  for (const auto& [k, v] : fields) {
+    has_request_id = has_request_id || k == "request_id";
+    has_trace_id = has_trace_id || k == "trace_id";
+    line += "," + Quote(k) + ":" + Quote(v);
+  }
+  // Lines written while handling a request (or a write unit it caused) carry its ids.
+  const RequestContext& context = CurrentRequestContext();
+  if (!has_request_id && !context.request_id.empty()) line += ",\"request_id\":" + Quote(context.request_id);
+  if (!has_trace_id && !context.trace_id.empty()) {
+    line += ",\"trace_id\":" + Quote(context.trace_id) + ",\"span_id\":" + Quote(context.span_id);
+  }
   line += "}";
   Sink()->info(line);
 }

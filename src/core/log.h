@@ -1,6 +1,7 @@
 #pragma once
 // Structured JSON-lines logging: {"time":..,"level":..,"msg":..,<fields>}. One line per event,
-// written through spdlog (stderr by default). Thread-safe.
+// written through spdlog (stderr by default). Thread-safe. A line written on a thread with a
+// RequestContext installed (core/trace.h) also carries its request_id, trace_id and span_id.
 
 #include <cstdint>
 #include <optional>

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "core/json.h"
+#include "core/trace.h"
 
 namespace hotpath::events {
 namespace bj = boost::json;
@@ -53,6 +54,12 @@ Result<CloudEvent> ParseCloudEvent(std::string_view json) {
   auto data = o.find("data");
   if (data == o.end() || !data->value().is_object()) return Error::Invalid("CloudEvent 'data' must be an object");
   e.data = data->value().as_object();
+  if (auto it = o.find("traceparent"); it != o.end()) {
+    // An unusable trace context is dropped, not fatal: the event itself is fine.
+    if (it->value().is_string() && ParseTraceParent(it->value().as_string())) {
+      e.traceparent = std::string(it->value().as_string());
+    }
+  }
   return e;
 }
 
@@ -66,6 +73,7 @@ std::string SerializeCloudEvent(const CloudEvent& e) {
                 {"datacontenttype", "application/json"},
                 {"dataschema", e.dataschema},
                 {"data", e.data}};
+  if (!e.traceparent.empty()) ce["traceparent"] = e.traceparent;
   return bj::serialize(ce);
 }
 

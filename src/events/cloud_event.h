@@ -27,6 +27,10 @@ struct CloudEvent {
   std::string dataschema;
   int schema_version = 0;
   boost::json::object data;
+  // CloudEvents distributed-tracing extension (W3C traceparent of the request that caused the
+  // event; "" when none). A handler continues the trace with
+  // RequestScope(ContextForRequest(id, traceparent)) from core/trace.h.
+  std::string traceparent;
 };
 
 // Strict parse: specversion must be "1.0"; id, source, type and time non-empty strings; data an

@@ -398,3 +398,23 @@ TEST(CloudEvents, Rfc3339) {
 
 }  // namespace
 }  // namespace hotpath::events
+
+namespace hotpath::events {
+namespace {
+
+TEST(CloudEventTrace, TraceparentExtensionRoundTripsAndABadOneIsDropped) {
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  CloudEvent e = MakeCloudEvent("/hotpath/orders", "order.placed", "ord_1", "order-event", 1, {{"x", 1}}, 0);
+  e.traceparent = tp;
+  auto back = ParseCloudEvent(SerializeCloudEvent(e));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->traceparent, tp);
+  std::string json = SerializeCloudEvent(e);
+  json.replace(json.find(tp), tp.size(), "not-a-traceparent");
+  auto bad = ParseCloudEvent(json);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->traceparent, "");
+}
+
+}  // namespace
+}  // namespace hotpath::events

@@ -26,6 +26,11 @@ struct Request {
   std::string body;
   std::string request_id;   // X-Request-Id (the client's if well-formed, else generated)
   std::string remote_addr;  // peer IP address
+  // W3C trace context of this request: the caller's trace id (from a valid `traceparent` header)
+  // or a new one, and this server's span id. Handlers run with it installed (core/trace.h).
+  std::string trace_id;
+  std::string span_id;
+  std::string trace_flags = "01";
 
   // Case-insensitive header lookup; the first occurrence wins.
   [[nodiscard]] std::optional<std::string> Header(std::string_view name) const;

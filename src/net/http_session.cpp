@@ -4,6 +4,7 @@
 
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "core/trace.h"
 #include "net/middleware.h"
 #include "net/server_impl.h"
 
@@ -39,6 +40,12 @@ Request ToRequest(const http::request_header<>& header, const std::string& remot
   }
   const auto client_id = request.Header("X-Request-Id");
   request.request_id = client_id && IsValidRequestId(*client_id) ? *client_id : NewRequestId();
+  const auto traceparent = request.Header("traceparent");
+  RequestContext context = ContextForRequest({}, traceparent ? std::optional<std::string_view>(*traceparent)
+                                                             : std::nullopt);
+  request.trace_id = std::move(context.trace_id);
+  request.span_id = std::move(context.span_id);
+  request.trace_flags = std::move(context.flags);
   request.remote_addr = remote;
   return request;
 }

@@ -128,6 +128,12 @@ std::string AccessLogLine(const Request& request, int status, double seconds,
   line += status >= 500 ? ",\"level\":\"error\"" : ",\"level\":\"info\"";
   line += ",\"msg\":\"request\",\"request_id\":";
   AppendJsonString(line, request.request_id);
+  if (!request.trace_id.empty()) {
+    line += ",\"trace_id\":";
+    AppendJsonString(line, request.trace_id);
+    line += ",\"span_id\":";
+    AppendJsonString(line, request.span_id);
+  }
   line += ",\"method\":";
   AppendJsonString(line, request.method);
   line += ",\"route\":";
@@ -146,7 +152,8 @@ std::string AccessLogLine(const Request& request, int status, double seconds,
 }
 
 std::string IncidentLogLine(std::string_view level, std::string_view msg, std::string_view request_id,
-                            std::string_view error, std::chrono::system_clock::time_point now) {
+                            std::string_view error, std::chrono::system_clock::time_point now,
+                            std::string_view trace_id) {
   std::string line = "{\"time\":";
   AppendJsonString(line, FormatUtc(now));
   line += ",\"level\":";
@@ -156,6 +163,10 @@ std::string IncidentLogLine(std::string_view level, std::string_view msg, std::s
   if (!request_id.empty()) {
     line += ",\"request_id\":";
     AppendJsonString(line, request_id);
+  }
+  if (!trace_id.empty()) {
+    line += ",\"trace_id\":";
+    AppendJsonString(line, trace_id);
   }
   line += ",\"error\":";
   AppendJsonString(line, error);

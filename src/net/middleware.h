@@ -33,15 +33,18 @@ void ParseTarget(std::string_view target, std::string& path,
 // ISO 8601 UTC with milliseconds: "2026-11-25T07:00:00.123Z".
 [[nodiscard]] std::string FormatUtc(std::chrono::system_clock::time_point time);
 
-// The access log line: {"time","level","msg":"request","request_id","method","route","path",
-// "status","duration_ms","remote"}. Never includes bodies or headers.
+// The access log line: {"time","level","msg":"request","request_id","trace_id","span_id","method",
+// "route","path","status","duration_ms","remote"} (trace ids omitted when empty). Never includes
+// bodies or headers.
 [[nodiscard]] std::string AccessLogLine(const Request& request, int status, double seconds,
                                         std::chrono::system_clock::time_point now);
 
-// A log line for an incident: {"time","level","msg","request_id","error"}; request_id omitted when empty.
+// A log line for an incident: {"time","level","msg","request_id","trace_id","error"}; request_id and
+// trace_id omitted when empty.
 [[nodiscard]] std::string IncidentLogLine(std::string_view level, std::string_view msg,
                                           std::string_view request_id, std::string_view error,
-                                          std::chrono::system_clock::time_point now);
+                                          std::chrono::system_clock::time_point now,
+                                          std::string_view trace_id = {});
 
 }  // namespace hotpath::net
 

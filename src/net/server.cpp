@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <thread>
 
+#include "core/trace.h"
 #include "net/middleware.h"
 #include "net/server_impl.h"
 
@@ -43,10 +44,15 @@ void ServerCore::EndRequest() {
 
 Response ServerCore::Handle(Request& request, bool is_upgrade, Clock::time_point started) {
   std::string error;
-  Response response = router.Dispatch(request, &error);
+  Response response;
+  {
+    // Log lines and events written by the handler carry this request's ids.
+    RequestScope scope(RequestContext{request.request_id, request.trace_id, request.span_id, request.trace_flags});
+    response = router.Dispatch(request, &error);
+  }
   if (response.status == 500 && !error.empty()) {
     Log("error", IncidentLogLine("error", "handler threw", request.request_id, error,
-                                 std::chrono::system_clock::now()));
+                                 std::chrono::system_clock::now(), request.trace_id));
   }
   if (response.websocket && !is_upgrade) {
     response = StockProblem(426, "upgrade-required", "Upgrade Required",

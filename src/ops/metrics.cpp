@@ -2,40 +2,171 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
+#include <optional>
 #include <sstream>
 
 namespace hotpath::ops {
+namespace {
+
+template <typename Builder>
+auto& Build(Builder builder, prometheus::Registry& registry, std::vector<prometheus::MetricFamily>& declared,
+            prometheus::MetricType type, const char* name, const char* help) {
+  prometheus::MetricFamily empty;
+  empty.name = name;
+  empty.help = help;
+  empty.type = type;
+  declared.push_back(std::move(empty));
+  return builder.Name(name).Help(help).Register(registry);
+}
+
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                                0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  return kBuckets;
+}
+
+const prometheus::Histogram::BucketBoundaries& DeliveryBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{60,   120,  300,  600,  900,  1200,
+                                                                1500, 1800, 2400, 3000, 3600, 5400};
+  return kBuckets;
+}
+
+const prometheus::Histogram::BucketBoundaries& EpochBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                0.25,  0.5,   1,    2.5,   5,    10};
+  return kBuckets;
+}
+
+}  // namespace
 
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      requests_(prometheus::BuildCounter()
-                    .Name("hotpath_http_requests_total")
-                    .Help("HTTP requests by route template, method and status")
-                    .Register(*registry_)),
-      durations_(prometheus::BuildHistogram()
-                     .Name("hotpath_http_request_duration_seconds")
-                     .Help("HTTP request latency by route template")
-                     .Register(*registry_)),
-      orders_(prometheus::BuildCounter()
-                  .Name("hotpath_orders_total")
-                  .Help("Order status changes by new status")
-                  .Register(*registry_)) {}
+      requests_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_http_requests_total",
+                      "HTTP requests by route template, method and status")),
+      durations_(Build(prometheus::BuildHistogram(), *registry_, declared_, prometheus::MetricType::Histogram, "hotpath_http_request_duration_seconds",
+                       "HTTP request latency by route template")),
+      orders_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_orders_total",
+                    "Order status changes by new status")),
+      orders_open_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_orders_open",
+                         "Orders placed and not yet delivered, cancelled or rejected, by zone")),
+      riders_online_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_riders_online",
+                           "Riders online (available or busy) by zone")),
+      zone_unserved_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_zone_unserved",
+                           "1 when the zone has open orders and no rider online, else 0")),
+      click_to_door_(Build(prometheus::BuildHistogram(), *registry_, declared_, prometheus::MetricType::Histogram, "hotpath_order_click_to_door_seconds",
+                           "Time from placement to delivery by zone")),
+      ready_to_pickup_(Build(prometheus::BuildHistogram(), *registry_, declared_, prometheus::MetricType::Histogram, "hotpath_order_ready_to_pickup_seconds",
+                             "Time from ready to picked up by zone")),
+      function_invocations_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_function_invocations_total",
+                                  "Function (event consumer) invocations by function and result")),
+      function_lag_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_function_lag",
+                          "Events published and not yet handled, by function")),
+      dead_letters_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_function_dead_letters_total",
+                          "Events sent to the dead-letter topic, by function")),
+      dispatch_epoch_(Build(prometheus::BuildHistogram(), *registry_, declared_, prometheus::MetricType::Histogram, "hotpath_dispatch_epoch_seconds",
+                            "Duration of one dispatch optimisation epoch")),
+      alarm_state_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_alarm_state",
+                         "Alarm state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA")),
+      epoch_(&dispatch_epoch_.Add({}, EpochBuckets())) {}
 
 void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
                              double seconds) {
   const std::string label = route.empty() ? "unmatched" : route;
   requests_.Add({{"route", label}, {"method", method}, {"status", std::to_string(status)}}).Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                0.05,   0.1,   0.25,   0.5,   1,    2.5};
-  durations_.Add({{"route", label}}, kBuckets).Observe(seconds);
+  durations_.Add({{"route", label}}, LatencyBuckets()).Observe(seconds);
 }
 
 void Metrics::CountOrderStatus(const std::string& status) { orders_.Add({{"status", status}}).Increment(); }
 
+void Metrics::ObserveOrderEvent(const std::string& type, const std::string& order_id, const std::string& zone,
+                                std::int64_t now_ms) {
+  constexpr std::string_view kPrefix = "order.";
+  if (type.rfind(kPrefix, 0) != 0) return;
+  const std::string status = type.substr(kPrefix.size());
+  CountOrderStatus(status);
+  std::optional<std::pair<std::string, double>> click_to_door;
+  std::optional<std::pair<std::string, double>> ready_to_pickup;
+  {
+    std::lock_guard lock(timings_mu_);
+    if (status == "placed") {
+      timings_[order_id] = Timing{now_ms, 0, zone};
+      return;
+    }
+    auto it = timings_.find(order_id);
+    if (it == timings_.end()) return;
+    Timing& t = it->second;
+    if (status == "ready") {
+      t.ready_ms = now_ms;
+    } else if (status == "picked_up" && t.ready_ms > 0) {
+      ready_to_pickup.emplace(t.zone, static_cast<double>(now_ms - t.ready_ms) / 1000.0);
+    } else if (status == "delivered") {
+      click_to_door.emplace(t.zone, static_cast<double>(now_ms - t.placed_ms) / 1000.0);
+      timings_.erase(it);
+    } else if (status == "cancelled" || status == "rejected") {
+      timings_.erase(it);
+    }
+  }
+  if (click_to_door)
+    click_to_door_.Add({{"zone", click_to_door->first}}, DeliveryBuckets()).Observe(click_to_door->second);
+  if (ready_to_pickup)
+    ready_to_pickup_.Add({{"zone", ready_to_pickup->first}}, DeliveryBuckets()).Observe(ready_to_pickup->second);
+}
+
+void Metrics::SetZoneLoad(const std::vector<ZoneLoad>& zones) {
+  for (const auto& z : zones) {
+    riders_online_.Add({{"zone", z.zone}}).Set(static_cast<double>(z.riders_online));
+    orders_open_.Add({{"zone", z.zone}}).Set(static_cast<double>(z.open_orders));
+    zone_unserved_.Add({{"zone", z.zone}}).Set(z.open_orders > 0 && z.riders_online == 0 ? 1.0 : 0.0);
+  }
+}
+
+void Metrics::CountFunctionInvocation(const std::string& function, const std::string& result) {
+  function_invocations_.Add({{"function", function}, {"result", result}}).Increment();
+}
+
+void Metrics::SetFunctionLag(const std::string& function, double lag) {
+  function_lag_.Add({{"function", function}}).Set(lag);
+}
+
+void Metrics::CountDeadLetter(const std::string& function) { dead_letters_.Add({{"function", function}}).Increment(); }
+
+void Metrics::ObserveDispatchEpoch(double seconds) { epoch_->Observe(seconds); }
+
+void Metrics::SetAlarmState(const std::string& alarm, int state) {
+  alarm_state_.Add({{"alarm", alarm}}).Set(state);
+}
+
+void Metrics::RemoveAlarm(const std::string& alarm) {
+  auto& gauge = alarm_state_.Add({{"alarm", alarm}});
+  alarm_state_.Remove(&gauge);
+}
+
+void Metrics::SetRefresher(std::function<void()> refresh) { refresh_ = std::move(refresh); }
+
+void Metrics::Refresh() const {
+  if (!refresh_) return;
+  std::lock_guard lock(refresh_mu_);
+  refresh_();
+}
+
+std::vector<prometheus::MetricFamily> Metrics::Collect() const {
+  Refresh();
+  return registry_->Collect();
+}
+
 std::string Metrics::Render() const {
+  auto families = Collect();
+  // prometheus-cpp leaves out families with no series yet; announce them anyway (HELP and TYPE
+  // with no samples is valid exposition) so scrapers and rule checks see every documented name.
+  for (const auto& declared : declared_) {
+    const bool present = std::any_of(families.begin(), families.end(),
+                                     [&](const prometheus::MetricFamily& f) { return f.name == declared.name; });
+    if (!present) families.push_back(declared);
+  }
   prometheus::TextSerializer serializer;
   std::ostringstream out;
-  serializer.Serialize(out, registry_->Collect());
+  serializer.Serialize(out, families);
   return out.str();
 }
 

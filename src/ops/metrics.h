@@ -1,6 +1,23 @@
 #pragma once
 // Process metrics on prometheus-cpp, exposed in the Prometheus text format at /metrics. Route
 // labels are templates ("/v1/orders/{id}"), never raw paths, so cardinality stays bounded.
+//
+// Names other contexts record through this class (wired in app/platform.cpp), so that dashboards,
+// alarms and the console can rely on them:
+//   hotpath_http_requests_total{route,method,status}      counter
+//   hotpath_http_request_duration_seconds{route}          histogram
+//   hotpath_orders_total{status}                          counter, one per order event
+//   hotpath_orders_open{zone}                             gauge (refreshed before each collection)
+//   hotpath_riders_online{zone}                           gauge (refreshed before each collection)
+//   hotpath_zone_unserved{zone}                           gauge: 1 when a zone has open orders and no rider online
+//   hotpath_order_click_to_door_seconds{zone}             histogram, placed -> delivered
+//   hotpath_order_ready_to_pickup_seconds{zone}           histogram, ready -> picked up
+//   hotpath_function_invocations_total{function,result}   counter (result: ok | error | retry | dead_letter)
+//   hotpath_function_lag{function}                        gauge, events not yet handled
+//   hotpath_function_dead_letters_total{function}         counter
+//   hotpath_dispatch_epoch_seconds                        histogram, one dispatch optimisation
+//   hotpath_alarm_state{alarm}                            gauge: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA
+// Thread-safe.
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -8,24 +25,78 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace hotpath::ops {
+
+struct ZoneLoad {
+  std::string zone;
+  std::int64_t riders_online = 0;
+  std::int64_t open_orders = 0;
+};
 
 class Metrics {
  public:
   Metrics();
   void ObserveRequest(const std::string& method, const std::string& route, int status, double seconds);
   void CountOrderStatus(const std::string& status);
+  // An order event (type "order.<status>") at `now_ms`; `zone` is the order's zone ("" if none).
+  // Counts the status and measures click-to-door and ready-to-pickup per zone. Timings of orders
+  // placed before this process started are not measured.
+  void ObserveOrderEvent(const std::string& type, const std::string& order_id, const std::string& zone,
+                         std::int64_t now_ms);
+  void SetZoneLoad(const std::vector<ZoneLoad>& zones);
+  void CountFunctionInvocation(const std::string& function, const std::string& result);
+  void SetFunctionLag(const std::string& function, double lag);
+  void CountDeadLetter(const std::string& function);
+  void ObserveDispatchEpoch(double seconds);
+  // state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA.
+  void SetAlarmState(const std::string& alarm, int state);
+  void RemoveAlarm(const std::string& alarm);
+
+  // Runs before each collection (Render, Collect): gauges read from the database are refreshed here.
+  void SetRefresher(std::function<void()> refresh);
   [[nodiscard]] std::string Render() const;
+  // Every metric family with its current values (the alarm sampler reads this).
+  [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const;
   prometheus::Registry& registry() { return *registry_; }
 
  private:
+  void Refresh() const;
+
   std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<prometheus::MetricFamily> declared_;  // every family, without series (see Render)
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Family<prometheus::Counter>& orders_;
+  prometheus::Family<prometheus::Gauge>& orders_open_;
+  prometheus::Family<prometheus::Gauge>& riders_online_;
+  prometheus::Family<prometheus::Gauge>& zone_unserved_;
+  prometheus::Family<prometheus::Histogram>& click_to_door_;
+  prometheus::Family<prometheus::Histogram>& ready_to_pickup_;
+  prometheus::Family<prometheus::Counter>& function_invocations_;
+  prometheus::Family<prometheus::Gauge>& function_lag_;
+  prometheus::Family<prometheus::Counter>& dead_letters_;
+  prometheus::Family<prometheus::Histogram>& dispatch_epoch_;
+  prometheus::Family<prometheus::Gauge>& alarm_state_;
+  prometheus::Histogram* epoch_;
+
+  std::function<void()> refresh_;
+  mutable std::mutex refresh_mu_;  // one refresh at a time
+
+  struct Timing {
+    std::int64_t placed_ms = 0;
+    std::int64_t ready_ms = 0;
+    std::string zone;
+  };
+  std::mutex timings_mu_;
+  std::unordered_map<std::string, Timing> timings_;  // open orders seen placed; guarded by timings_mu_
 };
 
 }  // namespace hotpath::ops

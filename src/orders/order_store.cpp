@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/json.h"
+#include "core/trace.h"
 
 namespace hotpath::orders::store {
 namespace bj = boost::json;
@@ -140,9 +141,14 @@ Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::stri
                 {"datacontenttype", "application/json"},
                 {"dataschema", "https://hotpath.dev/schemas/order-event/v1"},
                 {"data", std::move(data)}};
+  // CloudEvents distributed-tracing extension: consumers continue the trace of the request that
+  // caused the event (the writer thread runs with the caller's context, see storage/database.h).
+  std::string traceparent = CurrentRequestContext().TraceParentHeader();
+  if (!traceparent.empty()) ce["traceparent"] = traceparent;
   ev.json = bj::serialize(ce);
-  HP_TRY(c.Exec("INSERT INTO outbox(id,topic,key,type,payload,created_at) VALUES (?,?,?,?,?,?)",
-                {ev.id, std::string("orders"), o.id, ev.type, ev.json, now}));
+  HP_TRY(c.Exec("INSERT INTO outbox(id,topic,key,type,payload,created_at,traceparent) VALUES (?,?,?,?,?,?,?)",
+                {ev.id, std::string("orders"), o.id, ev.type, ev.json, now,
+                 traceparent.empty() ? SqlValue(nullptr) : SqlValue(traceparent)}));
   ev.seq = c.LastInsertRowId();
   return ev;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/trace.h"
 #include "storage/sqlite.h"
 
 namespace hotpath::storage {
@@ -37,7 +38,11 @@ class Database {
   template <typename T>
   Result<T> Write(const std::function<Result<T>(Connection&)>& fn) {
     std::optional<Result<T>> out;
+    // The unit runs on the writer thread with the caller's request context (log lines, trace ids
+    // stamped on outbox events).
+    const RequestContext& context = CurrentRequestContext();
     Status st = Submit([&](Connection& c) -> bool {
+      RequestScope scope(context);
       out.emplace(fn(c));
       return out->ok();
     });

@@ -157,6 +157,9 @@ CREATE TABLE notification_channels (
 );
 CREATE INDEX notification_channels_user ON notification_channels(user_id);
 )sql"},
+      {3, "outbox trace context", R"sql(
+ALTER TABLE outbox ADD COLUMN traceparent TEXT;
+)sql"},
   };
   return list;
 }
