@@ -9,7 +9,7 @@ set -euo pipefail
 . /etc/hotpath/role.env
 : "${IMAGE:?}" "${REGION:?}" "${ROLE:?}" "${ROLE_ARGS:?}" "${HTTP_PORT:?}" "${SHUTDOWN_GRACE_S:?}"
 : "${APP_SECRET_ARN:?}" "${DB_SECRET_ARN:?}" "${DB_WRITER:?}" "${REDIS_HOST:?}" "${KAFKA_BROKERS:?}"
-: "${ASSETS_BUCKET:?}" "${LOG_GROUP:?}"
+: "${ASSETS_BUCKET:?}" "${CDN_DOMAIN:?}" "${LOG_GROUP:?}"
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -37,6 +37,7 @@ env_file=/etc/hotpath/hotpath.env
   echo "HOTPATH_CACHE_URL=rediss://:${redis_token}@${REDIS_HOST}:6379/0"
   echo "HOTPATH_EVENTS_URL=kafka://${KAFKA_BROKERS}"
   echo "HOTPATH_OBJECTS_URL=s3://${ASSETS_BUCKET}?region=${REGION}"
+  echo "HOTPATH_ASSETS_BASE_URL=https://${CDN_DOMAIN}"
   echo "AWS_REGION=${REGION}"
   # The S3 backend signs with static keys; an IAM user's key can be kept in the app secret.
   if key="$(field "$app" aws_access_key_id 2>/dev/null)"; then
@@ -77,3 +78,49 @@ UNIT
 
 systemctl daemon-reload
 systemctl enable --now hotpath.service
+
+# CloudWatch agent (AWS's package; not in Debian): scrapes /metrics every minute and publishes the
+# hotpath_* counters and gauges the alarms use (monitoring.tf) as embedded-metric-format logs in the
+# namespace "hotpath", dimension "role". Prometheus histograms stay in Prometheus/ALB metrics.
+curl -fsSL -o /tmp/amazon-cloudwatch-agent.deb \
+  "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb"
+dpkg -i /tmp/amazon-cloudwatch-agent.deb
+agent_etc=/opt/aws/amazon-cloudwatch-agent/etc
+cat >"$agent_etc/prometheus.yaml" <<PROM
+global:
+  scrape_interval: 1m
+  scrape_timeout: 10s
+scrape_configs:
+  - job_name: hotpath
+    sample_limit: 10000
+    static_configs:
+      - targets: ["127.0.0.1:${HTTP_PORT}"]
+        labels:
+          role: ${ROLE}
+PROM
+cat >"$agent_etc/hotpath-agent.json" <<AGENT
+{
+  "logs": {
+    "metrics_collected": {
+      "prometheus": {
+        "log_group_name": "${LOG_GROUP}",
+        "prometheus_config_path": "$agent_etc/prometheus.yaml",
+        "emf_processor": {
+          "metric_declaration_dedup": true,
+          "metric_namespace": "hotpath",
+          "metric_declaration": [
+            {
+              "source_labels": ["job"],
+              "label_matcher": "^hotpath$",
+              "dimensions": [["role"]],
+              "metric_selectors": ["^hotpath_[a-z_]+$"]
+            }
+          ]
+        }
+      }
+    }
+  }
+}
+AGENT
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+  -c "file:$agent_etc/hotpath-agent.json"

@@ -30,6 +30,7 @@ locals {
     REDIS_HOST=${aws_elasticache_replication_group.main.primary_endpoint_address}
     KAFKA_BROKERS=${aws_msk_cluster.main.bootstrap_brokers_tls}
     ASSETS_BUCKET=${aws_s3_bucket.assets.bucket}
+    CDN_DOMAIN=${aws_cloudfront_distribution.edge.domain_name}
     LOG_GROUP=${aws_cloudwatch_log_group.hotpath.name}
   EOT
   }

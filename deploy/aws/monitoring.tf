@@ -158,3 +158,25 @@ resource "aws_cloudwatch_metric_alarm" "kafka_disk" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
+
+# From here on, hotpath's own metrics, published by the CloudWatch agent on each instance
+# (bootstrap.sh) into the "hotpath" namespace with a "role" dimension.
+
+# hotpath metric: hotpath_outbox_relay_failures_total
+resource "aws_cloudwatch_metric_alarm" "outbox_relay_failures" {
+  for_each            = var.roles
+  alarm_name          = "${var.environment}-${each.key}-outbox-relay-failures"
+  alarm_description   = "The outbox relay failed to publish events to Kafka for 10 minutes (events wait in the database)"
+  namespace           = local.metrics_namespace
+  metric_name         = "hotpath_outbox_relay_failures_total"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  dimensions          = { role = each.key }
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

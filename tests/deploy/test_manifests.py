@@ -330,6 +330,13 @@ class Manifests(unittest.TestCase):
             self.assertIn(values["storage.data_dir"], mounts, "data_dir is not a volume mount")
             self.assertFalse(mounts[values["storage.data_dir"]].get("readOnly", False))
 
+    def test_uploads_fit_the_body_limit(self):
+        for d in self.deployments:
+            values, _ = self.effective_config(d)
+            if "assets.max_image_bytes" in values:
+                self.assertGreaterEqual(int(values["server.max_body_bytes"]), int(values["assets.max_image_bytes"]),
+                                        "server.max_body_bytes would refuse images assets.max_image_bytes allows")
+
     def test_termination_grace_covers_the_drain(self):
         for d in self.deployments:
             values, _ = self.effective_config(d)
@@ -481,7 +488,10 @@ class AgainstTheRunningServer(unittest.TestCase):
     def test_terraform_health_checks_and_alarm_metrics(self):
         tf = terraform_text()
         self.assertRegex(tf, r'health_check \{[^}]*\bpath\s*=\s*"/readyz"', "ALB target group health check on /readyz")
-        for metric in sorted(set(re.findall(r'#\s*hotpath metric:\s*(\w+)', tf))):
+        mirrored = set(re.findall(r'#\s*hotpath metric:\s*(\w+)', tf))
+        mirrored |= set(re.findall(r'metric_name\s*=\s*"(hotpath_\w+)"', tf))
+        self.assertTrue(mirrored)
+        for metric in sorted(mirrored):
             self.assertTrue(self.exported(self.family(metric)),
                             "CloudWatch alarm mirrors %s, which /metrics does not export" % metric)
 
