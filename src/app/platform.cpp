@@ -12,6 +12,7 @@
 #include "assets/http_handlers.h"
 #include "catalog/http_handlers.h"
 #include "events/bus_factory.h"
+#include "dispatcher/http_handlers.h"
 #include "fleet/http_handlers.h"
 #include "identity/http_handlers.h"
 #include "orders/http_handlers.h"
@@ -109,9 +110,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   Platform* self = p.get();
   p->fleet_ = std::make_unique<fleet::FleetService>(
       *p->db_, p->clock_, [catalog](geo::Point at) { return catalog->ZoneAt(at); },
-      [self] {
-        if (self->assigner_) self->assigner_->Wake();
-      });
+      [self] { self->WakeDispatch(); });
   orders::Tariff tariff;
   tariff.base_fee = config.delivery_base_fee;
   tariff.fee_per_km = config.delivery_fee_per_km;
@@ -122,9 +121,21 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->orders_ =
       std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
                                              p->payment_provider_, p->hub_, log, tariff, config.currency);
-  p->assigner_ = std::make_unique<orders::Assigner>(*p->orders_, log,
-                                                    std::chrono::milliseconds(config.assign_interval_ms));
-  p->orders_->SetAssignmentWakeup([self] { self->assigner_->Wake(); });
+  if (config.dispatch_mode == "nearest") {
+    p->assigner_ = std::make_unique<orders::Assigner>(*p->orders_, log,
+                                                      std::chrono::milliseconds(config.assign_interval_ms));
+  } else {
+    dispatcher::Settings ds;
+    ds.epoch = std::chrono::milliseconds(config.dispatch_epoch_ms);
+    ds.offer_timeout_ms = Millis{config.offer_timeout_s} * 1000;
+    ds.decline_cooldown_ms = Millis{config.decline_cooldown_s} * 1000;
+    ds.rider_speed_kmh = config.rider_speed_kmh;
+    ds.max_bundle_size = config.max_bundle_size;
+    p->dispatcher_ = std::make_unique<dispatcher::LiveDispatcher>(
+        *p->orders_, *p->fleet_, p->clock_, log, ds,
+        [self](double seconds) { self->metrics_.ObserveDispatchEpoch(seconds); });
+  }
+  p->orders_->SetAssignmentWakeup([self] { self->WakeDispatch(); });
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
     self->metrics_.ObserveOrderEvent(ev.type, ev.order_id, EventZone(ev), self->clock_.NowMillis());
     if (self->relay_) self->relay_->Wake();  // committed in the outbox: relay it to the bus
@@ -135,7 +146,8 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);
   assets::RegisterRoutes(p->router_, *p->assets_, *p->identity_);
   fleet::RegisterRoutes(p->router_, *p->fleet_, *p->identity_);
-  orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_);
+  orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_, p->dispatcher_.get());
+  dispatcher::RegisterRoutes(p->router_, p->dispatcher_.get(), *p->catalog_, *p->identity_);
   p->RegisterOpsRoutes();
 
   HP_ASSIGN(auto listen, ParseListen(config.listen));
@@ -173,7 +185,8 @@ Status Platform::Start() {
   }
   std::string err = server_->Start();
   if (!err.empty()) return Error::Unavailable(fmt::format("cannot listen on {}: {}", config_.listen, err));
-  assigner_->Start();
+  if (assigner_) assigner_->Start();
+  if (dispatcher_) dispatcher_->Start();
   relay_->Start();
   ready_ = true;
   return OkStatus();
@@ -184,6 +197,12 @@ void Platform::Stop() {
   if (server_) server_->Stop(std::chrono::milliseconds(config_.shutdown_grace_ms));
   if (assigner_) assigner_->Stop();
   if (relay_) relay_->Stop();
+  if (dispatcher_) dispatcher_->Stop();
+}
+
+void Platform::WakeDispatch() {
+  if (assigner_) assigner_->Wake();
+  if (dispatcher_) dispatcher_->Wake();
 }
 
 void Platform::RegisterOpsRoutes() {

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "events/event_bus.h"
 #include "events/outbox_relay.h"
+#include "dispatcher/live_dispatcher.h"
 #include "fleet/fleet_service.h"
 #include "identity/identity_service.h"
 #include "identity/tokens.h"
@@ -50,6 +51,7 @@ class Platform {
   Platform(const Config& config, const Logger& log) : config_(config), log_(log) {}
   void RegisterOpsRoutes();
   void RefreshZoneLoad();  // riders online and open orders per zone, into the metrics
+  void WakeDispatch();  // an order or a rider may now be matched
 
   const Config config_;
   const Logger& log_;
@@ -66,7 +68,8 @@ class Platform {
   payments::SandboxProvider payment_provider_;
   orders::LiveHub hub_;
   std::unique_ptr<orders::OrderService> orders_;
-  std::unique_ptr<orders::Assigner> assigner_;
+  std::unique_ptr<orders::Assigner> assigner_;              // dispatch.mode = nearest
+  std::unique_ptr<dispatcher::LiveDispatcher> dispatcher_;  // dispatch.mode = optimised
   net::Router router_;
   std::unique_ptr<net::Server> server_;
   std::atomic<bool> ready_{false};

@@ -146,6 +146,15 @@ const std::vector<Key>& Keys() {
                     return std::nullopt;
                   return "must be an http(s) URL without a trailing slash";
                 }),
+      StringKey("dispatch", "dispatch_mode", &Config::dispatch_mode, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v != "optimised" && v != "nearest") return "must be optimised or nearest";
+                  return std::nullopt;
+                }),
+      IntKey("dispatch", "dispatch_epoch_ms", &Config::dispatch_epoch_ms, 100, 600000),
+      IntKey("dispatch", "offer_timeout_s", &Config::offer_timeout_s, 1, 3600),
+      IntKey("dispatch", "decline_cooldown_s", &Config::decline_cooldown_s, 0, 3600),
+      IntKey("dispatch", "max_bundle_size", &Config::max_bundle_size, 1, 5),
   };
   return keys;
 }

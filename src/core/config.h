@@ -42,6 +42,11 @@ struct Config {
   double rider_speed_kmh = 18.0;
   // [dispatch]
   int assign_interval_ms = 1000;
+  std::string dispatch_mode = "optimised";  // "optimised" (offers from the engine) or "nearest"
+  int dispatch_epoch_ms = 2000;             // re-planning interval of the live dispatcher
+  int offer_timeout_s = 30;                 // a rider's time to answer an offer
+  int decline_cooldown_s = 60;              // no new offer for a rider who declined or let one expire
+  int max_bundle_size = 3;                  // orders of one restaurant in one offer
   // [assets]
   std::int64_t max_image_bytes = 8 << 20;  // uploads are also bounded by max_body_bytes
   std::string assets_base_url;             // prefix of asset URLs (a CDN origin); empty: relative

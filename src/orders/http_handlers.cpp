@@ -154,13 +154,17 @@ std::string WsError(const Error& e) {
   return bj::serialize(bj::object{{"type", "error"}, {"error", bj::parse(problem.body)}});
 }
 
-void OnWsMessage(OrderService& orders, LiveHub& hub, const std::shared_ptr<net::WebSocket>& ws,
+void OnWsMessage(OrderService& orders, LiveHub& hub, WsExtension* ext, const std::shared_ptr<net::WebSocket>& ws,
                  std::string_view text) {
   auto state = std::static_pointer_cast<WsState>(ws->user_data);
   auto body = json::ParseObject(text);
   if (!body.ok()) {
     ws->Send(WsError(body.error()));
     return;
+  }
+  if (const auto* t = body->if_contains("type"); ext && t && t->is_string()) {
+    std::string_view type = t->get_string();
+    if (type != "subscribe" && type != "unsubscribe" && ext->OnMessage(ws, state->who, type, *body)) return;
   }
   json::FieldErrors errors;
   json::ObjectReader r(*body, errors);
@@ -216,7 +220,7 @@ void OnWsMessage(OrderService& orders, LiveHub& hub, const std::shared_ptr<net::
 }  // namespace
 
 void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
-                    const identity::IdentityService& identity) {
+                    const identity::IdentityService& identity, WsExtension* ws_extension) {
   using identity::Authenticated;
   router.Add("POST", "/v1/orders/quote",
              Authenticated(identity, {Role::kCustomer}, [&orders](const Principal& who, net::Request& req) {
@@ -277,18 +281,22 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
              }));
 
   router.Add("GET", "/v1/ws",
-             Authenticated(identity, {}, [&orders, &hub](const Principal& who, net::Request&) {
+             Authenticated(identity, {}, [&orders, &hub, ws_extension](const Principal& who, net::Request&) {
                net::WebSocketHandlers h;
-               h.on_open = [who](const std::shared_ptr<net::WebSocket>& ws) {
+               h.on_open = [who, ws_extension](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::make_shared<WsState>();
                  state->who = who;
                  ws->user_data = state;
+                 if (ws_extension) ws_extension->OnOpen(ws, who);
                };
-               h.on_message = [&orders, &hub](const std::shared_ptr<net::WebSocket>& ws,
-                                              std::string_view text) { OnWsMessage(orders, hub, ws, text); };
-               h.on_close = [](const std::shared_ptr<net::WebSocket>& ws) {
+               h.on_message = [&orders, &hub, ws_extension](const std::shared_ptr<net::WebSocket>& ws,
+                                                            std::string_view text) {
+                 OnWsMessage(orders, hub, ws_extension, ws, text);
+               };
+               h.on_close = [ws_extension](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::static_pointer_cast<WsState>(ws->user_data);
                  if (!state) return;
+                 if (ws_extension) ws_extension->OnClose(ws, state->who);
                  std::map<std::string, std::shared_ptr<OrderFeed>> feeds;
                  {
                    std::lock_guard lock(state->mu);

@@ -6,10 +6,11 @@
 #include "net/router.h"
 #include "orders/live_hub.h"
 #include "orders/order_service.h"
+#include "orders/ws_extension.h"
 
 namespace hotpath::orders {
 
 void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
-                    const identity::IdentityService& identity);
+                    const identity::IdentityService& identity, WsExtension* ws_extension = nullptr);
 
 }  // namespace hotpath::orders

@@ -212,7 +212,9 @@ Result<Order> OrderService::Act(const Principal& who, const std::string& order_i
       HP_ASSIGN(o.payment, payments::MovePayment(c, o.id, *settle, now));
     }
     if ((next == OrderStatus::kDelivered || next == OrderStatus::kCancelled) && !o.rider_id.empty()) {
-      HP_TRY(fleet::FleetService::ReleaseRider(c, o.rider_id, now));
+      // A rider carrying a bundle stays busy until its last order is done.
+      HP_ASSIGN(bool carrying, store::RiderHasOtherOrders(c, o.rider_id, o.id));
+      if (!carrying) HP_TRY(fleet::FleetService::ReleaseRider(c, o.rider_id, now));
     }
     std::string extra = "{}";
     if (!args.reason.empty() || args.prep_minutes) {
@@ -270,6 +272,41 @@ Result<Order> OrderService::Refund(const Principal& who, const std::string& orde
   });
   if (r.ok()) SettlePayment(*r, PaymentStatus::kRefunded);
   return r;
+}
+
+Result<std::vector<store::Unassigned>> OrderService::Unassigned(int limit) {
+  return db_.Read<std::vector<store::Unassigned>>([limit](Connection& c) { return store::UnassignedOrders(c, limit); });
+}
+
+Result<std::vector<Order>> OrderService::AssignBundle(const std::vector<std::string>& order_ids,
+                                                      const std::string& rider_id,
+                                                      const std::string& extra_json_members) {
+  if (order_ids.empty()) return Error::Invalid("a bundle needs at least one order");
+  Millis now = clock_.NowMillis();
+  return db_.Write<std::vector<Order>>([&](Connection& c) -> Result<std::vector<Order>> {
+    std::vector<Order> out;
+    for (const auto& id : order_ids) {
+      HP_ASSIGN(auto loaded, store::LoadOrder(c, id));
+      if (!loaded) return Error::Conflict(fmt::format("order {} no longer exists", id));
+      if (!loaded->rider_id.empty())
+        return Error::Conflict(fmt::format("order {} already has a rider", id));
+      if (loaded->status != OrderStatus::kAccepted && loaded->status != OrderStatus::kReady) {
+        return Error::Conflict(
+            fmt::format("order {} is {} and no longer waits for a rider", id, StatusName(loaded->status)));
+      }
+      out.push_back(std::move(*loaded));
+    }
+    HP_TRY(fleet::FleetService::ClaimRider(c, rider_id, now));
+    for (auto& o : out) {
+      o.rider_id = rider_id;
+      ++o.version;
+      o.updated_at = now;
+      HP_TRY(store::UpdateOrder(c, o));
+      HP_ASSIGN(auto ev, store::AppendEvent(c, o, "order.rider_assigned", now, extra_json_members));
+      c.AfterCommit([this, ev] { hub_.Publish(ev); });
+    }
+    return out;
+  });
 }
 
 Result<int> OrderService::AssignPending() {

@@ -17,6 +17,7 @@
 #include "identity/principal.h"
 #include "orders/live_hub.h"
 #include "orders/order.h"
+#include "orders/order_store.h"
 #include "orders/pricing.h"
 #include "payments/provider.h"
 #include "storage/database.h"
@@ -66,6 +67,14 @@ class OrderService {
   // Assigns the nearest available rider of the order's zone to each accepted or ready order that
   // has none, oldest order first. Returns how many were assigned.
   Result<int> AssignPending();
+  // Gives all `order_ids` (a bundle of one restaurant) to the rider in one transaction: each order
+  // must still be accepted or ready with no rider, and the rider available (kConflict naming what
+  // changed otherwise; nothing is written then). Each order gets an `order.rider_assigned` event
+  // whose data carries `extra` (a JSON object's members, e.g. the offer id).
+  Result<std::vector<Order>> AssignBundle(const std::vector<std::string>& order_ids, const std::string& rider_id,
+                                          const std::string& extra_json_members);
+  // Accepted or ready orders with no rider, oldest first (what a dispatcher plans).
+  Result<std::vector<store::Unassigned>> Unassigned(int limit);
   // Called when an order may now need a rider (the assigner loop listens).
   void SetAssignmentWakeup(std::function<void()> wake) { wake_assigner_ = std::move(wake); }
 

@@ -166,13 +166,31 @@ Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::s
 Result<std::vector<Unassigned>> UnassignedOrders(storage::Connection& c, int limit) {
   std::vector<Unassigned> out;
   HP_TRY(c.Query(
-      "SELECT o.id, COALESCE(o.zone_id,''), r.lat, r.lon, o.created_at FROM orders o "
-      "JOIN restaurants r ON r.id = o.restaurant_id "
+      "SELECT o.id, COALESCE(o.zone_id,''), r.lat, r.lon, o.created_at, o.restaurant_id, o.delivery_lat, "
+      "o.delivery_lon, o.status, COALESCE(o.prep_minutes, 0), o.eta_minutes, "
+      "(SELECT MAX(h.at) FROM order_history h WHERE h.order_id = o.id AND h.status = 'accepted') "
+      "FROM orders o JOIN restaurants r ON r.id = o.restaurant_id "
       "WHERE o.status IN ('accepted','ready') AND o.rider_id IS NULL ORDER BY o.created_at, o.id LIMIT ?",
       {std::int64_t{limit}}, [&](const Row& r) {
-        out.push_back({r.Text(0), r.Text(1), {r.Double(2), r.Double(3)}, r.Int(4)});
+        Unassigned u{r.Text(0), r.Text(1), {r.Double(2), r.Double(3)}, r.Int(4)};
+        u.restaurant_id = r.Text(5);
+        u.delivery = {r.Double(6), r.Double(7)};
+        u.status = ParseStatus(r.Text(8)).value_or(OrderStatus::kAccepted);
+        u.prep_minutes = static_cast<int>(r.Int(9));
+        u.eta_minutes = static_cast<int>(r.Int(10));
+        u.accepted_at = r.IsNull(11) ? u.created_at : r.Int(11);
+        out.push_back(std::move(u));
       }));
   return out;
+}
+
+Result<bool> RiderHasOtherOrders(storage::Connection& c, const std::string& rider_id,
+                                 const std::string& except_order) {
+  bool any = false;
+  HP_TRY(c.Query("SELECT 1 FROM orders WHERE rider_id = ? AND id <> ? AND status IN ('accepted','ready',"
+                 "'picked_up') LIMIT 1",
+                 {rider_id, except_order}, [&](const Row&) { any = true; }));
+  return any;
 }
 
 }  // namespace hotpath::orders::store

@@ -35,8 +35,17 @@ struct Unassigned {
   std::string zone_id;
   geo::Point restaurant;
   Millis created_at = 0;
+  std::string restaurant_id;
+  geo::Point delivery;
+  OrderStatus status = OrderStatus::kAccepted;
+  int prep_minutes = 0;
+  Millis accepted_at = 0;  // when the restaurant accepted (ready expected at + prep_minutes)
+  int eta_minutes = 0;     // click-to-door promised in the quote
 };
 // Accepted or ready orders with no rider, oldest first.
 Result<std::vector<Unassigned>> UnassignedOrders(storage::Connection& c, int limit);
+// Whether the rider carries another order than `except_order` (not yet delivered or cancelled).
+Result<bool> RiderHasOtherOrders(storage::Connection& c, const std::string& rider_id,
+                                 const std::string& except_order);
 
 }  // namespace hotpath::orders::store

@@ -15,7 +15,7 @@ LIFECYCLE = ["order.placed", "order.accepted", "order.rider_assigned", "order.re
 
 def setUpModule():
     global SERVER, C, ADMIN
-    SERVER, C, ADMIN = h.start_with_admin(ADMIN_EMAIL)
+    SERVER, C, ADMIN = h.start_with_admin(ADMIN_EMAIL, h.NEAREST)  # assignment on acceptance
 
 
 def tearDownModule():

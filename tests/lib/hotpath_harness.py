@@ -410,6 +410,11 @@ class World:
         return wait_for(assigned, timeout, what="a rider on order " + order_id)
 
 
+# The immediate nearest-free-rider assignment (dispatch.mode = nearest); the default mode sends the
+# optimiser's offers to riders, who accept them (tests/api/test_dispatch.py).
+NEAREST = ["--dispatch-mode", "nearest"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Server-Sent Events
 
@@ -598,10 +603,10 @@ def raw_http(port, data, timeout=10):
         s.close()
 
 
-def start_with_admin(admin_email):
+def start_with_admin(admin_email, extra_args=None):
     """A started server on a fresh data directory whose first admin was created offline (as an
     operator would with `hotpath admin create-user`). Returns (server, client, admin_token)."""
-    server = Server()
+    server = Server(extra_args=extra_args)
     create_user_offline(server.data_dir, admin_email, PASSWORD, "Root", "admin")
     server.start()
     client = server.client()
