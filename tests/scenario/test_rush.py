@@ -3,7 +3,9 @@
 Customers place orders at the 20 demo restaurants from 32 threads; a fixed seed decides each
 order's fate: delivered (staff accept and mark ready, the assigned rider picks up and delivers),
 cancelled by the customer before acceptance, rejected by the restaurant, or declined at payment
-(402, no order). Some orders are retried with the same Idempotency-Key. Afterwards every order
+(402, no order). Some orders are retried with the same Idempotency-Key. Riders run the rider app's
+part over the WebSocket: they accept every offer the live dispatcher (the default, optimised mode)
+sends them, then the order's thread has its rider pick up and deliver. Afterwards every order
 must be in exactly one final state with the matching payment and a complete, ordered history, the
 declines must have left no orders, and every rider must be available again.
 """
@@ -14,6 +16,7 @@ import datetime
 import os
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -81,6 +84,33 @@ class Rush(unittest.TestCase):
         self.assertEqual(len(riders), 30)
         customers = self.parallel(lambda n: h.signup(c, email=h.unique_email("rush%d-" % n)), range(CUSTOMERS),
                                   workers=4)
+
+        # The rider apps: one WebSocket each, every offer accepted as it arrives.
+        rider_problems = []
+        accepted = collections.Counter()
+
+        def rider_app(sock, rider_id):
+            try:
+                while True:
+                    msg = sock.recv_json()
+                    if msg["type"] == "offer":
+                        if msg["offer"]["rider_id"] != rider_id:
+                            rider_problems.append("%s got %r" % (rider_id, msg))
+                        sock.send_json({"type": "accept_offer", "offer_id": msg["offer"]["id"]})
+                    elif msg["type"] == "offer_accepted":
+                        accepted[rider_id] += len(msg["offer"]["order_ids"])
+                    else:
+                        rider_problems.append("%s got %r" % (rider_id, msg))
+            except (EOFError, OSError):
+                return  # closed at the end of the test
+
+        apps = []
+        for rider_id, rtok in riders.items():
+            sock = h.WebSocket("127.0.0.1", self.server.port, "/v1/ws?access_token=" + rtok)
+            self.assertEqual(sock.status, 101)
+            thread = threading.Thread(target=rider_app, args=(sock, rider_id), daemon=True)
+            thread.start()
+            apps.append((sock, thread))
 
         accounts_ready = time.monotonic()
         # The plan is fixed by the seed before any thread runs.
@@ -169,7 +199,13 @@ class Rush(unittest.TestCase):
 
         ids = self.parallel(drive, plan)
         driven = time.monotonic()
+        for sock, thread in apps:
+            sock.sock.shutdown(socket.SHUT_RDWR)
+            thread.join(10)
+            sock.sock.close()
         self.assertEqual(problems, [], "\n".join(problems[:20]))
+        self.assertEqual(rider_problems, [], "\n".join(rider_problems[:20]))
+        self.assertEqual(sum(accepted.values()), counts["deliver"], "every delivered order came through an offer")
 
         placed = [(p, oid) for p, oid in zip(plan, ids) if oid]
         self.assertEqual(len(placed), ORDERS - counts["decline"])
