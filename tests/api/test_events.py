@@ -16,7 +16,7 @@ ADMIN_EMAIL = "root@test.hotpath.dev"
 
 def setUpModule():
     global SERVER, C, ADMIN
-    SERVER, C, ADMIN = h.start_with_admin(ADMIN_EMAIL)
+    SERVER, C, ADMIN = h.start_with_admin(ADMIN_EMAIL, h.NEAREST)  # assignment on acceptance
 
 
 def tearDownModule():
