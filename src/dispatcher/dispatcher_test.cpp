@@ -32,7 +32,22 @@ TEST(OfferBook, TakeOnlyByItsRiderAndOnlyOnce) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kConflict);
   EXPECT_EQ(again.error().message, "this offer is accepted");
+  // While the assignment is being written the rider and the order stay out of the next epoch.
+  EXPECT_EQ(book.OrdersOnOffer(), std::set<std::string>{"ord_1"});
+  EXPECT_EQ(book.BusyRiders(2001), std::set<std::string>{"rider_1"});
+  book.Confirm(o.id);
   EXPECT_TRUE(book.OrdersOnOffer().empty());
+  EXPECT_TRUE(book.BusyRiders(2001).empty());
+}
+
+TEST(OfferBook, AWithdrawnOfferFreesItsRiderAndOrders) {
+  OfferBook book(60000, 600000);
+  Offer o = book.Add(MakeOffer("rider_1", {"ord_1"}, 1000, 30000));
+  ASSERT_TRUE(book.Take(o.id, "rider_1", 2000).ok());
+  book.Withdraw(o.id, 2001);
+  EXPECT_TRUE(book.OrdersOnOffer().empty());
+  EXPECT_TRUE(book.BusyRiders(2001).empty());
+  EXPECT_EQ(book.Take(o.id, "rider_1", 2002).error().message, "this offer is withdrawn");
 }
 
 TEST(OfferBook, ExpiredOffersCannotBeAcceptedAndCoolTheRiderDown) {

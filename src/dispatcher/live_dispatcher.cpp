@@ -116,13 +116,15 @@ void LiveDispatcher::RunEpoch() {
     SendToRider(expired.rider_id,
                 bj::serialize(bj::object{{"type", "offer_expired"}, {"offer", OfferJson(expired)}}));
   }
+  // The offers first, the database second: an offer decided after this point was written to the
+  // database before its rider and orders left these sets, so the reads below see its assignment.
+  auto on_offer = book_.OrdersOnOffer();
+  auto busy = book_.BusyRiders(now);
   auto waiting = orders_.Unassigned(kMaxWaitingOrders);
   if (!waiting.ok()) {
     log_.Warn("dispatch epoch: cannot read waiting orders", {{"error", waiting.error().message}});
     return;
   }
-  auto on_offer = book_.OrdersOnOffer();
-  auto busy = book_.BusyRiders(now);
   std::map<std::string, std::vector<orders::store::Unassigned>> by_zone;
   for (auto& u : *waiting) {
     if (!on_offer.contains(u.order_id)) by_zone[u.zone_id].push_back(std::move(u));
@@ -195,7 +197,9 @@ Result<Accepted> LiveDispatcher::Accept(const Principal& rider, const std::strin
   auto assigned = orders_.AssignBundle(
       offer.order_ids, rider.user_id,
       bj::serialize(bj::object{{"offer_id", offer.id}, {"dispatch", "optimised"}}));
-  if (!assigned.ok()) {
+  if (assigned.ok()) {
+    book_.Confirm(offer.id);
+  } else {
     book_.Withdraw(offer.id, now);
     Wake();
     Error e = std::move(assigned).error();
@@ -205,6 +209,7 @@ Result<Accepted> LiveDispatcher::Accept(const Principal& rider, const std::strin
     }
     return e;
   }
+  offer.assigning = false;
   return Accepted{std::move(offer), std::move(assigned).value()};
 }
 

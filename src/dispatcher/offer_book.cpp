@@ -51,7 +51,13 @@ Result<Offer> OfferBook::Take(const std::string& id, const std::string& rider_id
   HP_ASSIGN(Offer * o, Find(id, rider_id, now));
   o->status = OfferStatus::kAccepted;
   o->decided_at = now;
+  o->assigning = true;
   return *o;
+}
+
+void OfferBook::Confirm(const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (auto it = offers_.find(id); it != offers_.end()) it->second.assigning = false;
 }
 
 void OfferBook::Withdraw(const std::string& id, Millis now) {
@@ -59,6 +65,7 @@ void OfferBook::Withdraw(const std::string& id, Millis now) {
   if (auto it = offers_.find(id); it != offers_.end()) {
     it->second.status = OfferStatus::kWithdrawn;
     it->second.decided_at = now;
+    it->second.assigning = false;
   }
 }
 
@@ -82,7 +89,7 @@ std::vector<Offer> OfferBook::ExpireDue(Millis now) {
       cooldown_until_[o.rider_id] = now + cooldown_;
       out.push_back(o);
     }
-    if (o.status != OfferStatus::kPending && now - o.decided_at > keep_decided_) {
+    if (o.status != OfferStatus::kPending && !o.assigning && now - o.decided_at > keep_decided_) {
       it = offers_.erase(it);
     } else {
       ++it;
@@ -114,7 +121,7 @@ std::set<std::string> OfferBook::BusyRiders(Millis now) const {
   std::set<std::string> out;
   std::lock_guard lock(mu_);
   for (const auto& [id, o] : offers_) {
-    if (o.status == OfferStatus::kPending) out.insert(o.rider_id);
+    if (o.status == OfferStatus::kPending || o.assigning) out.insert(o.rider_id);
   }
   for (const auto& [rider, until] : cooldown_until_) {
     if (until > now) out.insert(rider);
@@ -126,7 +133,7 @@ std::set<std::string> OfferBook::OrdersOnOffer() const {
   std::set<std::string> out;
   std::lock_guard lock(mu_);
   for (const auto& [id, o] : offers_) {
-    if (o.status == OfferStatus::kPending) out.insert(o.order_ids.begin(), o.order_ids.end());
+    if (o.status == OfferStatus::kPending || o.assigning) out.insert(o.order_ids.begin(), o.order_ids.end());
   }
   return out;
 }

@@ -32,6 +32,7 @@ struct Offer {
   std::string reason;  // why the engine chose this bundle for this rider
   OfferStatus status = OfferStatus::kPending;
   Millis decided_at = 0;
+  bool assigning = false;  // taken, its assignment not yet written
 };
 
 class OfferBook {
@@ -45,6 +46,9 @@ class OfferBook {
   // kNotFound, kForbidden (another rider's), kConflict (already decided or expired; the problem
   // carries `offer_status`). On success the offer is no longer pending: kAccepted.
   Result<Offer> Take(const std::string& id, const std::string& rider_id, Millis now);
+  // Until Confirm or Withdraw, a taken offer still holds its rider and orders (BusyRiders,
+  // OrdersOnOffer): the assignment is being written and an epoch must not offer them again.
+  void Confirm(const std::string& id);
   // The rider's assignment failed after Take (an order changed meanwhile): kWithdrawn.
   void Withdraw(const std::string& id, Millis now);
   Result<Offer> Decline(const std::string& id, const std::string& rider_id, Millis now);
