@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libsodium-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libtomlplusplus-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15 libsodium-dev libspdlog-dev libfmt-dev prometheus-cpp-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxgboost-dev libglpk-dev
   curl jq wrk nginx-light

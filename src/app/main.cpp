@@ -119,9 +119,9 @@ int Serve(const std::vector<std::string>& args) {
 int Migrate(const std::vector<std::string>& args) {
   auto config = LoadFromArgs(args, {}, {}, nullptr);
   if (!config.ok()) return Fail(config.error().message);
-  auto db = OpenDatabase(*config);
+  auto db = OpenDatabase(*config, true);
   if (!db.ok()) return Fail(db.error().message, 1);
-  fmt::print("schema at version {} ({})\n", (*db)->SchemaVersion(), config->EffectiveDatabaseUrl());
+  fmt::print("schema at version {} ({})\n", (*db)->SchemaVersion(), RedactUrl(config->EffectiveDatabaseUrl()));
   return 0;
 }
 

@@ -11,8 +11,8 @@
 #include "app/openapi.h"
 #include "assets/http_handlers.h"
 #include "catalog/http_handlers.h"
-#include "events/bus_factory.h"
 #include "dispatcher/http_handlers.h"
+#include "events/bus_factory.h"
 #include "fleet/http_handlers.h"
 #include "identity/http_handlers.h"
 #include "orders/http_handlers.h"
@@ -34,15 +34,18 @@ std::string EventZone(const orders::OrderEvent& ev) {
 }  // namespace
 
 void Platform::RefreshZoneLoad() {
-  auto loads = db_->Read<std::vector<ops::ZoneLoad>>([](storage::Connection& c) -> Result<std::vector<ops::ZoneLoad>> {
-    std::vector<ops::ZoneLoad> out;
-    HP_TRY(c.Query(
-        "SELECT z.id, (SELECT count(*) FROM riders r WHERE r.zone_id = z.id AND r.status <> 'offline'), "
-        "(SELECT count(*) FROM orders o WHERE o.zone_id = z.id AND o.status IN "
-        "('placed','accepted','ready','picked_up')) FROM zones z",
-        {}, [&](const storage::Row& r) { out.push_back({r.Text(0), r.Int(1), r.Int(2)}); }));
-    return out;
-  });
+  auto loads =
+      db_->Read<std::vector<ops::ZoneLoad>>([](storage::Connection& c) -> Result<std::vector<ops::ZoneLoad>> {
+        std::vector<ops::ZoneLoad> out;
+        HP_TRY(c.Query(
+            "SELECT z.id, (SELECT count(*) FROM riders r WHERE r.zone_id = z.id AND r.status <> 'offline'), "
+            "(SELECT count(*) FROM orders o WHERE o.zone_id = z.id AND o.status IN "
+            "('placed','accepted','ready','picked_up')) FROM zones z",
+            {}, [&](const storage::Row& r) {
+              out.push_back({r.Text(0), r.Int(1), r.Int(2)});
+            }));
+        return out;
+      });
   if (!loads.ok()) {
     log_.Warn("zone load metrics not refreshed", {{"error", loads.error().message}});
     return;
@@ -50,20 +53,20 @@ void Platform::RefreshZoneLoad() {
   metrics_.SetZoneLoad(*loads);
 }
 
-Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config) {
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, bool migrate) {
   std::error_code ec;
   fs::create_directories(config.data_dir, ec);
   if (ec)
     return Error::Unavailable(
         fmt::format("cannot create data directory {}: {}", config.data_dir, ec.message()));
-  std::string url = config.EffectiveDatabaseUrl();
-  if (url.rfind("sqlite:", 0) != 0) return Error::Invalid(fmt::format("unsupported database URL '{}'", url));
   storage::DatabaseOptions opts;
-  opts.path = url.substr(std::string("sqlite:").size());
+  opts.url = config.EffectiveDatabaseUrl();
+  opts.replicas = SplitList(config.database_replicas);
   opts.max_batch = config.commit_batch_max;
-  opts.read_connections = 8;
+  opts.read_connections = config.database_pool_size;
+  opts.replica_max_lag_ms = config.replica_max_lag_ms;
   HP_ASSIGN(auto db, storage::Database::Open(opts));
-  HP_TRY(db->Migrate());
+  if (migrate) HP_TRY(db->Migrate());
   return db;
 }
 
@@ -93,7 +96,7 @@ Result<std::string> TokenSecret(const Config& config) {
 
 Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const Logger& log) {
   std::unique_ptr<Platform> p(new Platform(config, log));
-  HP_ASSIGN(p->db_, OpenDatabase(config));
+  HP_ASSIGN(p->db_, OpenDatabase(config, config.migrate_on_start));
   HP_ASSIGN(auto secret, TokenSecret(config));
   p->signer_ = std::make_unique<identity::TokenSigner>(secret, config.token_ttl_s);
   p->catalog_ = std::make_unique<catalog::CatalogService>(*p->db_, p->clock_, config.currency);
@@ -103,7 +106,8 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   asset_options.max_image_bytes = config.max_image_bytes;
   asset_options.base_url = config.assets_base_url;
   p->assets_ = std::make_unique<assets::AssetService>(
-      *p->objects_, p->clock_, asset_options, [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
+      *p->objects_, p->clock_, asset_options,
+      [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
   p->identity_ = std::make_unique<identity::IdentityService>(
       *p->db_, p->clock_, *p->signer_,
       [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
@@ -207,7 +211,7 @@ void Platform::WakeDispatch() {
 
 void Platform::RegisterOpsRoutes() {
   router_.AddNonBlocking("GET", "/healthz",
-              [](net::Request&) { return net::Response::Json(200, R"({"status":"ok"})"); });
+                         [](net::Request&) { return net::Response::Json(200, R"({"status":"ok"})"); });
   router_.Add("GET", "/readyz", [this](net::Request&) {
     if (!ready_)
       return net::Response::Problem(503, net::ProblemBody(503, "https://hotpath.dev/problems/unavailable",

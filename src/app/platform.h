@@ -11,15 +11,15 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "dispatcher/live_dispatcher.h"
 #include "events/event_bus.h"
 #include "events/outbox_relay.h"
-#include "dispatcher/live_dispatcher.h"
 #include "fleet/fleet_service.h"
 #include "identity/identity_service.h"
 #include "identity/tokens.h"
 #include "net/router.h"
-#include "objects/object_store.h"
 #include "net/server.h"
+#include "objects/object_store.h"
 #include "ops/metrics.h"
 #include "orders/assigner.h"
 #include "orders/live_hub.h"
@@ -51,7 +51,7 @@ class Platform {
   Platform(const Config& config, const Logger& log) : config_(config), log_(log) {}
   void RegisterOpsRoutes();
   void RefreshZoneLoad();  // riders online and open orders per zone, into the metrics
-  void WakeDispatch();  // an order or a rider may now be matched
+  void WakeDispatch();     // an order or a rider may now be matched
 
   const Config config_;
   const Logger& log_;
@@ -77,7 +77,8 @@ class Platform {
 };
 
 // Opens the database named by the config (creating the data directory) and migrates it.
-Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config);
+// Opens the configured database; `migrate` applies pending migrations first.
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, bool migrate);
 // The token secret from the config, or one generated once and kept in the data directory.
 Result<std::string> TokenSecret(const Config& config);
 

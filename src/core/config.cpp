@@ -63,6 +63,21 @@ Key DoubleKey(std::string section, std::string name, double Config::*field, doub
              [=](const Config& c) { return fmt::format("{}", c.*field); }};
 }
 
+Key BoolKey(std::string section, std::string name, bool Config::*field) {
+  return Key{std::move(section), std::move(name), false,
+             [=](Config& c, const std::string& v) -> std::optional<std::string> {
+               if (v == "true" || v == "1") {
+                 c.*field = true;
+               } else if (v == "false" || v == "0") {
+                 c.*field = false;
+               } else {
+                 return "must be true or false";
+               }
+               return std::nullopt;
+             },
+             [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
 Key StringKey(std::string section, std::string name, std::string Config::*field, bool secret,
               std::function<std::optional<std::string>(const std::string&)> check = {}) {
   return Key{std::move(section), std::move(name), secret,
@@ -105,13 +120,28 @@ const std::vector<Key>& Keys() {
                   return std::nullopt;
                 }),
       StringKey("storage", "database_url", &Config::database_url, true,
-                [](const std::string& v) { return CheckScheme(v, {"sqlite:"}); }),
+                [](const std::string& v) {
+                  return CheckScheme(v, {"sqlite:", "postgresql://", "postgres://"});
+                }),
+      StringKey("storage", "database_replicas", &Config::database_replicas, true,
+                [](const std::string& v) -> std::optional<std::string> {
+                  for (const auto& r : SplitList(v)) {
+                    if (r.rfind("postgresql://", 0) != 0 && r.rfind("postgres://", 0) != 0)
+                      return fmt::format("replica '{}' must be a postgresql:// URL", r);
+                  }
+                  return std::nullopt;
+                }),
+      IntKey("storage", "database_pool_size", &Config::database_pool_size, 1, 1000),
+      IntKey("storage", "replica_max_lag_ms", &Config::replica_max_lag_ms, 0, 3600000),
+      BoolKey("storage", "migrate_on_start", &Config::migrate_on_start),
       StringKey("storage", "cache_url", &Config::cache_url, true,
                 [](const std::string& v) { return CheckScheme(v, {"memory:"}); }),
       StringKey("storage", "events_url", &Config::events_url, true,
                 [](const std::string& v) { return CheckScheme(v, {"embedded:"}); }),
       StringKey("storage", "objects_url", &Config::objects_url, true,
-                [](const std::string& v) { return CheckScheme(v, {"file:", "s3://"}); }),
+                [](const std::string& v) {
+                  return CheckScheme(v, {"file:", "s3://"});
+                }),
       IntKey("storage", "commit_batch_max", &Config::commit_batch_max, 1, 10000),
       StringKey("auth", "token_secret", &Config::token_secret, true,
                 [](const std::string& v) -> std::optional<std::string> {
@@ -142,7 +172,8 @@ const std::vector<Key>& Keys() {
       IntKey("assets", "max_image_bytes", &Config::max_image_bytes, 1024, 64 << 20),
       StringKey("assets", "assets_base_url", &Config::assets_base_url, false,
                 [](const std::string& v) -> std::optional<std::string> {
-                  if (v.empty() || ((v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0) && v.back() != '/'))
+                  if (v.empty() ||
+                      ((v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0) && v.back() != '/'))
                     return std::nullopt;
                   return "must be an http(s) URL without a trailing slash";
                 }),
@@ -181,6 +212,31 @@ std::string Config::EffectiveDatabaseUrl() const {
 }
 std::string Config::EffectiveObjectsUrl() const {
   return objects_url.empty() ? "file:" + data_dir + "/objects" : objects_url;
+}
+
+std::string RedactUrl(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "****" + url.substr(at);
+}
+
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    auto comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    std::string item = list.substr(start, comma - start);
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    start = comma + 1;
+  }
+  return out;
 }
 
 std::map<std::string, std::string> HotpathEnvironment() {

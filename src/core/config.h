@@ -22,7 +22,11 @@ struct Config {
   int shutdown_grace_ms = 5000;
   // [storage]
   std::string data_dir = "./data";
-  std::string database_url;  // empty: sqlite file "<data_dir>/hotpath.db"
+  std::string database_url;       // empty: sqlite file "<data_dir>/hotpath.db"; or postgresql://...
+  std::string database_replicas;  // comma-separated postgresql:// read replicas
+  int database_pool_size = 8;     // read connections per database server
+  int replica_max_lag_ms = 1000;  // a replica further behind is skipped (reads go to the primary)
+  bool migrate_on_start = true;   // apply pending migrations when the server starts
   std::string cache_url = "memory:";
   std::string events_url = "embedded:";
   std::string objects_url;     // empty: "file:<data_dir>/objects"
@@ -62,6 +66,12 @@ struct ConfigSources {
   std::map<std::string, std::string> env;                  // HOTPATH_* variables
   std::vector<std::pair<std::string, std::string>> flags;  // ("listen", "127.0.0.1:0"), ("data-dir", ..)
 };
+
+// "a, b,,c" -> {"a","b","c"}: trimmed, empty items dropped.
+std::vector<std::string> SplitList(const std::string& list);
+
+// "postgresql://u:secret@h/db" -> "postgresql://u:****@h/db" (for logs and CLI output).
+std::string RedactUrl(const std::string& url);
 
 // Collects HOTPATH_* from the process environment.
 std::map<std::string, std::string> HotpathEnvironment();

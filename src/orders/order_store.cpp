@@ -146,10 +146,12 @@ Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::stri
   std::string traceparent = CurrentRequestContext().TraceParentHeader();
   if (!traceparent.empty()) ce["traceparent"] = traceparent;
   ev.json = bj::serialize(ce);
-  HP_TRY(c.Exec("INSERT INTO outbox(id,topic,key,type,payload,created_at,traceparent) VALUES (?,?,?,?,?,?,?)",
-                {ev.id, std::string("orders"), o.id, ev.type, ev.json, now,
-                 traceparent.empty() ? SqlValue(nullptr) : SqlValue(traceparent)}));
-  ev.seq = c.LastInsertRowId();
+  HP_TRY(
+      c.Query("INSERT INTO outbox(id,topic,key,type,payload,created_at,traceparent) VALUES (?,?,?,?,?,?,?) "
+              "RETURNING seq",
+              {ev.id, std::string("orders"), o.id, ev.type, ev.json, now,
+               traceparent.empty() ? SqlValue(nullptr) : SqlValue(traceparent)},
+              [&](const Row& r) { ev.seq = r.Int(0); }));
   return ev;
 }
 
@@ -187,9 +189,10 @@ Result<std::vector<Unassigned>> UnassignedOrders(storage::Connection& c, int lim
 Result<bool> RiderHasOtherOrders(storage::Connection& c, const std::string& rider_id,
                                  const std::string& except_order) {
   bool any = false;
-  HP_TRY(c.Query("SELECT 1 FROM orders WHERE rider_id = ? AND id <> ? AND status IN ('accepted','ready',"
-                 "'picked_up') LIMIT 1",
-                 {rider_id, except_order}, [&](const Row&) { any = true; }));
+  HP_TRY(
+      c.Query("SELECT 1 FROM orders WHERE rider_id = ? AND id <> ? AND status IN ('accepted','ready',"
+              "'picked_up') LIMIT 1",
+              {rider_id, except_order}, [&](const Row&) { any = true; }));
   return any;
 }
 

@@ -1,40 +1,56 @@
 #pragma once
-// The transactional store. Reads run on a small pool of read-only WAL connections, concurrently.
-// Writes go through one writer thread that groups the transactions waiting at that moment into a
-// single SQLite transaction (each in its own SAVEPOINT, so one failing unit rolls back alone) and
-// one fsync: many durable commits per disk flush. Write() returns only after the group's COMMIT
-// is on disk, so whatever a caller acknowledges survives kill -9.
+// The transactional store behind every service. Two implementations share the contract:
+// - SQLite (sqlite_database.h): one writer thread groups waiting transactions into one commit.
+// - PostgreSQL (postgres_database.h): the same group commit over libpq, SERIALIZABLE, retried on
+//   serialization failures and dropped connections; reads from a pool, optionally on replicas.
+// Write() returns only after the commit is durable, so whatever a caller acknowledges survives
+// kill -9 (of hotpath or of the database server).
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/result.h"
 #include "core/trace.h"
-#include "storage/sqlite.h"
+#include "storage/connection.h"
 
 namespace hotpath::storage {
 
 struct DatabaseOptions {
-  std::string path;  // SQLite file
-  int read_connections = 4;
-  int max_batch = 256;  // transactions per group commit
+  std::string path;                   // SQLite file (when url is empty or "sqlite:PATH")
+  std::string url;                    // "sqlite:PATH" or "postgresql://user@host:port/db"
+  std::vector<std::string> replicas;  // PostgreSQL read replicas (DSNs)
+  int read_connections = 4;           // read pool size (per server for PostgreSQL)
+  int max_batch = 256;                // transactions per group commit
+  int replica_max_lag_ms = 1000;      // a replica further behind than this is not read from
+};
+
+bool IsPostgresUrl(std::string_view url);
+
+// Where a read may be served: kPrimary for anything that must see the caller's own writes,
+// kReplica for data that tolerates replication lag (menus, restaurant lists, history, analytics).
+enum class ReadFrom { kPrimary, kReplica };
+
+struct PoolStats {
+  std::string pool;        // "primary", "replica0", ...
+  std::int64_t reads = 0;  // read transactions served
 };
 
 class Database {
  public:
+  // Opens the backend named by options.url (or the SQLite file options.path).
   static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
-  ~Database();
+  virtual ~Database() = default;
+  Database() = default;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
   // Runs `fn` inside a write transaction unit. If fn returns an error its changes are rolled back
-  // and the error returned; otherwise its result is returned after the commit is durable.
+  // and the error returned; otherwise its result is returned after the commit is durable. fn may
+  // run more than once (a retried serialization failure): it must have no effect outside the
+  // connection other than through Connection::AfterCommit.
   template <typename T>
   Result<T> Write(const std::function<Result<T>(Connection&)>& fn) {
     std::optional<Result<T>> out;
@@ -53,56 +69,37 @@ class Database {
 
   // Runs `fn` on a read connection (a consistent snapshot for the duration of fn).
   template <typename T>
-  Result<T> Read(const std::function<Result<T>(Connection&)>& fn) {
-    auto lease = AcquireReader();
-    if (!lease.conn) return Error::Unavailable("no read connection");
-    Result<T> r = [&]() -> Result<T> {
-      auto begin = lease.conn->ExecScript("BEGIN");
-      if (!begin.ok()) return std::move(begin).error();
-      Result<T> v = fn(*lease.conn);
-      (void)lease.conn->ExecScript("COMMIT");
-      return v;
-    }();
-    ReleaseReader(lease);
-    return r;
+  Result<T> Read(const std::function<Result<T>(Connection&)>& fn, ReadFrom from = ReadFrom::kPrimary) {
+    std::optional<Result<T>> out;
+    Status st = RunRead(
+        [&](Connection& c) {
+          out.emplace(fn(c));
+          return out->ok();
+        },
+        from);
+    if (out && (out->ok() || st.ok())) return std::move(*out);
+    if (!st.ok()) return std::move(st).error();
+    return Error::Internal("read did not run");
+  }
+  // Read() from a replica when one is configured and fresh enough.
+  template <typename T>
+  Result<T> ReadReplica(const std::function<Result<T>(Connection&)>& fn) {
+    return Read<T>(fn, ReadFrom::kReplica);
   }
 
-  // Applies pending schema migrations (see migrations.h); idempotent.
-  Status Migrate();
-  [[nodiscard]] int SchemaVersion();
+  // Applies pending schema migrations (see migrations.h) in one transaction; idempotent.
+  virtual Status Migrate() = 0;
+  [[nodiscard]] virtual int SchemaVersion() = 0;
+  [[nodiscard]] virtual Dialect dialect() const = 0;
+  // Reads served per server (PostgreSQL); empty for SQLite.
+  [[nodiscard]] virtual std::vector<PoolStats> Stats() const { return {}; }
 
- private:
-  struct Job {
-    std::function<bool(Connection&)> run;  // true: keep the unit's changes
-    Status result = OkStatus();
-    // Signalled once by the writer; a condition variable per job wakes exactly its waiter (a
-    // semaphore would spin with sched_yield first, a shared condition variable wakes everyone).
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;  // guarded by mu
-  };
-  struct Lease {
-    Connection* conn = nullptr;
-  };
-  explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
-  Status Submit(std::function<bool(Connection&)> run);
-  void WriterLoop();
-  void RunBatch(std::vector<Job*>& batch);
-  Lease AcquireReader();
-  void ReleaseReader(Lease lease);
-
-  DatabaseOptions options_;
-  std::unique_ptr<Connection> writer_;
-  std::mutex mu_;
-  std::condition_variable queue_cv_;
-  std::deque<Job*> queue_;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
-  std::thread writer_thread_;
-
-  std::mutex readers_mu_;
-  std::condition_variable readers_cv_;
-  std::vector<std::unique_ptr<Connection>> readers_;  // all read connections
-  std::vector<Connection*> idle_readers_;             // guarded by readers_mu_
+ protected:
+  // Runs `run` as one unit of a write transaction; true keeps its changes.
+  virtual Status Submit(std::function<bool(Connection&)> run) = 0;
+  // Runs `run` in a read-only snapshot; may run it again on another connection if the first one
+  // failed underneath (reads have no side effects).
+  virtual Status RunRead(const std::function<bool(Connection&)>& run, ReadFrom from) = 0;
 };
 
 }  // namespace hotpath::storage

@@ -1,16 +1,21 @@
 #pragma once
-// Versioned schema migrations. Each runs in the writer's transaction, so a failing migration leaves
-// the schema as it was. The list only grows; a released migration is never edited.
+// Versioned schema migrations. All pending ones run in one write transaction (DDL is transactional
+// in SQLite and PostgreSQL), so a failing migration leaves the schema as it was. The list only
+// grows; a released migration is never edited. SQL is written once per dialect where it differs
+// (types, sequences): `postgres` is null when `sql` is valid for both.
+
+#include <vector>
 
 #include "core/result.h"
-#include "storage/sqlite.h"
+#include "storage/connection.h"
 
 namespace hotpath::storage {
 
 struct Migration {
   int version;
   const char* name;
-  const char* sql;
+  const char* sql;                 // SQLite (and PostgreSQL when `postgres` is null)
+  const char* postgres = nullptr;  // PostgreSQL
 };
 
 const std::vector<Migration>& AllMigrations();

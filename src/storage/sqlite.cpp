@@ -4,19 +4,14 @@
 
 namespace hotpath::storage {
 
-std::string Row::Text(int col) const {
+std::string SqliteRow::Text(int col) const {
   const auto* p = sqlite3_column_text(stmt_, col);
   if (!p) return {};
   return std::string(reinterpret_cast<const char*>(p),
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
-std::optional<std::string> Row::OptText(int col) const {
-  if (IsNull(col)) return std::nullopt;
-  return Text(col);
-}
-
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path, bool read_only) {
   sqlite3* db = nullptr;
   int flags =
       (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
@@ -26,7 +21,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
     sqlite3_close(db);
     return Error::Unavailable(fmt::format("cannot open database {}: {}", path, msg));
   }
-  std::unique_ptr<Connection> conn(new Connection(db));
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   sqlite3_busy_timeout(db, 10000);
   // synchronous=FULL: a commit is on disk (WAL fsync) before it is acknowledged.
   const char* pragmas = read_only
@@ -36,12 +31,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   return conn;
 }
 
-Connection::~Connection() {
+SqliteConnection::~SqliteConnection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
-Error Connection::ErrorFrom(int rc, std::string_view what) const {
+Error SqliteConnection::ErrorFrom(int rc, std::string_view what) const {
   int primary = rc & 0xff;
   std::string msg = fmt::format("{}: {}", what, sqlite3_errmsg(db_));
   if (primary == SQLITE_CONSTRAINT) return Error::Conflict(msg);
@@ -50,7 +45,7 @@ Error Connection::ErrorFrom(int rc, std::string_view what) const {
   return Error::Internal(msg);
 }
 
-Result<sqlite3_stmt*> Connection::Prepare(std::string_view sql) {
+Result<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql) {
   if (auto it = cache_.find(sql); it != cache_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
@@ -60,8 +55,8 @@ Result<sqlite3_stmt*> Connection::Prepare(std::string_view sql) {
   return stmt;
 }
 
-Status Connection::Query(std::string_view sql, const std::vector<SqlValue>& params,
-                         const std::function<void(const Row&)>& on_row) {
+Status SqliteConnection::Query(std::string_view sql, const std::vector<SqlValue>& params,
+                               const std::function<void(const Row&)>& on_row) {
   HP_ASSIGN(sqlite3_stmt * stmt, Prepare(sql));
   struct Reset {
     sqlite3_stmt* s;
@@ -87,7 +82,7 @@ Status Connection::Query(std::string_view sql, const std::vector<SqlValue>& para
         params[i]);
     if (rc != SQLITE_OK) return ErrorFrom(rc, "bind");
   }
-  Row row(stmt);
+  SqliteRow row(stmt);
   while (true) {
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -99,12 +94,12 @@ Status Connection::Query(std::string_view sql, const std::vector<SqlValue>& para
   }
 }
 
-Result<std::int64_t> Connection::Exec(std::string_view sql, const std::vector<SqlValue>& params) {
+Result<std::int64_t> SqliteConnection::Exec(std::string_view sql, const std::vector<SqlValue>& params) {
   HP_TRY(Query(sql, params, nullptr));
   return static_cast<std::int64_t>(sqlite3_changes(db_));
 }
 
-Status Connection::ExecScript(std::string_view sql) {
+Status SqliteConnection::ExecScript(std::string_view sql) {
   char* err = nullptr;
   std::string s(sql);
   int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);

@@ -1,68 +1,46 @@
 #pragma once
-// Thin RAII wrappers over the SQLite C API: a connection with a prepared-statement cache and a
-// statement cursor. Errors come back as Result values; constraint violations map to kConflict.
+// The SQLite implementation of Connection: thin RAII wrappers over the SQLite C API with a
+// prepared-statement cache.
 
 #include <sqlite3.h>
 
-#include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
 
-#include "core/result.h"
+#include "storage/connection.h"
 
 namespace hotpath::storage {
 
-using SqlValue = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
-
-class Row {
+class SqliteRow final : public Row {
  public:
-  explicit Row(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  [[nodiscard]] std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  [[nodiscard]] double Double(int col) const { return sqlite3_column_double(stmt_, col); }
-  [[nodiscard]] std::string Text(int col) const;
-  [[nodiscard]] bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  [[nodiscard]] std::optional<std::string> OptText(int col) const;
+  explicit SqliteRow(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  [[nodiscard]] std::int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  [[nodiscard]] double Double(int col) const override { return sqlite3_column_double(stmt_, col); }
+  [[nodiscard]] std::string Text(int col) const override;
+  [[nodiscard]] bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:
   sqlite3_stmt* stmt_;
 };
 
-class Connection {
+class SqliteConnection final : public Connection {
  public:
   // Opens (creating if needed) in WAL mode with foreign keys on and a busy timeout.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, bool read_only);
+  ~SqliteConnection() override;
 
-  // Runs a statement (cached by SQL text) with `?` parameters; calls `on_row` per result row.
+  [[nodiscard]] Dialect dialect() const override { return Dialect::kSqlite; }
   Status Query(std::string_view sql, const std::vector<SqlValue>& params,
-               const std::function<void(const Row&)>& on_row);
-  // Runs a statement that returns no rows; returns the number of changed rows.
-  Result<std::int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params = {});
-  // Several statements, no parameters (schema, BEGIN/COMMIT).
-  Status ExecScript(std::string_view sql);
-  [[nodiscard]] std::int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
-
-  // Runs `fn` after the enclosing write transaction commits (in commit order, on the writer
-  // thread; must not block); dropped if the unit rolls back. Used to publish live events in the
-  // order they became durable.
-  void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
-  std::vector<std::function<void()>>& after_commit_hooks() { return after_commit_; }
+               const std::function<void(const Row&)>& on_row) override;
+  Result<std::int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params = {}) override;
+  Status ExecScript(std::string_view sql) override;
 
  private:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
   Result<sqlite3_stmt*> Prepare(std::string_view sql);
   Error ErrorFrom(int rc, std::string_view what) const;
   sqlite3* db_;
   std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
-  std::vector<std::function<void()>> after_commit_;
 };
 
 }  // namespace hotpath::storage

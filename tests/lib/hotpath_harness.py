@@ -30,6 +30,39 @@ BIN = os.environ.get("HOTPATH_BIN") or os.path.join(REPO, "build", "bin", "hotpa
 # is ours), and the tests must not inherit a developer's settings: children get none of them.
 CHILD_ENV = {k: v for k, v in os.environ.items() if not k.startswith("HOTPATH_")}
 
+# The storage backend the suite runs against: "sqlite" (default) or "postgres". With postgres, one
+# throwaway PostgreSQL server is started per test process on first use (postgres_harness) and every
+# data directory gets its own fresh database on it, so servers of one test never share data.
+BACKEND = os.environ.get("HOTPATH_TEST_DATABASE", "sqlite")
+if BACKEND not in ("sqlite", "postgres"):
+    raise RuntimeError("HOTPATH_TEST_DATABASE must be sqlite or postgres, not %r" % BACKEND)
+_postgres = None
+_database_urls = {}
+
+
+def postgres_server():
+    """The test process's PostgreSQL server (started on first use, stopped at exit)."""
+    global _postgres
+    if _postgres is None:
+        import postgres_harness  # noqa: PLC0415 - only the postgres runs need it
+        _postgres = postgres_harness.PostgresServer().start()
+        atexit.register(_kill_leftovers)  # runs before the server's own stop (atexit is LIFO)
+    return _postgres
+
+
+def child_env(data_dir=None):
+    """Environment for a hotpath child process using `data_dir`: with the postgres backend, the
+    database URL of that data directory's own database."""
+    env = dict(CHILD_ENV)
+    if BACKEND == "postgres" and data_dir is not None:
+        key = os.path.realpath(data_dir)
+        if key not in _database_urls:
+            pg = postgres_server()
+            _database_urls[key] = pg.url(pg.create_database())
+        env["HOTPATH_DATABASE_URL"] = _database_urls[key]
+    return env
+
+
 DEMO_PASSWORD = "demo-password"
 DEMO_ADMIN = "admin@demo.hotpath.dev"
 PASSWORD = "correct-horse-battery"
@@ -52,7 +85,7 @@ def create_user_offline(data_dir, email, password, name, role, restaurant_id=Non
            "--name", name, "--role", role]
     if restaurant_id:
         cmd += ["--restaurant-id", restaurant_id]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=CHILD_ENV)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=child_env(data_dir))
     if out.returncode != 0:
         raise RuntimeError("create-user failed (%d): %s %s" % (out.returncode, out.stdout, out.stderr))
     return out.stdout
@@ -188,7 +221,7 @@ class Server:
         self._lines = queue.Queue()  # one per process: a restart must not see the last one's end
         self._term_sent = False
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
-                                     env=CHILD_ENV)
+                                     env=child_env(self.data_dir))
         _live_servers.add(self)
         threading.Thread(target=self._pump, args=(self.proc, self._lines), daemon=True).start()
         deadline = time.monotonic() + timeout

@@ -1,0 +1,259 @@
+#include "storage/postgres_database.h"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "storage/migrations.h"
+
+namespace hotpath::storage {
+namespace {
+
+constexpr int kMaxWriteAttempts = 8;
+constexpr auto kReplicaCheckEvery = std::chrono::milliseconds(200);
+constexpr auto kReplicaDownFor = std::chrono::seconds(2);
+constexpr int kReplicaConnectTimeoutS = 2;
+
+// Replication delay of a standby in milliseconds: 0 when it has replayed all it received, else the
+// age of the last replayed transaction (which grows while replay is behind or paused).
+constexpr const char* kLagSql =
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
+    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND NOT pg_is_wal_replay_paused() THEN 0 "
+    "ELSE COALESCE((EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp())) * 1000)::bigint, 0) END";
+
+void FailAll(std::vector<WriteJob*>& batch, const Error& e) {
+  for (WriteJob* j : batch) j->result = e;
+}
+
+}  // namespace
+
+PgPool::~PgPool() {
+  std::lock_guard lock(mu_);
+  for (PgConnection* c : idle_) delete c;
+}
+
+Result<PgConnection*> PgPool::Acquire() {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+    if (!idle_.empty()) {
+      PgConnection* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+    ++open_;
+  }
+  auto c = PgConnection::Open(dsn_, kReplicaConnectTimeoutS);
+  if (!c.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+    return std::move(c).error();
+  }
+  return c->release();
+}
+
+void PgPool::Release(PgConnection* c) {
+  bool reuse = c->healthy() && !c->in_failed_transaction();
+  if (!reuse) delete c;
+  {
+    std::lock_guard lock(mu_);
+    if (reuse)
+      idle_.push_back(c);
+    else
+      --open_;
+  }
+  cv_.notify_one();
+}
+
+Result<std::unique_ptr<Database>> PgDatabase::Open(const DatabaseOptions& options) {
+  std::unique_ptr<PgDatabase> db(new PgDatabase(options));
+  // Fail fast with the server's own message when the primary is unreachable or refuses us.
+  HP_ASSIGN(db->writer_, PgConnection::Open(options.url));
+  int size = options.read_connections < 1 ? 1 : options.read_connections;
+  db->primary_ = std::make_unique<PgPool>("primary", options.url, size);
+  for (std::size_t i = 0; i < options.replicas.size(); ++i) {
+    auto r = std::make_unique<Replica>();
+    r->pool = std::make_unique<PgPool>(fmt::format("replica{}", i), options.replicas[i], size);
+    db->replicas_.push_back(std::move(r));
+  }
+  db->queue_ = std::make_unique<WriteQueue>(options.max_batch,
+                                            [d = db.get()](std::vector<WriteJob*>& b) { d->RunBatch(b); });
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+PgDatabase::~PgDatabase() { queue_.reset(); }
+
+Status PgDatabase::Submit(std::function<bool(Connection&)> run) { return queue_->Submit(std::move(run)); }
+
+void PgDatabase::RunBatch(std::vector<WriteJob*>& batch) {
+  auto delay = std::chrono::milliseconds(2);
+  for (int attempt = 1;; ++attempt) {
+    if (TryBatch(batch) == Attempt::kDone) return;
+    if (attempt == kMaxWriteAttempts) {
+      for (WriteJob* j : batch) {
+        if (j->result.ok()) j->result = Error::Unavailable("database write failed after retries");
+      }
+      return;
+    }
+    // Back off before running the batch again: the conflicting transaction or the restarting
+    // server needs time, not another immediate attempt.
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(400));
+  }
+}
+
+PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch) {
+  for (WriteJob* j : batch) j->result = OkStatus();
+  if (!writer_ || !writer_->healthy()) {
+    writer_.reset();
+    auto c = PgConnection::Open(options_.url);
+    if (!c.ok()) {
+      FailAll(batch, c.error());
+      return Attempt::kRetry;
+    }
+    writer_ = std::move(c).value();
+  }
+  PgConnection& c = *writer_;
+  c.ClearRetryable();
+  auto& hooks = c.after_commit_hooks();
+  hooks.clear();
+  auto abandon = [&](const Error& e) {
+    hooks.clear();
+    if (c.healthy()) (void)c.ExecScript("ROLLBACK");
+    FailAll(batch, e);
+    return c.retryable() ? Attempt::kRetry : Attempt::kDone;
+  };
+  if (auto st = c.ExecScript("BEGIN ISOLATION LEVEL SERIALIZABLE"); !st.ok()) return abandon(st.error());
+  for (WriteJob* j : batch) {
+    std::size_t hooks_before = hooks.size();
+    if (auto st = c.Exec("SAVEPOINT unit"); !st.ok()) return abandon(st.error());
+    bool keep = false;
+    try {
+      keep = j->run(c);
+    } catch (const std::exception& e) {
+      j->result = Error::Internal(fmt::format("write failed: {}", e.what()));
+    }
+    if (c.retryable()) return abandon(Error::Unavailable("transaction must be retried"));
+    if (keep && c.in_failed_transaction()) {
+      // The unit ignored a failed statement; its later statements were refused by the server.
+      keep = false;
+      j->result = Error::Internal("write unit continued after a failed statement");
+    }
+    if (!keep) {
+      if (auto st = c.Exec("ROLLBACK TO unit"); !st.ok()) return abandon(st.error());
+      hooks.resize(hooks_before);
+    }
+    if (auto st = c.Exec("RELEASE unit"); !st.ok()) return abandon(st.error());
+  }
+  if (auto st = c.ExecScript("COMMIT"); !st.ok()) {
+    hooks.clear();
+    if (!c.healthy()) {
+      // The COMMIT may or may not have reached the disk: running the units again could apply them
+      // twice. The callers get a retryable error (orders carry idempotency keys).
+      writer_.reset();
+      FailAll(batch, Error::Unavailable("database connection lost during commit; outcome unknown"));
+      return Attempt::kDone;
+    }
+    FailAll(batch, st.error());
+    return c.retryable() ? Attempt::kRetry : Attempt::kDone;
+  }
+  for (auto& h : hooks) {
+    try {
+      h();
+    } catch (...) {
+      // A hook is a best-effort notification; the data is already durable.
+    }
+  }
+  hooks.clear();
+  return Attempt::kDone;
+}
+
+Status PgDatabase::ReadOn(PgPool& pool, const std::function<bool(Connection&)>& run) {
+  HP_ASSIGN(PgConnection * c, pool.Acquire());
+  struct Release {
+    PgPool& pool;
+    PgConnection* c;
+    ~Release() { pool.Release(c); }
+  } release{pool, c};
+  c->ClearRetryable();
+  if (auto st = c->ExecScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st.ok()) return st;
+  bool ok = run(*c);
+  if (c->retryable()) return Error::Unavailable(fmt::format("read on {} failed", pool.name()));
+  (void)c->ExecScript(ok ? "COMMIT" : "ROLLBACK");
+  pool.reads.fetch_add(1, std::memory_order_relaxed);
+  return OkStatus();
+}
+
+bool PgDatabase::ReplicaUsable(Replica& r, PgConnection& c) {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(r.mu);
+    if (now - r.checked < kReplicaCheckEvery) return r.fresh;
+    r.checked = now;  // one checker at a time; the others use the previous verdict
+  }
+  std::int64_t lag_ms = -1;
+  auto st = c.Query(kLagSql, {}, [&](const Row& row) { lag_ms = row.Int(0); });
+  std::lock_guard lock(r.mu);
+  r.fresh = st.ok() && lag_ms >= 0 && lag_ms <= options_.replica_max_lag_ms;
+  return r.fresh;
+}
+
+PgPool* PgDatabase::PickReplica() {
+  if (replicas_.empty()) return nullptr;
+  auto now = std::chrono::steady_clock::now();
+  std::size_t start = next_replica_.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t k = 0; k < replicas_.size(); ++k) {
+    Replica& r = *replicas_[(start + k) % replicas_.size()];
+    {
+      std::lock_guard lock(r.mu);
+      if (now < r.down_until) continue;
+    }
+    auto c = r.pool->Acquire();
+    if (!c.ok()) {
+      std::lock_guard lock(r.mu);
+      r.down_until = now + kReplicaDownFor;
+      r.fresh = false;
+      continue;
+    }
+    bool usable = ReplicaUsable(r, **c);
+    r.pool->Release(*c);
+    if (usable) return r.pool.get();
+  }
+  return nullptr;
+}
+
+Status PgDatabase::RunRead(const std::function<bool(Connection&)>& run, ReadFrom from) {
+  if (from == ReadFrom::kReplica) {
+    if (PgPool* replica = PickReplica()) {
+      if (ReadOn(*replica, run).ok()) return OkStatus();
+      // The replica failed under the read (gone, or the query was cancelled by recovery): the
+      // primary answers instead.
+    }
+  }
+  Status st = OkStatus();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    st = ReadOn(*primary_, run);
+    if (st.ok()) return st;
+  }
+  return st;
+}
+
+std::vector<PoolStats> PgDatabase::Stats() const {
+  std::vector<PoolStats> out{{primary_->name(), primary_->reads.load()}};
+  for (const auto& r : replicas_) out.push_back({r->pool->name(), r->pool->reads.load()});
+  return out;
+}
+
+Status PgDatabase::Migrate() {
+  return Write<Ok>([](Connection& c) -> Result<Ok> { return ApplyMigrations(c); });
+}
+
+int PgDatabase::SchemaVersion() {
+  auto r = Read<int>([](Connection& c) -> Result<int> { return CurrentVersion(c); });
+  return r.ok() ? *r : -1;
+}
+
+}  // namespace hotpath::storage
