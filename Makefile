@@ -16,7 +16,7 @@ build: configure
 	@cmake --build --preset release -j $(JOBS)
 
 run: build
-	build/bin/hotpath serve --demo --listen $(LISTEN) --data-dir $(DATA_DIR)
+	build/bin/hotpath serve --demo --listen $(LISTEN) --data-dir $(DATA_DIR) --config config/alarms.example.toml
 
 test: build
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 600

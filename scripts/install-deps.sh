@@ -12,6 +12,7 @@ PACKAGES=(
   curl jq wrk nginx-light
   libcurl4-openssl-dev libxml2-dev libmagic-dev libvips-dev haproxy
   yamllint python3-yaml shellcheck
+  prometheus chromium
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/alarms_cli.h"
 #include "app/cli.h"
 #include "app/demo.h"
 #include "app/events_cli.h"
@@ -39,6 +40,7 @@ Usage:
   hotpath admin create-user --email E --password P --name N --role ROLE [--restaurant-id ID]
                             [--data-dir DIR] [--config FILE]
   hotpath config show [--config FILE] [--KEY VALUE ...]
+  hotpath alarms export --prometheus FILE [--config FILE] [--data-dir DIR] | alarms list
   hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR]
   hotpath cdn nginx-config --upstream HOST:PORT... --listen HOST:PORT --dir DIR [--menu-ttl-s N]
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
@@ -103,6 +105,8 @@ int Serve(const std::vector<std::string>& args) {
     for (const auto& a : demo->accounts) fmt::print("  {:<10} {:<32} {}\n", a.role, a.email, a.note);
     fmt::print("try:  curl '{}/v1/restaurants?lat=40.715&lon=-73.995&radius_m=3000'\n", url);
     fmt::print("      curl {}/v1/openapi.json   |   {}/metrics\n", url, url);
+    fmt::print("console: {}/console/  (log in as {} / {})\n", url, demo->accounts.front().email,
+               demo->accounts.front().password);
   }
   std::fflush(stdout);
   log.Info("started", {{"listen", url}, {"data_dir", config->data_dir}});
@@ -173,6 +177,7 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "migrate") return Migrate(rest);
   if (cmd == "config") return ConfigShow(rest);
   if (cmd == "events") return EventsCommand(rest);
+  if (cmd == "alarms") return AlarmsCommand(rest);
   if (cmd == "cdn") return CdnCommand(rest);
   if (cmd == "admin") {
     if (rest.empty() || rest.front() != "create-user")

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,9 @@
 #include "app/openapi.h"
 #include "assets/http_handlers.h"
 #include "catalog/http_handlers.h"
+#include "console/alarm_handlers.h"
+#include "console/static_files.h"
+#include "events/cloud_event.h"
 #include "dispatcher/http_handlers.h"
 #include "events/bus_factory.h"
 #include "fleet/http_handlers.h"
@@ -52,6 +56,50 @@ void Platform::RefreshZoneLoad() {
   }
   metrics_.SetZoneLoad(*loads);
 }
+
+Result<std::vector<ops::AlarmDefinition>> ConfigAlarms(const Config& config) {
+  std::vector<ops::AlarmDefinition> out;
+  for (std::size_t i = 0; i < config.alarms_json.size(); ++i) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(config.alarms_json[i], ec);
+    if (ec || !value.is_object()) return Error::Invalid(fmt::format("config: alarms[{}] is not a table", i));
+    auto def = ops::ParseAlarm(value.as_object(), "", true);
+    if (!def.ok()) {
+      std::string detail;
+      for (const auto& f : def.error().fields) detail += fmt::format("; {} {}", f.field, f.reason);
+      return Error::Invalid(fmt::format("config: alarms[{}]: {}{}", i, def.error().message, detail));
+    }
+    if (std::any_of(out.begin(), out.end(), [&](const auto& d) { return d.name == def->name; }))
+      return Error::Invalid(fmt::format("config: alarms[{}]: a second alarm named '{}'", i, def->name));
+    def->source = "config";
+    out.push_back(std::move(*def));
+  }
+  return out;
+}
+
+namespace {
+// alarm.state_changed as a CloudEvent for the notifications topic (delivered by the notify function
+// to the alarm's `notify` targets).
+std::string AlarmEvent(const ops::AlarmTransition& t, const ops::AlarmDefinition& def) {
+  boost::json::array notify;
+  for (const auto& n : def.notify) notify.emplace_back(n);
+  boost::json::object data{{"alarm", def.name},
+                           {"description", def.description},
+                           {"old_state", ops::AlarmStateName(t.from)},
+                           {"new_state", ops::AlarmStateName(t.to)},
+                           {"reason", t.reason},
+                           {"metric", def.metric},
+                           {"statistic", ops::StatisticName(def.statistic)},
+                           {"threshold", def.threshold},
+                           {"comparison", ops::ComparisonSymbol(def.comparison)},
+                           {"period_s", def.period_s},
+                           {"time", json::FormatTime(t.at)},
+                           {"notify", std::move(notify)}};
+  return events::SerializeCloudEvent(
+      events::MakeCloudEvent("/hotpath/alarms", "alarm.state_changed", def.name, "alarm-state-changed", 1,
+                             std::move(data), t.at));
+}
+}  // namespace
 
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, bool migrate) {
   std::error_code ec;
@@ -146,6 +194,32 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   });
   p->metrics_.SetRefresher([self] { self->RefreshZoneLoad(); });
 
+  HP_ASSIGN(auto config_alarms, ConfigAlarms(config));
+  p->alarm_store_ = std::make_unique<ops::FileAlarmStore>((fs::path(config.data_dir) / "alarms.json").string());
+  p->alarms_ = std::make_unique<ops::AlarmService>(
+      p->clock_, *p->alarm_store_, [self] { return self->metrics_.CollectAll(); },
+      [self](const ops::AlarmTransition& t, const ops::AlarmDefinition& def) -> Status {
+        self->log_.Info("alarm state changed", {{"alarm", def.name},
+                                                {"old_state", std::string(ops::AlarmStateName(t.from))},
+                                                {"new_state", std::string(ops::AlarmStateName(t.to))},
+                                                {"reason", t.reason}});
+        if (!self->bus_) return Error::Unavailable("the event bus is not open yet");
+        auto pos = self->bus_->Publish(events::kNotificationsTopic, def.name, AlarmEvent(t, def));
+        if (!pos.ok()) {
+          self->log_.Warn("alarm notification not published; retried at the next evaluation",
+                          {{"alarm", def.name}, {"error", pos.error().message}});
+          return pos.error();
+        }
+        return OkStatus();
+      },
+      &p->metrics_);
+  if (auto st = p->alarms_->Load(config_alarms); !st.ok())
+    return Error::Invalid(fmt::format("{}/alarms.json: {}", config.data_dir, st.error().message));
+  p->feed_ = std::make_unique<console::LiveFeed>(
+      *p->db_, *p->catalog_, p->metrics_, *p->alarms_, p->dispatcher_.get(), p->clock_, log,
+      console::FeedTariff{config.currency, config.delivery_base_fee, config.delivery_fee_per_km},
+      std::chrono::milliseconds(1000));
+
   identity::RegisterRoutes(p->router_, *p->identity_);
   catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);
   assets::RegisterRoutes(p->router_, *p->assets_, *p->identity_);
@@ -153,6 +227,10 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_, p->dispatcher_.get());
   dispatcher::RegisterRoutes(p->router_, p->dispatcher_.get(), *p->catalog_, *p->identity_);
   p->RegisterOpsRoutes();
+  console::RegisterAlarmRoutes(p->router_, *p->alarms_, *p->identity_);
+  p->feed_->Register(p->router_, *p->identity_);
+  console::RegisterConsoleRoutes(p->router_,
+                                 config.console_dir.empty() ? console::DefaultConsoleDir() : config.console_dir);
 
   HP_ASSIGN(auto listen, ParseListen(config.listen));
   net::ServerOptions opts;
@@ -192,6 +270,8 @@ Status Platform::Start() {
   if (assigner_) assigner_->Start();
   if (dispatcher_) dispatcher_->Start();
   relay_->Start();
+  alarms_->Start(std::chrono::milliseconds(1000));
+  feed_->Start();
   ready_ = true;
   return OkStatus();
 }
@@ -202,6 +282,8 @@ void Platform::Stop() {
   if (assigner_) assigner_->Stop();
   if (relay_) relay_->Stop();
   if (dispatcher_) dispatcher_->Stop();
+  if (feed_) feed_->Stop();
+  if (alarms_) alarms_->Stop();
 }
 
 void Platform::WakeDispatch() {

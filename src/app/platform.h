@@ -12,6 +12,8 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "dispatcher/live_dispatcher.h"
+#include "console/live_feed.h"
+#include "ops/alarm_service.h"
 #include "events/event_bus.h"
 #include "events/outbox_relay.h"
 #include "fleet/fleet_service.h"
@@ -45,6 +47,7 @@ class Platform {
   fleet::FleetService& fleet() { return *fleet_; }
   orders::OrderService& orders() { return *orders_; }
   events::EventBus& bus() { return *bus_; }
+  ops::AlarmService& alarms() { return *alarms_; }
   const net::Router& router() const { return router_; }
 
  private:
@@ -74,7 +77,13 @@ class Platform {
   std::unique_ptr<net::Server> server_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<events::OutboxRelay> relay_;
+  std::unique_ptr<ops::FileAlarmStore> alarm_store_;
+  std::unique_ptr<ops::AlarmService> alarms_;  // publishes on bus_: declared after it, destroyed before
+  std::unique_ptr<console::LiveFeed> feed_;
 };
+
+// The config file's [[alarms]], validated ("config: alarms[1] (name): field reason").
+Result<std::vector<ops::AlarmDefinition>> ConfigAlarms(const Config& config);
 
 // Opens the database named by the config (creating the data directory) and migrates it.
 // Opens the configured database; `migrate` applies pending migrations first.

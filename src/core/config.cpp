@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <functional>
+#include <sstream>
 
 extern char** environ;
 
@@ -186,6 +187,7 @@ const std::vector<Key>& Keys() {
       IntKey("dispatch", "offer_timeout_s", &Config::offer_timeout_s, 1, 3600),
       IntKey("dispatch", "decline_cooldown_s", &Config::decline_cooldown_s, 0, 3600),
       IntKey("dispatch", "max_bundle_size", &Config::max_bundle_size, 1, 5),
+      StringKey("console", "console_dir", &Config::console_dir, false),
   };
   return keys;
 }
@@ -279,6 +281,18 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
                                         e.description(), e.source().begin.line, e.source().begin.column));
     }
     for (const auto& [section, node] : table) {
+      if (section.str() == "alarms" && node.is_array()) {  // [[alarms]]: handed over as JSON
+        std::size_t i = 0;
+        for (const auto& item : *node.as_array()) {
+          if (!item.is_table())
+            return Error::Invalid(fmt::format("config file {}: alarms[{}] must be a table ([[alarms]])", *sources.file, i));
+          std::ostringstream json;
+          json << toml::json_formatter{*item.as_table()};
+          c.alarms_json.push_back(json.str());
+          ++i;
+        }
+        continue;
+      }
       const auto* sub = node.as_table();
       if (!sub) {
         return Error::Invalid(

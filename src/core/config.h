@@ -54,6 +54,10 @@ struct Config {
   // [assets]
   std::int64_t max_image_bytes = 8 << 20;  // uploads are also bounded by max_body_bytes
   std::string assets_base_url;             // prefix of asset URLs (a CDN origin); empty: relative
+  // [console]
+  std::string console_dir;  // built console (web/); empty: "console" next to the binary
+  // [[alarms]]: each table as a JSON object text, parsed and validated by ops::ParseAlarm
+  std::vector<std::string> alarms_json;
   // flags only
   bool demo = false;
 

@@ -155,7 +155,7 @@ std::vector<prometheus::MetricFamily> Metrics::Collect() const {
   return registry_->Collect();
 }
 
-std::string Metrics::Render() const {
+std::vector<prometheus::MetricFamily> Metrics::CollectAll() const {
   auto families = Collect();
   // prometheus-cpp leaves out families with no series yet; announce them anyway (HELP and TYPE
   // with no samples is valid exposition) so scrapers and rule checks see every documented name.
@@ -164,6 +164,11 @@ std::string Metrics::Render() const {
                                      [&](const prometheus::MetricFamily& f) { return f.name == declared.name; });
     if (!present) families.push_back(declared);
   }
+  return families;
+}
+
+std::string Metrics::Render() const {
+  auto families = CollectAll();
   prometheus::TextSerializer serializer;
   std::ostringstream out;
   serializer.Serialize(out, families);

@@ -65,6 +65,10 @@ class Metrics {
   [[nodiscard]] std::string Render() const;
   // Every metric family with its current values (the alarm sampler reads this).
   [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const;
+  // Collect(), plus the declared families that have no series yet (with no samples).
+  [[nodiscard]] std::vector<prometheus::MetricFamily> CollectAll() const;
+  // The documented families, without series (names, types and help texts).
+  [[nodiscard]] const std::vector<prometheus::MetricFamily>& Declared() const { return declared_; }
   prometheus::Registry& registry() { return *registry_; }
 
  private:
