@@ -80,7 +80,13 @@ LiveFeed::LiveFeed(storage::Database& db, catalog::CatalogService& catalog, ops:
       clock_(clock),
       log_(log),
       tariff_(std::move(tariff)),
-      interval_(interval) {}
+      interval_(interval),
+      build_seconds_(&prometheus::BuildHistogram()
+                          .Name("hotpath_console_snapshot_seconds")
+                          .Help("Time to build one live console snapshot (database reads, metrics, JSON)")
+                          .Register(metrics.registry())
+                          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                                           0.1, 0.25, 0.5, 1})) {}
 
 LiveFeed::~LiveFeed() { Stop(); }
 
@@ -319,7 +325,9 @@ void LiveFeed::Loop() {
     cv_.wait(lock, [this] { return stopping_ || !sockets_.empty(); });
     if (stopping_) break;
     lock.unlock();
+    const auto started = std::chrono::steady_clock::now();
     auto snapshot = Snapshot();
+    build_seconds_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     lock.lock();
     if (!snapshot.ok()) {
       log_.Warn("console snapshot failed", {{"error", snapshot.error().message}});

@@ -8,6 +8,8 @@
 // dead letters, and the alarms. Rows are compact arrays so 2,000 riders and 5,000 open orders stay
 // a few hundred kilobytes per snapshot; nothing is built when no console is connected.
 
+#include <prometheus/histogram.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -67,6 +69,7 @@ class LiveFeed {
   std::condition_variable cv_;
   std::thread thread_;
 
+  prometheus::Histogram* build_seconds_;  // hotpath_console_snapshot_seconds
   std::mutex snap_mu_;  // one Snapshot at a time; guards the previous collection below
   std::vector<prometheus::MetricFamily> previous_;
   Millis previous_at_ = 0;
