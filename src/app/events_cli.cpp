@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "app/cli.h"
+#include "app/platform.h"
+#include "functions/builtin.h"
 #include "core/config.h"
 #include "events/bus_factory.h"
 #include "events/embedded_bus.h"
@@ -121,13 +123,151 @@ int Tail(const std::vector<std::string>& args) {
   return Fail(fmt::format("events tail: unsupported events URL '{}'", url));
 }
 
+// Records in a topic of the embedded log (read-only, beside a running server); 0 if it does not exist.
+Result<std::int64_t> CountRecords(const std::string& root, const std::string& topic) {
+  std::int64_t n = 0;
+  for (const auto& d : events::TopicPartitionDirs(root, topic)) {
+    events::PartitionReader reader(d);
+    HP_TRY(reader.SeekOffset(0));
+    while (true) {
+      HP_ASSIGN(auto r, reader.Next(-1, true));
+      if (!r) break;
+      ++n;
+    }
+  }
+  return n;
+}
+
+int FunctionsList(const Config& config) {
+  auto db = OpenDatabase(config);
+  if (!db.ok()) return Fail(db.error().message, 1);
+  const std::string& url = config.events_url;
+  const bool embedded = url.empty() || url.rfind("embedded:", 0) == 0;
+  fmt::print("{:<14} {:<22} {:>5} {:>8} {:>18} {:>10} {:>12} {:>9}\n", "NAME", "TOPICS", "CONC", "ATTEMPTS",
+             "BACKOFF_MS", "PROCESSED", "DEAD_LETTERS", "REPLAYED");
+  for (const auto& spec : functions::BuiltinSpecs(config)) {
+    std::string topics;
+    for (const auto& t : spec.topics) topics += (topics.empty() ? "" : ",") + t;
+    std::int64_t processed = 0, replayed = 0;
+    auto st = (*db)->Read<Ok>([&](storage::Connection& c) -> Result<Ok> {
+      HP_TRY(c.Query("SELECT count(*) FROM processed_events WHERE function = ?", {spec.name},
+                     [&](const storage::Row& r) { processed = r.Int(0); }));
+      HP_TRY(c.Query("SELECT COALESCE(SUM(replayed), 0) FROM function_replays WHERE function = ?", {spec.name},
+                     [&](const storage::Row& r) { replayed = r.Int(0); }));
+      return Ok{};
+    });
+    if (!st.ok()) return Fail(st.error().message, 1);
+    std::string dead = "-";
+    if (embedded) {
+      auto n = CountRecords(events::EmbeddedRoot(url, config.data_dir), events::DeadLetterTopic(spec.name));
+      if (!n.ok()) return Fail(n.error().message, 1);
+      dead = std::to_string(*n);
+    }
+    fmt::print("{:<14} {:<22} {:>5} {:>8} {:>18} {:>10} {:>12} {:>9}\n", spec.name, topics, spec.concurrency,
+               spec.max_attempts, fmt::format("{}..{}", spec.backoff_initial.count(), spec.backoff_max.count()),
+               processed, dead, replayed);
+  }
+  return 0;
+}
+
+// Asks the running server (through the database) to re-drive the dead letters, and waits for it.
+int FunctionsReplay(const Config& config, const std::string& name, int wait_s) {
+  auto specs = functions::BuiltinSpecs(config);
+  if (std::none_of(specs.begin(), specs.end(), [&](const auto& s) { return s.name == name; }))
+    return Fail(fmt::format("functions replay-dlq: no function named '{}' (see hotpath functions list)", name));
+  auto db = OpenDatabase(config);
+  if (!db.ok()) return Fail(db.error().message, 1);
+  auto id = (*db)->Write<std::int64_t>([&](storage::Connection& c) -> Result<std::int64_t> {
+    HP_TRY(c.Exec("INSERT INTO function_replays(function, requested_at) VALUES (?, ?)",
+                  {name, SystemClock().NowMillis()}));
+    return c.LastInsertRowId();
+  });
+  if (!id.ok()) return Fail(id.error().message, 1);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  while (true) {
+    std::optional<std::pair<std::int64_t, std::string>> done;
+    auto st = (*db)->Read<Ok>([&](storage::Connection& c) -> Result<Ok> {
+      HP_TRY(c.Query("SELECT COALESCE(replayed, -1), COALESCE(error, '') FROM function_replays "
+                     "WHERE id = ? AND done_at IS NOT NULL",
+                     {*id}, [&](const storage::Row& r) { done.emplace(r.Int(0), r.Text(1)); }));
+      return Ok{};
+    });
+    if (!st.ok()) return Fail(st.error().message, 1);
+    if (done) {
+      if (!done->second.empty()) return Fail("functions replay-dlq: " + done->second, 1);
+      fmt::print("replayed {} dead letter(s) of {}\n", done->first, name);
+      return 0;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      fmt::print("replay of {} requested (request {}); no running server has served it yet: `hotpath serve` "
+                 "re-drives it when it runs\n", name, *id);
+      return 3;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// Appends stdin's lines (one record each) to a topic of the embedded log. The log has one writer:
+// this fails while a server runs on the same data directory (publish through the server instead).
+int Publish(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> own;
+  std::vector<std::string> positional;
+  auto config = Load(args, {"topic", "key"}, {}, &own, &positional);
+  if (!config.ok()) return Fail(config.error().message);
+  if (!positional.empty()) return Fail(fmt::format("events publish: unexpected argument '{}'", positional.front()));
+  if (!own.contains("topic")) return Fail("events publish: --topic is required");
+  if (auto st = events::ValidateTopic(own["topic"]); !st.ok()) return Fail("events publish: " + st.error().message);
+  Logger log(LogLevel::kWarn);
+  SystemClock clock;
+  auto bus = events::OpenEventBus(config->events_url, config->data_dir, clock, log);
+  if (!bus.ok()) return Fail("events publish: " + bus.error().message, 1);
+  std::vector<events::Message> messages;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty()) messages.push_back({own.contains("key") ? own["key"] : "", line});
+  }
+  if (messages.empty()) return Fail("events publish: nothing on standard input (one record per line)");
+  auto pos = (*bus)->PublishBatch(own["topic"], messages);
+  if (!pos.ok()) return Fail("events publish: " + pos.error().message, 1);
+  fmt::print("published {} record(s) to {}\n", pos->size(), own["topic"]);
+  return 0;
+}
+
 }  // namespace
+
+int FunctionsCommand(const std::vector<std::string>& args) {
+  constexpr const char* kUsage =
+      "usage: hotpath functions list [--data-dir DIR] [--config FILE]\n"
+      "       hotpath functions replay-dlq NAME [--wait-s N] [--data-dir DIR] [--config FILE]";
+  if (args.empty() || (args.front() != "list" && args.front() != "replay-dlq")) return Fail(kUsage);
+  std::map<std::string, std::string> own;
+  std::vector<std::string> positional;
+  auto config = Load({args.begin() + 1, args.end()}, {"wait-s"}, {}, &own, &positional);
+  if (!config.ok()) return Fail(config.error().message);
+  if (args.front() == "list") {
+    if (!positional.empty()) return Fail(fmt::format("functions list: unexpected argument '{}'", positional.front()));
+    return FunctionsList(*config);
+  }
+  if (positional.size() != 1) return Fail(kUsage);
+  int wait_s = 30;
+  if (own.contains("wait-s")) {
+    try {
+      wait_s = std::stoi(own["wait-s"]);
+    } catch (const std::exception&) {
+      return Fail("functions replay-dlq: --wait-s must be a number of seconds");
+    }
+    if (wait_s < 0 || wait_s > 3600) return Fail("functions replay-dlq: --wait-s must be 0..3600");
+  }
+  return FunctionsReplay(*config, positional.front(), wait_s);
+}
 
 int EventsCommand(const std::vector<std::string>& args) {
   signal(SIGPIPE, SIG_IGN);
   if (!args.empty() && args.front() == "tail") return Tail({args.begin() + 1, args.end()});
+  if (!args.empty() && args.front() == "publish") return Publish({args.begin() + 1, args.end()});
   return Fail(
-      "usage: hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR] [--config FILE]");
+      "usage: hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR] [--config FILE]\n"
+      "       hotpath events publish --topic TOPIC [--key KEY] [--data-dir DIR] < records (one per line; server stopped)");
 }
 
 }  // namespace hotpath::app

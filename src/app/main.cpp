@@ -42,6 +42,8 @@ Usage:
   hotpath config show [--config FILE] [--KEY VALUE ...]
   hotpath alarms export --prometheus FILE [--config FILE] [--data-dir DIR] | alarms list
   hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR]
+  hotpath events publish --topic TOPIC [--key KEY] [--data-dir DIR] < one record per line
+  hotpath functions list | functions replay-dlq NAME [--wait-s N]   [--data-dir DIR]
   hotpath cdn nginx-config --upstream HOST:PORT... --listen HOST:PORT --dir DIR [--menu-ttl-s N]
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
   hotpath pdptw solve INSTANCE.txt --time-limit SECONDS --out FILE [--threads N]
@@ -178,6 +180,7 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "config") return ConfigShow(rest);
   if (cmd == "events") return EventsCommand(rest);
   if (cmd == "alarms") return AlarmsCommand(rest);
+  if (cmd == "functions") return FunctionsCommand(rest);
   if (cmd == "cdn") return CdnCommand(rest);
   if (cmd == "admin") {
     if (rest.empty() || rest.front() != "create-user")

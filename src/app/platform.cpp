@@ -18,6 +18,8 @@
 #include "dispatcher/http_handlers.h"
 #include "events/bus_factory.h"
 #include "fleet/http_handlers.h"
+#include "functions/builtin.h"
+#include "functions/http_handlers.h"
 #include "identity/http_handlers.h"
 #include "orders/http_handlers.h"
 
@@ -226,6 +228,15 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   fleet::RegisterRoutes(p->router_, *p->fleet_, *p->identity_);
   orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_, p->dispatcher_.get());
   dispatcher::RegisterRoutes(p->router_, p->dispatcher_.get(), *p->catalog_, *p->identity_);
+  p->order_status_ = std::make_shared<functions::OrderStatusCache>(*p->db_, p->clock_);
+  p->analytics_ = std::make_shared<functions::Analytics>(*p->db_, p->clock_);
+  p->channels_ = std::make_unique<functions::ChannelStore>(*p->db_, p->clock_);
+  p->sender_ = std::make_unique<functions::Sender>(*p->db_, p->clock_, log, functions::NotifySettings(config));
+  p->notify_ = std::make_shared<functions::Notify>(*p->db_, p->clock_, *p->sender_);
+  functions::RegisterRoutes(p->router_, *p->analytics_, *p->channels_, *p->identity_, [catalog](const std::string& zone) -> Result<bool> {
+    HP_ASSIGN(auto zones, catalog->ListZones());
+    return std::any_of(zones.begin(), zones.end(), [&](const auto& z) { return z.id == zone; });
+  });
   p->RegisterOpsRoutes();
   console::RegisterAlarmRoutes(p->router_, *p->alarms_, *p->identity_);
   p->feed_->Register(p->router_, *p->identity_);
@@ -264,6 +275,15 @@ Status Platform::Start() {
       HP_TRY(bus_->Partitions(topic));  // the standard topics exist from the start
     }
     relay_ = std::make_unique<events::OutboxRelay>(*db_, *bus_, log_, metrics_.registry());
+    functions_ = std::make_unique<functions::Runtime>(*bus_, *db_, metrics_, clock_, log_);
+    for (auto& spec : functions::BuiltinSpecs(config_)) {
+      std::shared_ptr<functions::Function> fn;
+      if (spec.name == functions::OrderStatusCache::kName) fn = order_status_;
+      if (spec.name == functions::Analytics::kName) fn = analytics_;
+      if (spec.name == functions::Notify::kName) fn = notify_;
+      if (!fn) return Error::Internal("no handler for built-in function " + spec.name);
+      HP_TRY(functions_->Add(std::move(spec), std::move(fn)));
+    }
   }
   std::string err = server_->Start();
   if (!err.empty()) return Error::Unavailable(fmt::format("cannot listen on {}: {}", config_.listen, err));
@@ -272,6 +292,8 @@ Status Platform::Start() {
   relay_->Start();
   alarms_->Start(std::chrono::milliseconds(1000));
   feed_->Start();
+  sender_->Start(bus_.get());
+  HP_TRY(functions_->Start());
   ready_ = true;
   return OkStatus();
 }
@@ -281,6 +303,8 @@ void Platform::Stop() {
   if (server_) server_->Stop(std::chrono::milliseconds(config_.shutdown_grace_ms));
   if (assigner_) assigner_->Stop();
   if (relay_) relay_->Stop();
+  if (functions_) functions_->Stop();
+  if (sender_) sender_->Stop();
   if (dispatcher_) dispatcher_->Stop();
   if (feed_) feed_->Stop();
   if (alarms_) alarms_->Stop();

@@ -17,6 +17,11 @@
 #include "events/event_bus.h"
 #include "events/outbox_relay.h"
 #include "fleet/fleet_service.h"
+#include "functions/analytics.h"
+#include "functions/channels.h"
+#include "functions/notify.h"
+#include "functions/order_status.h"
+#include "functions/runtime.h"
 #include "identity/identity_service.h"
 #include "identity/tokens.h"
 #include "net/router.h"
@@ -48,6 +53,7 @@ class Platform {
   orders::OrderService& orders() { return *orders_; }
   events::EventBus& bus() { return *bus_; }
   ops::AlarmService& alarms() { return *alarms_; }
+  functions::Runtime* functions() { return functions_.get(); }
   const net::Router& router() const { return router_; }
 
  private:
@@ -80,6 +86,12 @@ class Platform {
   std::unique_ptr<ops::FileAlarmStore> alarm_store_;
   std::unique_ptr<ops::AlarmService> alarms_;  // publishes on bus_: declared after it, destroyed before
   std::unique_ptr<console::LiveFeed> feed_;
+  std::shared_ptr<functions::OrderStatusCache> order_status_;
+  std::shared_ptr<functions::Analytics> analytics_;
+  std::unique_ptr<functions::ChannelStore> channels_;
+  std::unique_ptr<functions::Sender> sender_;
+  std::shared_ptr<functions::Notify> notify_;
+  std::unique_ptr<functions::Runtime> functions_;  // started by Start (it needs the bus)
 };
 
 // The config file's [[alarms]], validated ("config: alarms[1] (name): field reason").

@@ -188,6 +188,25 @@ const std::vector<Key>& Keys() {
       IntKey("dispatch", "decline_cooldown_s", &Config::decline_cooldown_s, 0, 3600),
       IntKey("dispatch", "max_bundle_size", &Config::max_bundle_size, 1, 5),
       StringKey("console", "console_dir", &Config::console_dir, false),
+      IntKey("functions", "function_concurrency", &Config::function_concurrency, 1, 64),
+      IntKey("functions", "function_max_attempts", &Config::function_max_attempts, 1, 100),
+      IntKey("functions", "function_backoff_initial_ms", &Config::function_backoff_initial_ms, 1, 600000),
+      IntKey("functions", "function_backoff_max_ms", &Config::function_backoff_max_ms, 1, 3600000),
+      IntKey("functions", "function_timeout_ms", &Config::function_timeout_ms, 10, 600000),
+      StringKey("notify", "notify_smtp_url", &Config::notify_smtp_url, true,
+                [](const std::string& v) { return CheckScheme(v, {"smtp://", "smtps://"}); }),
+      StringKey("notify", "notify_smtp_from", &Config::notify_smtp_from, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v.find('@') == std::string::npos) return "must be an email address";
+                  return std::nullopt;
+                }),
+      StringKey("notify", "notify_push_url", &Config::notify_push_url, false,
+                [](const std::string& v) { return CheckScheme(v, {"http://", "https://"}); }),
+      StringKey("notify", "notify_push_key", &Config::notify_push_key, true),
+      IntKey("notify", "notify_retry_initial_ms", &Config::notify_retry_initial_ms, 1, 600000),
+      IntKey("notify", "notify_retry_max_ms", &Config::notify_retry_max_ms, 1, 3600000),
+      IntKey("notify", "notify_max_age_s", &Config::notify_max_age_s, 1, 30 * 86400),
+      IntKey("notify", "notify_senders", &Config::notify_senders, 1, 256),
   };
   return keys;
 }

@@ -58,6 +58,21 @@ struct Config {
   std::string console_dir;  // built console (web/); empty: "console" next to the binary
   // [[alarms]]: each table as a JSON object text, parsed and validated by ops::ParseAlarm
   std::vector<std::string> alarms_json;
+  // [functions] (the runtime's defaults for every built-in function; docs/functions.md)
+  int function_concurrency = 4;          // partitions a function handles at once
+  int function_max_attempts = 5;         // attempts before the dead-letter topic
+  int function_backoff_initial_ms = 200;  // first retry delay (doubles, with jitter)
+  int function_backoff_max_ms = 30000;    // cap of the retry delay
+  int function_timeout_ms = 10000;        // bound of one attempt's I/O
+  // [notify]
+  std::string notify_smtp_url;                       // "smtp://host:port" (email off when empty)
+  std::string notify_smtp_from = "hotpath@localhost";
+  std::string notify_push_url;   // FCM-style HTTP endpoint for mobile push (push off when empty)
+  std::string notify_push_key;   // sent as "Authorization: key=<key>"
+  int notify_retry_initial_ms = 1000;   // first redelivery delay of a failed notification
+  int notify_retry_max_ms = 60000;      // cap of the redelivery delay
+  int notify_max_age_s = 86400;         // a notification still failing after this is dead-lettered
+  int notify_senders = 8;               // notifications sent at once
   // flags only
   bool demo = false;
 

@@ -64,6 +64,8 @@ Metrics::Metrics()
                           "Events published and not yet handled, by function")),
       dead_letters_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_function_dead_letters_total",
                           "Events sent to the dead-letter topic, by function")),
+      function_durations_(Build(prometheus::BuildHistogram(), *registry_, declared_, prometheus::MetricType::Histogram,
+                                "hotpath_function_duration_seconds", "Duration of one function attempt, by function")),
       dispatch_epoch_(Build(prometheus::BuildHistogram(), *registry_, declared_, prometheus::MetricType::Histogram, "hotpath_dispatch_epoch_seconds",
                             "Duration of one dispatch optimisation epoch")),
       alarm_state_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_alarm_state",
@@ -127,6 +129,10 @@ void Metrics::CountFunctionInvocation(const std::string& function, const std::st
 
 void Metrics::SetFunctionLag(const std::string& function, double lag) {
   function_lag_.Add({{"function", function}}).Set(lag);
+}
+
+void Metrics::ObserveFunctionDuration(const std::string& function, double seconds) {
+  function_durations_.Add({{"function", function}}, LatencyBuckets()).Observe(seconds);
 }
 
 void Metrics::CountDeadLetter(const std::string& function) { dead_letters_.Add({{"function", function}}).Increment(); }

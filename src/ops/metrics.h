@@ -12,7 +12,9 @@
 //   hotpath_zone_unserved{zone}                           gauge: 1 when a zone has open orders and no rider online
 //   hotpath_order_click_to_door_seconds{zone}             histogram, placed -> delivered
 //   hotpath_order_ready_to_pickup_seconds{zone}           histogram, ready -> picked up
-//   hotpath_function_invocations_total{function,result}   counter (result: ok | error | retry | dead_letter)
+//   hotpath_function_invocations_total{function,result}   counter (result: ok | error | retry | dead_letter |
+//                                                         duplicate); error = a failed attempt, retry = one scheduled
+//   hotpath_function_duration_seconds{function}           histogram, one attempt of a function
 //   hotpath_function_lag{function}                        gauge, events not yet handled
 //   hotpath_function_dead_letters_total{function}         counter
 //   hotpath_dispatch_epoch_seconds                        histogram, one dispatch optimisation
@@ -54,6 +56,7 @@ class Metrics {
   void SetZoneLoad(const std::vector<ZoneLoad>& zones);
   void CountFunctionInvocation(const std::string& function, const std::string& result);
   void SetFunctionLag(const std::string& function, double lag);
+  void ObserveFunctionDuration(const std::string& function, double seconds);
   void CountDeadLetter(const std::string& function);
   void ObserveDispatchEpoch(double seconds);
   // state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA.
@@ -87,6 +90,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& function_invocations_;
   prometheus::Family<prometheus::Gauge>& function_lag_;
   prometheus::Family<prometheus::Counter>& dead_letters_;
+  prometheus::Family<prometheus::Histogram>& function_durations_;
   prometheus::Family<prometheus::Histogram>& dispatch_epoch_;
   prometheus::Family<prometheus::Gauge>& alarm_state_;
   prometheus::Histogram* epoch_;

@@ -1,0 +1,257 @@
+#include "functions/notify.h"
+
+#include <fmt/format.h>
+
+#include <boost/json/serialize.hpp>
+#include <map>
+
+#include "functions/order_events.h"
+#include "functions/processed.h"
+#include "functions/runtime.h"
+
+namespace hotpath::functions {
+namespace bj = boost::json;
+
+namespace {
+
+std::string DataText(const events::CloudEvent& ev, std::initializer_list<std::string_view> keys) {
+  for (auto k : keys) {
+    if (const auto* v = ev.data.if_contains(k); v && v->is_string()) return std::string(v->as_string());
+  }
+  return "";
+}
+
+// Who an event concerns and what to tell them.
+struct Message {
+  std::vector<std::string> user_ids;
+  std::string restaurant_id;  // its staff too ("" for none)
+  bool admins = false;
+  std::string subject;
+};
+
+Result<Message> MessageFor(const events::CloudEvent& ev) {
+  Message m;
+  if (ev.type == "alarm.state_changed") {
+    m.admins = true;
+    std::string alarm = DataText(ev, {"alarm", "name"});
+    std::string state = DataText(ev, {"state", "new_state"});
+    m.subject = fmt::format("Alarm {} is {}", alarm.empty() ? ev.subject : alarm, state.empty() ? "changed" : state);
+    return m;
+  }
+  if (ev.type.rfind("order.", 0) != 0) return Error::Invalid(fmt::format("unknown event type '{}'", ev.type));
+  HP_ASSIGN(auto o, ReadOrderEvent(ev));
+  m.user_ids.push_back(o.customer_id);
+  if (!o.rider_id.empty()) m.user_ids.push_back(o.rider_id);
+  m.restaurant_id = o.restaurant_id;
+  m.subject = fmt::format("Order {}: {}", o.order_id, o.type.substr(6));
+  return m;
+}
+
+}  // namespace
+
+Result<Outcome> Notify::Handle(const Invocation& inv) {
+  HP_ASSIGN(auto msg, MessageFor(inv.event));
+  const Millis now = clock_.NowMillis();
+  std::size_t count = 0;
+  HP_ASSIGN(bool applied, ApplyOnce(db_, kName, inv.event.id, now, [&](storage::Connection& c) -> Status {
+    std::vector<Delivery> out;
+    auto add = [&](const storage::Row& r) {
+      Delivery d;
+      d.channel_id = r.Text(0);
+      d.id = fmt::format("{}.{}", inv.event.id, d.channel_id);
+      d.event_id = inv.event.id;
+      d.kind = r.Text(1);
+      d.target = r.Text(2);
+      d.secret = r.OptText(3).value_or("");
+      d.subject = msg.subject;
+      d.body = d.kind == "email" ? msg.subject + "\r\n\r\n" + inv.record.value : inv.record.value;
+      out.push_back(std::move(d));
+    };
+    const std::string cols = "SELECT id, kind, target, secret FROM notification_channels ";
+    for (const auto& u : msg.user_ids) HP_TRY(c.Query(cols + "WHERE user_id = ? ORDER BY id", {u}, add));
+    if (!msg.restaurant_id.empty())
+      HP_TRY(c.Query(cols + "WHERE user_id IN (SELECT id FROM users WHERE restaurant_id = ? AND role = 'restaurant') "
+                            "ORDER BY id",
+                     {msg.restaurant_id}, add));
+    if (msg.admins)
+      HP_TRY(c.Query(cols + "WHERE user_id IN (SELECT id FROM users WHERE role = 'admin') ORDER BY id", {}, add));
+    for (const auto& d : out) {
+      HP_TRY(c.Exec("INSERT INTO notify_deliveries(id, event_id, channel_id, kind, target, secret, subject, body, "
+                    "status, attempts, next_at, created_at) VALUES (?,?,?,?,?,?,?,?,'pending',0,?,?) "
+                    "ON CONFLICT (id) DO NOTHING",
+                    {d.id, d.event_id, d.channel_id, d.kind, d.target,
+                     d.secret.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(d.secret), d.subject, d.body, now,
+                     now}));
+    }
+    count = out.size();
+    return OkStatus();
+  }));
+  if (!applied) return Outcome::kRepeat;
+  if (count == 0) return Outcome::kIgnored;
+  sender_.Wake();  // committed: send now
+  return Outcome::kApplied;
+}
+
+Result<bool> Notify::ReplayDeadLetter(const bj::object& dead_letter) {
+  const auto* id = dead_letter.if_contains("delivery_id");
+  if (!id || !id->is_string()) return false;
+  const Millis now = clock_.NowMillis();
+  HP_TRY(db_.Write<Ok>([&](storage::Connection& c) -> Result<Ok> {
+    HP_TRY(c.Exec("UPDATE notify_deliveries SET status = 'pending', next_at = ?, created_at = ? "
+                  "WHERE id = ? AND status = 'failed'",
+                  {now, now, std::string(id->as_string())}));
+    return Ok{};
+  }));
+  sender_.Wake();
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Sender::Sender(storage::Database& db, const Clock& clock, const Logger& log, SenderSettings settings)
+    : db_(db), clock_(clock), log_(log), settings_(std::move(settings)), rng_(std::random_device{}()) {}
+
+Sender::~Sender() { Stop(); }
+
+void Sender::Start(events::EventBus* dead_letters) {
+  dead_letters_ = dead_letters;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  scanner_ = std::thread([this] { ScanLoop(); });
+  for (int i = 0; i < std::max(1, settings_.senders); ++i) senders_.emplace_back([this] { SendLoop(); });
+}
+
+void Sender::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (scanner_.joinable()) scanner_.join();
+  for (auto& t : senders_) t.join();
+  senders_.clear();
+  queue_.clear();
+  holding_.clear();
+}
+
+void Sender::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::chrono::milliseconds Sender::RetryDelay(int attempts) {
+  FunctionSpec s;
+  s.backoff_initial = settings_.retry_initial;
+  s.backoff_max = settings_.retry_max;
+  std::lock_guard lock(mu_);
+  return Backoff(s, attempts, std::uniform_real_distribution<double>(0.0, 1.0)(rng_));
+}
+
+// The only source of the send queue: due pending rows not already held. A row finished while a
+// scan was reading is skipped by its epoch (the scan may have read it before the update).
+void Sender::ScanLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const std::uint64_t epoch = ++scan_epoch_;
+    std::erase_if(finished_, [&](const auto& kv) { return kv.second + 1 < epoch; });
+    wake_ = false;
+    lock.unlock();
+    const Millis now = clock_.NowMillis();
+    auto due = db_.Read<std::vector<Delivery>>([&](storage::Connection& c) -> Result<std::vector<Delivery>> {
+      std::vector<Delivery> out;
+      HP_TRY(c.Query("SELECT id, event_id, channel_id, kind, target, secret, subject, body, attempts, created_at "
+                     "FROM notify_deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at LIMIT 1000",
+                     {now}, [&](const storage::Row& r) {
+                       out.push_back(Delivery{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
+                                              r.OptText(5).value_or(""), r.Text(6), r.Text(7),
+                                              static_cast<int>(r.Int(8)), r.Int(9)});
+                     }));
+      return out;
+    });
+    lock.lock();
+    if (!due.ok()) {
+      log_.Warn("notification scan failed", {{"error", due.error().message}});
+    } else {
+      bool added = false;
+      for (auto& d : *due) {
+        auto f = finished_.find(d.id);
+        if (holding_.contains(d.id) || (f != finished_.end() && f->second >= epoch)) continue;
+        holding_.insert(d.id);
+        queue_.push_back(std::move(d));
+        added = true;
+      }
+      if (added) cv_.notify_all();
+    }
+    cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_ || wake_; });
+  }
+}
+
+void Sender::SendLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    Delivery d = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    auto st = Send(settings_.transport, d, clock_.NowMillis() / 1000);
+    Finish(d, st);
+    lock.lock();
+    holding_.erase(d.id);
+    finished_[d.id] = scan_epoch_;
+  }
+}
+
+void Sender::Finish(const Delivery& d, const Status& result) {
+  const Millis now = clock_.NowMillis();
+  const int attempts = d.attempts + 1;
+  bool give_up = false;
+  Status st = db_.Write<Ok>([&](storage::Connection& c) -> Result<Ok> {
+    if (result.ok()) {
+      HP_TRY(c.Exec("UPDATE notify_deliveries SET status = 'delivered', attempts = ?, delivered_at = ?, "
+                    "last_error = NULL WHERE id = ?",
+                    {std::int64_t{attempts}, now, d.id}));
+      return Ok{};
+    }
+    give_up = now - d.created_at >= std::chrono::duration_cast<std::chrono::milliseconds>(settings_.max_age).count();
+    if (give_up) {
+      HP_TRY(c.Exec("UPDATE notify_deliveries SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                    {std::int64_t{attempts}, result.error().message, d.id}));
+    } else {
+      HP_TRY(c.Exec("UPDATE notify_deliveries SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
+                    {std::int64_t{attempts}, now + RetryDelay(attempts).count(), result.error().message, d.id}));
+    }
+    return Ok{};
+  });
+  if (!st.ok()) {
+    log_.Warn("notification state not recorded", {{"delivery", d.id}, {"error", st.error().message}});
+    return;
+  }
+  if (!result.ok() && attempts == 1)
+    log_.Warn("notification not delivered; retrying", {{"delivery", d.id}, {"error", result.error().message}});
+  if (give_up) {
+    log_.Error("notification gave up", {{"delivery", d.id}, {"attempts", std::to_string(attempts)},
+                                        {"error", result.error().message}});
+    if (dead_letters_) {
+      std::string value = bj::serialize(bj::object{{"function", Notify::kName},
+                                                   {"error", result.error().message},
+                                                   {"attempts", attempts},
+                                                   {"failed_at", now},
+                                                   {"delivery_id", d.id},
+                                                   {"channel_id", d.channel_id},
+                                                   {"kind", d.kind},
+                                                   {"target", d.target},
+                                                   {"event_id", d.event_id}});
+      if (auto pos = dead_letters_->Publish(events::DeadLetterTopic(Notify::kName), d.event_id, value); !pos.ok())
+        log_.Error("notification dead letter not published", {{"delivery", d.id}, {"error", pos.error().message}});
+    }
+  }
+}
+
+}  // namespace hotpath::functions
