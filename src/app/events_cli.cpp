@@ -139,7 +139,7 @@ Result<std::int64_t> CountRecords(const std::string& root, const std::string& to
 }
 
 int FunctionsList(const Config& config) {
-  auto db = OpenDatabase(config);
+  auto db = OpenDatabase(config, true);
   if (!db.ok()) return Fail(db.error().message, 1);
   const std::string& url = config.events_url;
   const bool embedded = url.empty() || url.rfind("embedded:", 0) == 0;
@@ -175,12 +175,13 @@ int FunctionsReplay(const Config& config, const std::string& name, int wait_s) {
   auto specs = functions::BuiltinSpecs(config);
   if (std::none_of(specs.begin(), specs.end(), [&](const auto& s) { return s.name == name; }))
     return Fail(fmt::format("functions replay-dlq: no function named '{}' (see hotpath functions list)", name));
-  auto db = OpenDatabase(config);
+  auto db = OpenDatabase(config, true);
   if (!db.ok()) return Fail(db.error().message, 1);
   auto id = (*db)->Write<std::int64_t>([&](storage::Connection& c) -> Result<std::int64_t> {
-    HP_TRY(c.Exec("INSERT INTO function_replays(function, requested_at) VALUES (?, ?)",
-                  {name, SystemClock().NowMillis()}));
-    return c.LastInsertRowId();
+    std::int64_t id = -1;
+    HP_TRY(c.Query("INSERT INTO function_replays(function, requested_at) VALUES (?, ?) RETURNING id",
+                   {name, SystemClock().NowMillis()}, [&](const storage::Row& r) { id = r.Int(0); }));
+    return id;
   });
   if (!id.ok()) return Fail(id.error().message, 1);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);

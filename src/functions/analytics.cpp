@@ -27,7 +27,7 @@ Result<Outcome> Analytics::Handle(const Invocation& inv) {
   const Millis minute = ev.at - ev.at % 60000;
   HP_ASSIGN(bool applied, ApplyOnce(db_, kName, inv.event.id, clock_.NowMillis(), [&](storage::Connection& c) -> Status {
     HP_TRY(c.Exec(fmt::format("INSERT INTO analytics_zone_minutes(zone_id, minute, {0}) VALUES (?,?,1) "
-                              "ON CONFLICT (zone_id, minute) DO UPDATE SET {0} = {0} + 1",
+                              "ON CONFLICT (zone_id, minute) DO UPDATE SET {0} = analytics_zone_minutes.{0} + 1",
                               column),
                   {ev.zone_id, minute}));
     HP_TRY(c.Exec(fmt::format("INSERT INTO analytics_orders(order_id, zone_id, {0}_at) VALUES (?,?,?) "

@@ -350,6 +350,32 @@ CREATE TABLE notify_deliveries (
   delivered_at BIGINT
 );
 CREATE INDEX notify_deliveries_due ON notify_deliveries(status, next_at);
+)sql", R"sql(
+CREATE TABLE function_replays (
+  id BIGSERIAL PRIMARY KEY,
+  function TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  done_at BIGINT,
+  replayed BIGINT,
+  error TEXT
+);
+CREATE TABLE notify_deliveries (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  target TEXT NOT NULL,
+  secret TEXT,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
+  attempts BIGINT NOT NULL,
+  next_at BIGINT NOT NULL,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX notify_deliveries_due ON notify_deliveries(status, next_at);
 )sql"},
   };
   return list;

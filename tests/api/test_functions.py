@@ -7,13 +7,13 @@ notifications, and GET /v1/analytics/zones/{id}."""
 import datetime
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import hotpath_harness as h  # noqa: E402
+import db_peek  # noqa: E402
 import sinks  # noqa: E402
 
 ADMIN_EMAIL = "root@test.hotpath.dev"
@@ -44,8 +44,8 @@ def tearDownModule():
 
 
 def cli(*args, stdin=None):
-    return subprocess.run([h.BIN] + list(args), capture_output=True, text=True, timeout=120, env=h.CHILD_ENV,
-                          input=stdin)
+    return subprocess.run([h.BIN] + list(args), capture_output=True, text=True, timeout=120,
+                          env=h.child_env(SERVER.data_dir), input=stdin)
 
 
 def add_channel(token, body):
@@ -257,12 +257,8 @@ class Analytics(unittest.TestCase):
                          400)
         self.assertEqual(C.get("/v1/analytics/zones/zone_nope?from=%s&to=%s" % (frm, to), token=ADMIN).status, 404)
         # the order-status cache holds the latest status of each order
-        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(SERVER.data_dir, "hotpath.db"), uri=True)
-        try:
-            row = h.wait_for(lambda: db.execute("SELECT status FROM order_status_cache WHERE order_id = ?",
-                                                (cancelled,)).fetchone(), timeout=20, what="the cached status")
-        finally:
-            db.close()
+        row = h.wait_for(lambda: db_peek.rows(SERVER.data_dir, "SELECT status FROM order_status_cache WHERE order_id = '%s'"
+                                              % cancelled), timeout=20, what="the cached status")[0]
         self.assertEqual(row[0], "cancelled")
 
 
