@@ -232,7 +232,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->analytics_ = std::make_shared<functions::Analytics>(*p->db_, p->clock_);
   p->channels_ = std::make_unique<functions::ChannelStore>(*p->db_, p->clock_);
   p->sender_ = std::make_unique<functions::Sender>(*p->db_, p->clock_, log, functions::NotifySettings(config));
-  p->notify_ = std::make_shared<functions::Notify>(*p->db_, p->clock_, *p->sender_);
+  p->notify_ = std::make_shared<functions::Notify>(*p->db_, p->clock_, *p->sender_, config.notify_alarm_secret);
   functions::RegisterRoutes(p->router_, *p->analytics_, *p->channels_, *p->identity_, [catalog](const std::string& zone) -> Result<bool> {
     HP_ASSIGN(auto zones, catalog->ListZones());
     return std::any_of(zones.begin(), zones.end(), [&](const auto& z) { return z.id == zone; });

@@ -203,6 +203,7 @@ const std::vector<Key>& Keys() {
       StringKey("notify", "notify_push_url", &Config::notify_push_url, false,
                 [](const std::string& v) { return CheckScheme(v, {"http://", "https://"}); }),
       StringKey("notify", "notify_push_key", &Config::notify_push_key, true),
+      StringKey("notify", "notify_alarm_secret", &Config::notify_alarm_secret, true),
       IntKey("notify", "notify_retry_initial_ms", &Config::notify_retry_initial_ms, 1, 600000),
       IntKey("notify", "notify_retry_max_ms", &Config::notify_retry_max_ms, 1, 3600000),
       IntKey("notify", "notify_max_age_s", &Config::notify_max_age_s, 1, 30 * 86400),

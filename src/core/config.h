@@ -69,6 +69,7 @@ struct Config {
   std::string notify_smtp_from = "hotpath@localhost";
   std::string notify_push_url;   // FCM-style HTTP endpoint for mobile push (push off when empty)
   std::string notify_push_key;   // sent as "Authorization: key=<key>"
+  std::string notify_alarm_secret;  // HMAC key of alarm webhooks (alarms' own notify targets); "" = unsigned
   int notify_retry_initial_ms = 1000;   // first redelivery delay of a failed notification
   int notify_retry_max_ms = 60000;      // cap of the redelivery delay
   int notify_max_age_s = 86400;         // a notification still failing after this is dead-lettered

@@ -23,6 +23,7 @@ std::string DataText(const events::CloudEvent& ev, std::initializer_list<std::st
 
 // Who an event concerns and what to tell them.
 struct Message {
+  std::vector<std::string> targets;  // an alarm's own: "https://..." webhooks, "mailto:" addresses
   std::vector<std::string> user_ids;
   std::string restaurant_id;  // its staff too ("" for none)
   bool admins = false;
@@ -36,6 +37,11 @@ Result<Message> MessageFor(const events::CloudEvent& ev) {
     std::string alarm = DataText(ev, {"alarm", "name"});
     std::string state = DataText(ev, {"state", "new_state"});
     m.subject = fmt::format("Alarm {} is {}", alarm.empty() ? ev.subject : alarm, state.empty() ? "changed" : state);
+    if (const auto* notify = ev.data.if_contains("notify"); notify && notify->is_array()) {
+      for (const auto& t : notify->as_array()) {
+        if (t.is_string()) m.targets.emplace_back(t.as_string());
+      }
+    }
     return m;
   }
   if (ev.type.rfind("order.", 0) != 0) return Error::Invalid(fmt::format("unknown event type '{}'", ev.type));
@@ -75,6 +81,27 @@ Result<Outcome> Notify::Handle(const Invocation& inv) {
                      {msg.restaurant_id}, add));
     if (msg.admins)
       HP_TRY(c.Query(cols + "WHERE user_id IN (SELECT id FROM users WHERE role = 'admin') ORDER BY id", {}, add));
+    for (std::size_t i = 0; i < msg.targets.size(); ++i) {
+      const std::string& t = msg.targets[i];
+      Delivery d;
+      d.channel_id = fmt::format("alarm-target-{}", i);
+      d.id = fmt::format("{}.{}", inv.event.id, d.channel_id);
+      d.event_id = inv.event.id;
+      d.subject = msg.subject;
+      if (t.rfind("mailto:", 0) == 0 && t.size() > 7) {
+        d.kind = "email";
+        d.target = t.substr(7);
+        d.body = msg.subject + "\r\n\r\n" + inv.record.value;
+      } else if (t.rfind("http://", 0) == 0 || t.rfind("https://", 0) == 0) {
+        d.kind = "webhook";
+        d.target = t;
+        d.secret = alarm_secret_;
+        d.body = inv.record.value;
+      } else {
+        continue;  // the alarm API only accepts the two forms above
+      }
+      out.push_back(std::move(d));
+    }
     for (const auto& d : out) {
       HP_TRY(c.Exec("INSERT INTO notify_deliveries(id, event_id, channel_id, kind, target, secret, subject, body, "
                     "status, attempts, next_at, created_at) VALUES (?,?,?,?,?,?,?,?,'pending',0,?,?) "

@@ -4,7 +4,8 @@
 // /v1/me/notification-channels). WebSocket/SSE push to connected apps is the live hub's, not this.
 //
 //   orders topic          order.<status>         customer, the restaurant's staff, the rider (if any)
-//   notifications topic   alarm.state_changed    every admin
+//   notifications topic   alarm.state_changed    the alarm's `notify` targets (https:// webhooks,
+//                                                mailto: addresses) and every admin's channels
 //
 // Handling an event writes one `notify_deliveries` row per channel, together with the processed
 // event id, in one transaction (so each event produces its deliveries exactly once). The Sender
@@ -80,7 +81,9 @@ class Sender {
 class Notify final : public Function {
  public:
   static constexpr const char* kName = "notify";
-  Notify(storage::Database& db, const Clock& clock, Sender& sender) : db_(db), clock_(clock), sender_(sender) {}
+  // `alarm_secret` signs the webhooks of alarms' own `notify` targets ("" = unsigned).
+  Notify(storage::Database& db, const Clock& clock, Sender& sender, std::string alarm_secret = "")
+      : db_(db), clock_(clock), sender_(sender), alarm_secret_(std::move(alarm_secret)) {}
   Result<Outcome> Handle(const Invocation& invocation) override;
   // A delivery that gave up (its dead letter names it) is made pending again, from now.
   Result<bool> ReplayDeadLetter(const boost::json::object& dead_letter) override;
@@ -89,6 +92,7 @@ class Notify final : public Function {
   storage::Database& db_;
   const Clock& clock_;
   Sender& sender_;
+  std::string alarm_secret_;
 };
 
 }  // namespace hotpath::functions

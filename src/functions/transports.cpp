@@ -75,7 +75,7 @@ Status SendWebhook(const TransportSettings& s, const Delivery& d, std::int64_t n
   Headers headers;
   Append(headers, "Hotpath-Delivery-Id: " + d.id);
   Append(headers, fmt::format("Hotpath-Timestamp: {}", now_s));
-  Append(headers, "Hotpath-Signature: " + WebhookSignature(d.secret, now_s, d.body));
+  if (!d.secret.empty()) Append(headers, "Hotpath-Signature: " + WebhookSignature(d.secret, now_s, d.body));
   Append(headers, "User-Agent: hotpath-notify/1");
   return PostJson(s, d.target, d.body, std::move(headers), "webhook " + d.target);
 }

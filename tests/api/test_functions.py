@@ -17,6 +17,7 @@ import db_peek  # noqa: E402
 import sinks  # noqa: E402
 
 ADMIN_EMAIL = "root@test.hotpath.dev"
+ALARM_SECRET = "alarm-secret-0123456789"
 ORDER_FLOW = ["order.placed", "order.accepted", "order.rider_assigned", "order.ready", "order.picked_up",
               "order.delivered"]
 
@@ -25,6 +26,7 @@ def server_args():
     return h.NEAREST + [
         "--notify-smtp-url", "smtp://127.0.0.1:%d" % SMTP.port,
         "--notify-push-url", HTTP.url("/push"), "--notify-push-key", "push-key-1",
+        "--notify-alarm-secret", ALARM_SECRET,
         # Short, capped backoffs so an outage of seconds is enough to exercise the retries.
         "--notify-retry-initial-ms", "100", "--notify-retry-max-ms", "400",
         "--function-backoff-initial-ms", "20", "--function-backoff-max-ms", "80", "--function-max-attempts", "3"]
@@ -207,14 +209,21 @@ class DeadLetters(unittest.TestCase):
         alarm = json.dumps({"specversion": "1.0", "id": h.unique("evt_alarm"), "source": "/hotpath/alarms",
                             "type": "alarm.state_changed", "subject": "high-latency",
                             "time": "2026-11-25T10:00:00Z", "dataschema": "https://hotpath.dev/schemas/alarm/v1",
-                            "data": {"alarm": "high-latency", "state": "ALARM", "previous": "OK"}})
+                            "data": {"alarm": "high-latency", "old_state": "OK", "new_state": "ALARM",
+                                     "notify": [HTTP.hook("alarmtarget", ALARM_SECRET), "mailto:oncall@ops.test"]}})
         out = cli("events", "publish", "--topic", "notifications", "--key", "high-latency",
                   "--data-dir", SERVER.data_dir, stdin=alarm + "\n")
         self.assertEqual(out.returncode, 0, out.stderr)
         reconnect()
         got = h.wait_for(lambda: [b for _, b in HTTP.received("/hook/admin") if b["type"] == "alarm.state_changed"],
                          timeout=20, what="the alarm notification")
-        self.assertEqual(got[0]["data"]["state"], "ALARM")
+        self.assertEqual(got[0]["data"]["new_state"], "ALARM")
+        # ... and to the alarm's own targets: a signed webhook and an email.
+        h.wait_for(lambda: [b for _, b in HTTP.received("/hook/alarmtarget") if b["type"] == "alarm.state_changed"],
+                   timeout=20, what="the alarm's webhook target")
+        mail = h.wait_for(lambda: SMTP.to("oncall@ops.test"), timeout=20, what="the alarm's email target")
+        self.assertIn("Subject: Alarm high-latency is ALARM", mail[0])
+        self.assertEqual(HTTP.bad_signatures, [])
 
 
 class Analytics(unittest.TestCase):
