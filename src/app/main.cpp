@@ -8,6 +8,7 @@
 
 #include "app/alarms_cli.h"
 #include "app/cli.h"
+#include "app/cluster_cli.h"
 #include "app/demo.h"
 #include "app/events_cli.h"
 #include "app/edge_cli.h"
@@ -35,7 +36,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage = R"(hotpath - real-time food delivery platform
 
 Usage:
-  hotpath serve [--listen HOST:PORT] [--data-dir DIR] [--config FILE] [--demo]
+  hotpath serve [--listen HOST:PORT] [--data-dir DIR] [--config FILE] [--demo] [--role single|primary|api]
   hotpath migrate [--data-dir DIR] [--config FILE]
   hotpath admin create-user --email E --password P --name N --role ROLE [--restaurant-id ID]
                             [--data-dir DIR] [--config FILE]
@@ -44,6 +45,7 @@ Usage:
   hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR]
   hotpath events publish --topic TOPIC [--key KEY] [--data-dir DIR] < one record per line
   hotpath functions list | functions replay-dlq NAME [--wait-s N]   [--data-dir DIR]
+  hotpath cluster [--config FILE] [--processes N] [--listen HOST:PORT] [--data-dir DIR] [--autoscale]
   hotpath cdn nginx-config --upstream HOST:PORT... --listen HOST:PORT --dir DIR [--menu-ttl-s N]
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
   hotpath pdptw solve INSTANCE.txt --time-limit SECONDS --out FILE [--threads N]
@@ -182,6 +184,7 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "alarms") return AlarmsCommand(rest);
   if (cmd == "functions") return FunctionsCommand(rest);
   if (cmd == "cdn") return CdnCommand(rest);
+  if (cmd == "cluster") return ClusterCommand(rest);
   if (cmd == "admin") {
     if (rest.empty() || rest.front() != "create-user")
       return Fail("usage: hotpath admin create-user --email E ...");

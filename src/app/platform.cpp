@@ -175,7 +175,14 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->orders_ =
       std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
                                              p->payment_provider_, p->hub_, log, tariff, config.currency);
-  if (config.dispatch_mode == "nearest") {
+  const bool api_only = config.role == "api";  // the primary (or the single process) dispatches
+  if (config.role != "single") {
+    p->catalog_->SetCacheTtl(1000);  // zones and menus edited through another process
+    p->hub_.SetFedFromOutbox(true);
+    p->tail_ = std::make_unique<orders::OutboxTail>(*p->db_, p->hub_, log, std::chrono::milliseconds(20));
+  }
+  if (api_only) {
+  } else if (config.dispatch_mode == "nearest") {
     p->assigner_ = std::make_unique<orders::Assigner>(*p->orders_, log,
                                                       std::chrono::milliseconds(config.assign_interval_ms));
   } else {
@@ -193,6 +200,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
     self->metrics_.ObserveOrderEvent(ev.type, ev.order_id, EventZone(ev), self->clock_.NowMillis());
     if (self->relay_) self->relay_->Wake();  // committed in the outbox: relay it to the bus
+    if (self->tail_) self->tail_->Wake();    // and to this process's live subscribers
   });
   p->metrics_.SetRefresher([self] { self->RefreshZoneLoad(); });
 
@@ -268,7 +276,9 @@ Platform::~Platform() { Stop(); }
 
 Status Platform::Start() {
   // The bus is opened by `serve` only: one-shot commands (admin, migrate) work beside a running server.
-  if (!bus_) {
+  // An api process of a cluster opens none: the primary owns the embedded log and relays the outbox.
+  if (tail_) HP_TRY(tail_->Start());  // before accepting subscribers, so none misses an event
+  if (!bus_ && config_.role != "api") {
     HP_ASSIGN(bus_, events::OpenEventBus(config_.events_url, config_.data_dir, clock_, log_));
     for (auto topic : {events::kOrdersTopic, events::kRiderLocationsTopic, events::kPaymentsTopic,
                        events::kNotificationsTopic}) {
@@ -289,11 +299,16 @@ Status Platform::Start() {
   if (!err.empty()) return Error::Unavailable(fmt::format("cannot listen on {}: {}", config_.listen, err));
   if (assigner_) assigner_->Start();
   if (dispatcher_) dispatcher_->Start();
-  relay_->Start();
-  alarms_->Start(std::chrono::milliseconds(1000));
-  feed_->Start();
-  sender_->Start(bus_.get());
-  HP_TRY(functions_->Start());
+  if (relay_) relay_->Start();
+  // Alarms (their state file in the data directory, events on the bus), the console's live feed,
+  // the notification sender's redelivery and the functions (consumers of the bus) run in the primary
+  // only; `hotpath cluster` routes /v1/alarms and /v1/ops there.
+  if (config_.role != "api") {
+    alarms_->Start(std::chrono::milliseconds(1000));
+    feed_->Start();
+    sender_->Start(bus_.get());
+    HP_TRY(functions_->Start());
+  }
   ready_ = true;
   return OkStatus();
 }
@@ -308,6 +323,7 @@ void Platform::Stop() {
   if (dispatcher_) dispatcher_->Stop();
   if (feed_) feed_->Stop();
   if (alarms_) alarms_->Stop();
+  if (tail_) tail_->Stop();
 }
 
 void Platform::WakeDispatch() {
@@ -329,7 +345,13 @@ void Platform::RegisterOpsRoutes() {
     if (!probe.ok()) return api::ErrorResponse(Error::Unavailable("database: " + probe.error().message));
     return net::Response::Json(200, R"({"status":"ready"})");
   });
+  in_flight_ = &prometheus::BuildGauge()
+                    .Name("hotpath_http_requests_in_flight")
+                    .Help("HTTP requests in flight (streams excluded), not counting the scrape itself")
+                    .Register(metrics_.registry())
+                    .Add({});
   router_.Add("GET", "/metrics", [this](net::Request&) {
+    in_flight_->Set(std::max(0, server_->InFlight() - 1));
     return net::Response::Text(200, metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   router_.Add("GET", "/v1/openapi.json",

@@ -31,6 +31,7 @@
 #include "orders/assigner.h"
 #include "orders/live_hub.h"
 #include "orders/order_service.h"
+#include "orders/outbox_tail.h"
 #include "payments/provider.h"
 #include "storage/database.h"
 
@@ -81,6 +82,7 @@ class Platform {
   std::unique_ptr<dispatcher::LiveDispatcher> dispatcher_;  // dispatch.mode = optimised
   net::Router router_;
   std::unique_ptr<net::Server> server_;
+  prometheus::Gauge* in_flight_ = nullptr;  // hotpath_http_requests_in_flight (the autoscaler reads it)
   std::atomic<bool> ready_{false};
   std::unique_ptr<events::OutboxRelay> relay_;
   std::unique_ptr<ops::FileAlarmStore> alarm_store_;
@@ -92,6 +94,7 @@ class Platform {
   std::unique_ptr<functions::Sender> sender_;
   std::shared_ptr<functions::Notify> notify_;
   std::unique_ptr<functions::Runtime> functions_;  // started by Start (it needs the bus)
+  std::unique_ptr<orders::OutboxTail> tail_;  // roles primary and api (several processes, one database)
 };
 
 // The config file's [[alarms]], validated ("config: alarms[1] (name): field reason").

@@ -45,10 +45,22 @@ CatalogService::CatalogService(storage::Database& db, const Clock& clock, std::s
 }
 
 void CatalogService::LoadZones() {
+  Millis now = clock_.NowMillis();
   auto zones = ListZones();
   if (!zones.ok()) return;
   std::lock_guard lock(mu_);
   zones_ = std::move(zones).value();
+  zones_loaded_at_ = now;
+}
+
+void CatalogService::RefreshZonesIfStale() {
+  if (cache_ttl_ms_ <= 0) return;
+  Millis loaded_at = 0;
+  {
+    std::lock_guard lock(mu_);
+    loaded_at = zones_loaded_at_;
+  }
+  if (Stale(loaded_at)) LoadZones();
 }
 
 Result<Zone> CatalogService::CreateZone(const Principal& actor, std::string name,
@@ -77,6 +89,7 @@ Result<std::vector<Zone>> CatalogService::ListZones() {
 }
 
 std::optional<std::string> CatalogService::ZoneAt(geo::Point p) {
+  RefreshZonesIfStale();
   std::lock_guard lock(mu_);
   for (const auto& z : zones_) {
     if (geo::Contains(z.polygon, p)) return z.id;
@@ -88,6 +101,7 @@ Result<Restaurant> CatalogService::CreateRestaurant(const Principal& actor, std:
                                                     geo::Point location, std::optional<std::string> zone_id) {
   HP_TRY(identity::RequireRole(actor, {Role::kAdmin}));
   if (zone_id) {
+    RefreshZonesIfStale();
     std::lock_guard lock(mu_);
     if (std::none_of(zones_.begin(), zones_.end(), [&](const Zone& z) { return z.id == *zone_id; }))
       return Error::Invalid("unknown zone", {{"zone_id", "no zone has this id"}});
@@ -224,9 +238,11 @@ Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMe
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
-    if (auto it = menu_cache_.find(restaurant_id); it != menu_cache_.end()) return it->second;
+    if (auto it = menu_cache_.find(restaurant_id); it != menu_cache_.end() && !Stale(it->second->loaded_at))
+      return it->second;
     generation = menu_generation_[restaurant_id];
   }
+  Millis loaded_at = clock_.NowMillis();
   HP_TRY(GetRestaurant(restaurant_id));
   HP_ASSIGN(auto items, db_.Read<std::vector<MenuItem>>([&](Connection& c) -> Result<std::vector<MenuItem>> {
     std::vector<MenuItem> out;
@@ -240,6 +256,7 @@ Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMe
   auto menu = std::make_shared<CachedMenu>();
   menu->json = bj::serialize(bj::object{{"restaurant_id", restaurant_id}, {"items", std::move(arr)}});
   menu->items = std::move(items);
+  menu->loaded_at = loaded_at;
   std::lock_guard lock(mu_);
   // An edit that committed while we read makes our copy stale: serve it once, don't cache it.
   if (menu_generation_[restaurant_id] == generation) menu_cache_[restaurant_id] = menu;

@@ -58,6 +58,10 @@ struct ItemPatch {
 class CatalogService {
  public:
   CatalogService(storage::Database& db, const Clock& clock, std::string currency);
+  // Other processes write the same database (`hotpath cluster`): cached zones and menus are
+  // reloaded once older than `ttl` (their edits cannot invalidate this process's cache). Set
+  // before serving; 0 (the default) caches until a local edit.
+  void SetCacheTtl(Millis ttl) { cache_ttl_ms_ = ttl; }
 
   Result<Zone> CreateZone(const identity::Principal& actor, std::string name,
                           std::vector<geo::Point> polygon);
@@ -92,7 +96,14 @@ class CatalogService {
   struct CachedMenu {
     std::vector<MenuItem> items;
     std::string json;
+    Millis loaded_at = 0;
   };
+  [[nodiscard]] bool Stale(Millis loaded_at) const {
+    return cache_ttl_ms_ > 0 && clock_.NowMillis() - loaded_at >= cache_ttl_ms_;
+  }
+  void RefreshZonesIfStale();
+  Millis cache_ttl_ms_ = 0;
+  Millis zones_loaded_at_ = 0;  // guarded by mu_
   // The menu of a restaurant from the cache, loading and caching it on a miss.
   Result<std::shared_ptr<const CachedMenu>> LoadMenu(const std::string& restaurant_id);
   std::unordered_map<std::string, std::shared_ptr<const CachedMenu>> menu_cache_;  // guarded by mu_

@@ -115,6 +115,11 @@ const std::vector<Key>& Keys() {
       IntKey("server", "worker_threads", &Config::worker_threads, 1, 1024),
       IntKey("server", "max_body_bytes", &Config::max_body_bytes, 1024, 64 << 20),
       IntKey("server", "shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 600000),
+      StringKey("server", "role", &Config::role, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v != "single" && v != "primary" && v != "api") return "must be single, primary or api";
+                  return std::nullopt;
+                }),
       StringKey("storage", "data_dir", &Config::data_dir, false,
                 [](const std::string& v) -> std::optional<std::string> {
                   if (v.empty()) return "must not be empty";
@@ -208,6 +213,32 @@ const std::vector<Key>& Keys() {
       IntKey("notify", "notify_retry_max_ms", &Config::notify_retry_max_ms, 1, 3600000),
       IntKey("notify", "notify_max_age_s", &Config::notify_max_age_s, 1, 30 * 86400),
       IntKey("notify", "notify_senders", &Config::notify_senders, 1, 256),
+      IntKey("cluster", "processes", &Config::processes, 1, 64),
+      StringKey("cluster", "run_dir", &Config::run_dir, false),
+      StringKey("cluster", "haproxy_bin", &Config::haproxy_bin, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v.empty()) return "must not be empty";
+                  return std::nullopt;
+                }),
+      StringKey("cluster", "metrics_listen", &Config::metrics_listen, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  auto r = ParseListen(v);
+                  if (!r) return r.error().message;
+                  return std::nullopt;
+                }),
+      IntKey("cluster", "drain_timeout_s", &Config::drain_timeout_s, 0, 3600),
+      BoolKey("autoscale", "autoscale", &Config::autoscale),
+      IntKey("autoscale", "min_processes", &Config::min_processes, 1, 64),
+      IntKey("autoscale", "max_processes", &Config::max_processes, 1, 64),
+      IntKey("autoscale", "autoscale_interval_ms", &Config::autoscale_interval_ms, 100, 600000),
+      IntKey("autoscale", "scale_out_cooldown_s", &Config::scale_out_cooldown_s, 0, 3600),
+      IntKey("autoscale", "scale_in_cooldown_s", &Config::scale_in_cooldown_s, 0, 3600),
+      IntKey("autoscale", "scale_out_step", &Config::scale_out_step, 1, 64),
+      IntKey("autoscale", "scale_in_step", &Config::scale_in_step, 1, 64),
+      DoubleKey("autoscale", "target_cpu", &Config::target_cpu, 0.01, 64),
+      DoubleKey("autoscale", "target_in_flight", &Config::target_in_flight, 0.1, 100000),
+      IntKey("autoscale", "target_p95_ms", &Config::target_p95_ms, 1, 600000),
+      DoubleKey("autoscale", "scale_in_below", &Config::scale_in_below, 0.01, 0.99),
   };
   return keys;
 }

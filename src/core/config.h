@@ -20,6 +20,10 @@ struct Config {
   int worker_threads = 32;
   std::int64_t max_body_bytes = 1 << 20;
   int shutdown_grace_ms = 5000;
+  // "single": one process does everything; "primary": everything, live order streams fed from the
+  // shared outbox (other processes commit too); "api": HTTP only (no dispatcher, outbox relay or
+  // bus), live streams fed from the outbox. `hotpath cluster` sets it; see docs/cluster.md.
+  std::string role = "single";
   // [storage]
   std::string data_dir = "./data";
   std::string database_url;       // empty: sqlite file "<data_dir>/hotpath.db"; or postgresql://...
@@ -74,6 +78,25 @@ struct Config {
   int notify_retry_max_ms = 60000;      // cap of the redelivery delay
   int notify_max_age_s = 86400;         // a notification still failing after this is dead-lettered
   int notify_senders = 8;               // notifications sent at once
+  // [cluster] (`hotpath cluster`)
+  int processes = 2;                 // api processes at start (the first one is the primary)
+  std::string run_dir;               // haproxy.cfg, sockets, logs; empty: "<data_dir>/cluster"
+  std::string haproxy_bin = "haproxy";
+  std::string metrics_listen = "127.0.0.1:0";  // the controller's own /metrics
+  int drain_timeout_s = 30;          // a drained process keeps its streams this long at most
+  // [autoscale]
+  bool autoscale = false;
+  int min_processes = 1;
+  int max_processes = 4;
+  int autoscale_interval_ms = 1000;      // sampling period
+  int scale_out_cooldown_s = 10;
+  int scale_in_cooldown_s = 30;
+  int scale_out_step = 1;
+  int scale_in_step = 1;
+  double target_cpu = 0.6;               // cores per process
+  double target_in_flight = 8;           // in-flight requests per process
+  int target_p95_ms = 250;
+  double scale_in_below = 0.5;           // scale in when load/target stays under this
   // flags only
   bool demo = false;
 

@@ -310,6 +310,11 @@ std::string Server::Start() { return impl_->Start(); }
 
 uint16_t Server::Port() const { return impl_->port; }
 
+int Server::InFlight() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->in_flight;
+}
+
 void Server::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
 
 }  // namespace hotpath::net

@@ -51,6 +51,8 @@ class Server {
   // Binds and starts accepting. Returns an error message on failure (e.g. address in use).
   [[nodiscard]] std::string Start();
   [[nodiscard]] uint16_t Port() const;
+  // Requests being read or handled or answered now; SSE and WebSocket streams are not requests.
+  [[nodiscard]] int InFlight() const;
   // Graceful stop: stop accepting, let in-flight requests finish (up to `drain`), close streams
   // (EventStream::OnClose and WebSocketHandlers::on_close run), join all threads. Idempotent; the
   // destructor calls it. A handler that never returns blocks it (threads cannot be abandoned).

@@ -25,6 +25,10 @@ void LiveHub::Unsubscribe(std::uint64_t token) {
 
 void LiveHub::Publish(const OrderEvent& ev) {
   if (tap_) tap_(ev);
+  if (!fed_from_outbox_) Deliver(ev);
+}
+
+void LiveHub::Deliver(const OrderEvent& ev) {
   std::vector<std::shared_ptr<Callback>> targets;
   {
     std::lock_guard lock(mu_);

@@ -19,7 +19,14 @@ class LiveHub {
   using Callback = std::function<void(const OrderEvent&)>;
   std::uint64_t Subscribe(const std::string& order_id, Callback cb);
   void Unsubscribe(std::uint64_t token);
+  // An event this process committed: the tap sees it; subscribers too, unless the hub is fed from
+  // the shared outbox (then they get it from Deliver, in the outbox's order, like everyone's).
   void Publish(const OrderEvent& ev);
+  // An event read from the shared outbox (any process's commit): subscribers only, no tap.
+  void Deliver(const OrderEvent& ev);
+  // Several processes commit to one database: subscribers are fed by an OutboxTail, not by Publish.
+  // Set before serving.
+  void SetFedFromOutbox(bool fed) { fed_from_outbox_ = fed; }
   [[nodiscard]] std::size_t SubscriberCount() const;
   // Sees every published event (metrics, fan-out to other processes). Set before serving.
   void SetTap(Callback tap) { tap_ = std::move(tap); }
@@ -31,6 +38,7 @@ class LiveHub {
       by_order_;                                             // guarded
   std::unordered_map<std::uint64_t, std::string> order_of_;  // guarded by mu_
   Callback tap_;
+  bool fed_from_outbox_ = false;
 };
 
 }  // namespace hotpath::orders

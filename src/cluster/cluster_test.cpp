@@ -1,0 +1,198 @@
+// Pure parts of `hotpath cluster`: the scaling policy, the signal parsers and the HAProxy config.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "cluster/autoscale_policy.h"
+#include "cluster/haproxy_config.h"
+#include "cluster/process_signals.h"
+
+namespace hotpath::cluster {
+namespace {
+
+using Action = Decision::Action;
+
+AutoscalePolicy Policy() {
+  AutoscalePolicy p;
+  p.min = 1;
+  p.max = 4;
+  p.scale_out_step = 1;
+  p.scale_in_step = 1;
+  p.scale_out_cooldown_ms = 10'000;
+  p.scale_in_cooldown_ms = 30'000;
+  p.target_cpu = 0.5;
+  p.target_in_flight = 10;
+  p.target_p95_s = 0.2;
+  p.scale_in_below = 0.5;
+  return p;
+}
+
+ProcessSample Sample(double cpu, double in_flight, std::optional<double> p95 = std::nullopt) {
+  return ProcessSample{cpu, in_flight, p95};
+}
+
+TEST(AutoscalePolicy, ScalesOutOnTheSignalOverTargetAndNamesIt) {
+  auto d = Decide(Policy(), {}, 2, {Sample(0.9, 2), Sample(0.7, 4)}, 100'000);
+  EXPECT_EQ(d.action, Action::kScaleOut);
+  EXPECT_EQ(d.desired, 3);
+  EXPECT_EQ(d.signal, "cpu");
+  EXPECT_DOUBLE_EQ(d.load, 1.6);
+  d = Decide(Policy(), {}, 1, {Sample(0.1, 15)}, 100'000);
+  EXPECT_EQ(d.action, Action::kScaleOut);
+  EXPECT_EQ(d.signal, "in_flight");
+  d = Decide(Policy(), {}, 1, {Sample(0.1, 1, 0.5)}, 100'000);
+  EXPECT_EQ(d.action, Action::kScaleOut);
+  EXPECT_EQ(d.signal, "p95");
+}
+
+TEST(AutoscalePolicy, StepAndMaximumBoundTheScaleOut) {
+  auto p = Policy();
+  p.scale_out_step = 3;
+  EXPECT_EQ(Decide(p, {}, 2, {Sample(2, 0), Sample(2, 0)}, 0).desired, 4);
+  auto at_max = Decide(p, {}, 4, {Sample(2, 0)}, 0);
+  EXPECT_EQ(at_max.action, Action::kHold);
+  EXPECT_NE(at_max.reason.find("maximum"), std::string::npos);
+}
+
+TEST(AutoscalePolicy, ScaleOutCooldownHoldsThenReleases) {
+  ScalingHistory h;
+  h.last_scale_out_ms = 95'000;
+  auto held = Decide(Policy(), h, 2, {Sample(1, 0)}, 100'000);
+  EXPECT_EQ(held.action, Action::kHold);
+  EXPECT_NE(held.reason.find("cooldown"), std::string::npos);
+  EXPECT_EQ(Decide(Policy(), h, 2, {Sample(1, 0)}, 105'000).action, Action::kScaleOut);
+}
+
+TEST(AutoscalePolicy, ScalesInOnlyWhenQuietAfterBothCooldowns) {
+  ScalingHistory h;
+  h.last_scale_out_ms = 80'000;
+  std::vector<ProcessSample> quiet = {Sample(0.05, 0), Sample(0.05, 1)};
+  EXPECT_EQ(Decide(Policy(), h, 2, quiet, 100'000).action, Action::kHold);  // 20 s after a scale-out
+  auto d = Decide(Policy(), h, 2, quiet, 110'000);
+  EXPECT_EQ(d.action, Action::kScaleIn);
+  EXPECT_EQ(d.desired, 1);
+  h.last_scale_in_ms = 110'000;
+  EXPECT_EQ(Decide(Policy(), h, 3, quiet, 120'000).action, Action::kHold);
+  EXPECT_EQ(Decide(Policy(), h, 1, quiet, 500'000).action, Action::kHold);  // at the minimum
+}
+
+TEST(AutoscalePolicy, DoesNotScaleInWhenTheRestWouldBeOverloaded) {
+  auto p = Policy();
+  p.scale_in_below = 0.9;
+  p.scale_in_step = 2;
+  // load 0.6 on 3 processes -> 1.8 on 1.
+  auto d = Decide(p, {}, 3, {Sample(0.3, 0), Sample(0.3, 0), Sample(0.3, 0)}, 1'000'000);
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_NE(d.reason.find("would be"), std::string::npos);
+}
+
+TEST(AutoscalePolicy, BoundsAreRestoredAtOnceAndNoSamplesHold) {
+  EXPECT_EQ(Decide(Policy(), {}, 0, {}, 0).desired, 1);
+  EXPECT_EQ(Decide(Policy(), {}, 6, {Sample(5, 5)}, 0).desired, 4);
+  auto d = Decide(Policy(), {}, 2, {}, 0);
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "no samples");
+}
+
+TEST(AutoscalePolicy, LatencyCountsOnlyProcessesThatServed) {
+  auto d = Decide(Policy(), {}, 2, {Sample(0, 0, 0.3), Sample(0, 0)}, 0);
+  EXPECT_DOUBLE_EQ(d.p95_load, 1.5);
+}
+
+constexpr const char* kMetrics = R"(# TYPE hotpath_http_request_duration_seconds histogram
+hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="0.01"} 10
+hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="0.1"} 90
+hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="+Inf"} 100
+hotpath_http_request_duration_seconds_bucket{route="/v1/ws",le="0.01"} 0
+hotpath_http_request_duration_seconds_bucket{route="/v1/ws",le="0.1"} 0
+hotpath_http_request_duration_seconds_bucket{route="/v1/ws",le="+Inf"} 50
+hotpath_http_request_duration_seconds_count{route="/v1/orders"} 100
+)";
+
+TEST(ProcessSignals, HistogramSumsRoutesButSkipsStreams) {
+  auto h = ParseDurationHistogram(kMetrics, {"/v1/ws"});
+  ASSERT_EQ(h.buckets.size(), 3u);
+  EXPECT_EQ(h.buckets.at(0.01), 10);
+  EXPECT_EQ(h.buckets.at(INFINITY), 100);
+  EXPECT_EQ(ParseDurationHistogram(kMetrics, {}).buckets.at(INFINITY), 150);
+}
+
+TEST(ProcessSignals, QuantileOfTheWindowInterpolatesInsideTheBucket) {
+  Histogram before, after;
+  before.buckets = {{0.01, 10}, {0.1, 10}, {INFINITY, 10}};
+  after.buckets = {{0.01, 20}, {0.1, 110}, {INFINITY, 110}};
+  // 100 new observations: 10 under 10 ms, 90 in (10 ms, 100 ms]; p95 rank 95 -> 0.01 + 0.09 * 85/90.
+  EXPECT_NEAR(*QuantileBetween(before, after, 0.95), 0.01 + 0.09 * 85.0 / 90.0, 1e-9);
+  EXPECT_FALSE(QuantileBetween(after, after, 0.95).has_value());
+  Histogram slow;
+  slow.buckets = {{0.01, 20}, {0.1, 110}, {INFINITY, 210}};
+  EXPECT_DOUBLE_EQ(*QuantileBetween(after, slow, 0.95), 0.1);  // all beyond the last bound
+}
+
+TEST(ProcessSignals, UnlabelledSampleValue) {
+  std::string text = "# HELP hotpath_http_requests_in_flight x\nhotpath_http_requests_in_flight_other 9\n"
+                     "hotpath_http_requests_in_flight 3\n";
+  EXPECT_EQ(SampleValue(text, "hotpath_http_requests_in_flight"), 3.0);
+  EXPECT_FALSE(SampleValue(text, "hotpath_missing").has_value());
+}
+
+TEST(ProcessSignals, CpuTicksSurviveOddProcessNames) {
+  std::string stat = "1234 (hot path) (x)) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 125 0 0 20 0 9 0 100 0 0";
+  EXPECT_EQ(CpuTicks(stat), 375u);
+  EXPECT_FALSE(CpuTicks("garbage").has_value());
+}
+
+TEST(ProcessSignals, SessionsPerServerFromShowStat) {
+  std::string csv =
+      "# pxname,svname,qcur,qmax,scur,smax\n"
+      "edge,FRONTEND,,,7,9\n"
+      "api,s0,0,0,3,5\n"
+      "api,s1,0,0,0,2\n"
+      "api,BACKEND,0,0,3,7\n"
+      "primary,s0,0,0,1,1\n";
+  auto s = CurrentSessions(csv, "api");
+  EXPECT_EQ(s, (std::map<std::string, int>{{"s0", 3}, {"s1", 0}}));
+  EXPECT_EQ(CurrentSessions(csv, "primary").at("s0"), 1);
+}
+
+TEST(HaproxyConfig, DeclaresEverySlotAndRoutesDispatchToThePrimary) {
+  HaproxyOptions o;
+  o.listen = "127.0.0.1:8080";
+  o.run_dir = "/tmp/run";
+  o.slots = {{"s0", "127.0.0.1:4001"}, {"s1", "127.0.0.1:4002"}, {"s2", ""}};
+  auto cfg = RenderHaproxyConfig(o);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  for (const char* needle :
+       {"bind 127.0.0.1:8080", "balance leastconn", "option httpchk GET /readyz", "stats socket /tmp/run/haproxy.sock",
+        "level admin", "timeout tunnel 3600s", "server s0 127.0.0.1:4001 check\n", "server s1 127.0.0.1:4002 check\n",
+        "server s2 127.0.0.1:9 check disabled\n", "use_backend primary if dispatch_path", "hard-stop-after 30s"}) {
+    EXPECT_NE(cfg->find(needle), std::string::npos) << needle;
+  }
+  auto primary = cfg->find("\nbackend primary");
+  ASSERT_NE(primary, std::string::npos);
+  EXPECT_NE(cfg->find("server s0 127.0.0.1:4001 check", primary), std::string::npos);
+  EXPECT_EQ(cfg->find("server s1", primary), std::string::npos);
+}
+
+TEST(HaproxyConfig, RefusesWhatHaproxyWouldMisread) {
+  HaproxyOptions o;
+  o.listen = "127.0.0.1:8080";
+  o.run_dir = "/tmp/run";
+  o.slots = {{"s0", "127.0.0.1:4001"}};
+  auto bad = o;
+  bad.run_dir = "relative";
+  EXPECT_FALSE(RenderHaproxyConfig(bad).ok());
+  bad = o;
+  bad.run_dir = "/tmp/with space";
+  EXPECT_FALSE(RenderHaproxyConfig(bad).ok());
+  bad = o;
+  bad.listen = "nohost";
+  EXPECT_FALSE(RenderHaproxyConfig(bad).ok());
+  bad = o;
+  bad.slots = {{"s0", ""}};
+  EXPECT_FALSE(RenderHaproxyConfig(bad).ok());
+}
+
+}  // namespace
+}  // namespace hotpath::cluster
