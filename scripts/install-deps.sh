@@ -13,6 +13,7 @@ PACKAGES=(
   libcurl4-openssl-dev libxml2-dev libmagic-dev libvips-dev haproxy
   yamllint python3-yaml shellcheck
   prometheus chromium
+  librdkafka-dev kcat
 )
 
 missing=()

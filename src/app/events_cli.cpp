@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "events/bus_factory.h"
 #include "events/embedded_bus.h"
+#include "events/kafka_bus.h"
 #include "events/partition_reader.h"
 
 namespace hotpath::app {
@@ -39,7 +40,8 @@ Result<Config> Load(const std::vector<std::string>& args, const std::set<std::st
 }
 
 // One line per record: the event itself when the value is JSON, else a wrapper with the raw bytes.
-bool PrintRecord(const std::string& topic, int partition, const events::LogRecord& r) {
+template <typename R>
+bool PrintRecord(const std::string& topic, int partition, const R& r) {
   boost::system::error_code ec;
   auto v = bj::parse(r.value, ec);
   std::string line;
@@ -120,6 +122,14 @@ int Tail(const std::vector<std::string>& args) {
   const std::string& url = config->events_url;
   if (url.empty() || url.rfind("embedded:", 0) == 0)
     return TailEmbedded(events::EmbeddedRoot(url, config->data_dir), topic, from_beginning, follow);
+  if (url.rfind("kafka://", 0) == 0) {
+    auto settings = events::ParseKafkaUrl(url, config->events_kafka);
+    if (!settings.ok()) return Fail("events tail: " + settings.error().message);
+    auto st = events::TailKafka(*settings, topic, from_beginning, follow,
+                                [&](const events::Record& r) { return PrintRecord(topic, r.partition, r); });
+    if (!st.ok()) return Fail("events tail: " + st.error().message, 1);
+    return 0;
+  }
   return Fail(fmt::format("events tail: unsupported events URL '{}'", url));
 }
 

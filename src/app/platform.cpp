@@ -279,7 +279,7 @@ Status Platform::Start() {
   // An api process of a cluster opens none: the primary owns the embedded log and relays the outbox.
   if (tail_) HP_TRY(tail_->Start());  // before accepting subscribers, so none misses an event
   if (!bus_ && config_.role != "api") {
-    HP_ASSIGN(bus_, events::OpenEventBus(config_.events_url, config_.data_dir, clock_, log_));
+    HP_ASSIGN(bus_, events::OpenEventBus(config_.events_url, config_.data_dir, clock_, log_, config_.events_kafka));
     for (auto topic : {events::kOrdersTopic, events::kRiderLocationsTopic, events::kPaymentsTopic,
                        events::kNotificationsTopic}) {
       HP_TRY(bus_->Partitions(topic));  // the standard topics exist from the start

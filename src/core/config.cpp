@@ -143,7 +143,7 @@ const std::vector<Key>& Keys() {
       StringKey("storage", "cache_url", &Config::cache_url, true,
                 [](const std::string& v) { return CheckScheme(v, {"memory:"}); }),
       StringKey("storage", "events_url", &Config::events_url, true,
-                [](const std::string& v) { return CheckScheme(v, {"embedded:"}); }),
+                [](const std::string& v) { return CheckScheme(v, {"embedded:", "kafka://"}); }),
       StringKey("storage", "objects_url", &Config::objects_url, true,
                 [](const std::string& v) {
                   return CheckScheme(v, {"file:", "s3://"});
@@ -352,6 +352,16 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
       }
       for (const auto& [name, value] : *sub) {
         std::string full = std::string(section.str()) + "." + std::string(name.str());
+        if (full == "events.kafka" && value.is_table()) {  // librdkafka properties, checked when used
+          for (const auto& [prop, pv] : *value.as_table()) {
+            auto text = NodeToString(pv);
+            if (!text)
+              return Error::Invalid(fmt::format("config file {}: 'events.kafka.{}' must be a scalar", *sources.file,
+                                                std::string(prop.str())));
+            c.events_kafka[std::string(prop.str())] = *text;
+          }
+          continue;
+        }
         const Key* k = FindBy([&](const Key& key) { return key.toml() == full; });
         if (!k) return Error::Invalid(fmt::format("config file {}: unknown key '{}'", *sources.file, full));
         auto text = NodeToString(value);
@@ -396,6 +406,14 @@ std::string ShowConfig(const Config& config) {
               : (at == std::string::npos ? v : v.substr(0, v.find("://") + 3) + "****" + v.substr(at));
     }
     out += fmt::format("{} = \"{}\"\n", k.name, v);
+  }
+  if (!config.events_kafka.empty()) {
+    out += "\n[events.kafka]\n";
+    for (const auto& [name, value] : config.events_kafka) {
+      bool secret = name.find("password") != std::string::npos || name.find("secret") != std::string::npos ||
+                    name.find(".key") != std::string::npos;
+      out += fmt::format("\"{}\" = \"{}\"\n", name, secret ? "****" : value);
+    }
   }
   return out;
 }

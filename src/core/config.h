@@ -33,6 +33,8 @@ struct Config {
   bool migrate_on_start = true;   // apply pending migrations when the server starts
   std::string cache_url = "memory:";
   std::string events_url = "embedded:";
+  // [events.kafka]: librdkafka properties for a kafka:// events_url (TLS, SASL, timeouts, ...)
+  std::map<std::string, std::string> events_kafka;
   std::string objects_url;     // empty: "file:<data_dir>/objects"
   int commit_batch_max = 256;  // group commit: most transactions per fsync
   // [auth]
