@@ -30,6 +30,7 @@ test-asan: deps
 bench: build
 	@bench/run.sh
 	@build/bin/dispatch_epoch_benchmark
+	@bench/events/run.sh
 
 # The long optimisation and forecasting benchmarks (tens of minutes each); see BENCHMARKS.md.
 bench-mdrp: build

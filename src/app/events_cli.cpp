@@ -230,7 +230,7 @@ int Publish(const std::vector<std::string>& args) {
   if (auto st = events::ValidateTopic(own["topic"]); !st.ok()) return Fail("events publish: " + st.error().message);
   Logger log(LogLevel::kWarn);
   SystemClock clock;
-  auto bus = events::OpenEventBus(config->events_url, config->data_dir, clock, log);
+  auto bus = events::OpenEventBus(config->events_url, config->data_dir, clock, log, config->events_kafka);
   if (!bus.ok()) return Fail("events publish: " + bus.error().message, 1);
   std::vector<events::Message> messages;
   std::string line;

@@ -10,6 +10,7 @@
 #include "app/cli.h"
 #include "app/cluster_cli.h"
 #include "app/demo.h"
+#include "app/dev_cli.h"
 #include "app/events_cli.h"
 #include "app/edge_cli.h"
 #include "app/platform.h"
@@ -46,6 +47,7 @@ Usage:
   hotpath events publish --topic TOPIC [--key KEY] [--data-dir DIR] < one record per line
   hotpath functions list | functions replay-dlq NAME [--wait-s N]   [--data-dir DIR]
   hotpath cluster [--config FILE] [--processes N] [--listen HOST:PORT] [--data-dir DIR] [--autoscale]
+  hotpath dev kafka [--port 9092] [--brokers 3] [--partitions 4]   (a mock Kafka cluster for development)
   hotpath cdn nginx-config --upstream HOST:PORT... --listen HOST:PORT --dir DIR [--menu-ttl-s N]
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
   hotpath pdptw solve INSTANCE.txt --time-limit SECONDS --out FILE [--threads N]
@@ -181,6 +183,7 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "migrate") return Migrate(rest);
   if (cmd == "config") return ConfigShow(rest);
   if (cmd == "events") return EventsCommand(rest);
+  if (cmd == "dev") return DevCommand(rest);
   if (cmd == "alarms") return AlarmsCommand(rest);
   if (cmd == "functions") return FunctionsCommand(rest);
   if (cmd == "cdn") return CdnCommand(rest);

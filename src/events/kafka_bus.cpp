@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -647,9 +648,10 @@ Result<std::unique_ptr<Consumer>> KafkaBus::Subscribe(const std::string& group, 
 Status TailKafka(const KafkaSettings& settings, const std::string& topic, bool from_beginning, bool follow,
                  const std::function<bool(const Record&)>& emit) {
   HP_ASSIGN(rd_kafka_t * rk, NewKafkaHandle(settings, false,
-                                            {{"enable.auto.commit", "false"},
-                                             {"enable.partition.eof", "true"},
-                                             {"allow.auto.create.topics", "false"}}));
+                                            {// assign() needs a group id; nothing is ever committed to it
+                                             {"group.id", fmt::format("hotpath-tail-{}", ::getpid())},
+                                             {"enable.auto.commit", "false"},
+                                             {"enable.partition.eof", "true"}}));
   struct Closer {
     rd_kafka_t* rk;
     ~Closer() {
