@@ -26,9 +26,11 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
 
-# Load benchmark of the platform against nginx, then the dispatch epoch timings (a few minutes).
+# Load benchmark of the platform against nginx, HAProxy and the CDN cache (bench/cluster/run.py), then
+# the dispatch epoch timings (a few minutes).
 bench: build
 	@bench/run.sh
+	@bench/cluster/run.py
 	@build/bin/dispatch_epoch_benchmark
 	@bench/events/run.sh
 
