@@ -85,6 +85,30 @@ TEST(Config, PrecedenceFileThenEnvThenFlags) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Config, EventsKafkaTableIsPassedThroughAndSecretsMasked) {
+  auto dir = std::filesystem::temp_directory_path() / ("hp_cfg_" + NewId("t"));
+  std::filesystem::create_directories(dir);
+  auto file = dir / "c.toml";
+  std::ofstream(file) << "[storage]\nevents_url = \"kafka://k1:9092,k2:9092\"\n[events.kafka]\n"
+                         "\"security.protocol\" = \"SASL_SSL\"\n\"sasl.password\" = \"hunter2\"\n"
+                         "\"socket.timeout.ms\" = 5000\n";
+  ConfigSources src;
+  src.file = file.string();
+  auto c = LoadConfig(src);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->events_url, "kafka://k1:9092,k2:9092");
+  EXPECT_EQ(c->events_kafka.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(c->events_kafka.at("socket.timeout.ms"), "5000");
+  std::string shown = ShowConfig(*c);
+  EXPECT_NE(shown.find("\"security.protocol\" = \"SASL_SSL\""), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("hunter2"), std::string::npos) << shown;
+  std::ofstream(file) << "[events.kafka]\nnested = [1, 2]\n";
+  auto bad = LoadConfig(src);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("events.kafka.nested"), std::string::npos) << bad.error().message;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Config, UnknownKeysAndBadValuesAreNamed) {
   auto dir = std::filesystem::temp_directory_path() / ("hp_cfg_" + NewId("t"));
   std::filesystem::create_directories(dir);

@@ -36,6 +36,15 @@ struct MetadataPtr {
 
 std::string ErrText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
 
+// librdkafka's own log lines (connection failures, rebalances, ...) as hotpath JSON log lines.
+void ForwardLog(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+  const auto* ctx = static_cast<const KafkaHandleContext*>(rd_kafka_opaque(rk));
+  const Logger* log = ctx ? ctx->log : nullptr;
+  if (!log) return;
+  LogLevel l = level <= 3 ? LogLevel::kError : level <= 5 ? LogLevel::kWarn : LogLevel::kDebug;
+  log->Log(l, "kafka", {{"facility", facility}, {"client", rd_kafka_name(rk)}, {"detail", text}});
+}
+
 // Partition count of `topic` from a metadata request (which, from a producer, may ask the broker
 // to create it). 0 with kNotFound when the broker does not know it.
 Result<int> TopicPartitionCount(rd_kafka_t* rk, const std::string& topic) {
@@ -235,6 +244,8 @@ Result<std::unique_ptr<KafkaBus>> KafkaBus::Open(KafkaSettings settings, const C
   std::unique_ptr<KafkaBus> bus(new KafkaBus(std::move(settings), clock, log));
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  rd_kafka_conf_set_opaque(conf, &bus->context_);
+  rd_kafka_conf_set_log_cb(conf, ForwardLog);
   HP_ASSIGN(bus->producer_, NewKafkaHandle(bus->settings_, true,
                                            {{"enable.idempotence", "true"},
                                             {"acks", "all"},
@@ -371,7 +382,8 @@ class KafkaBus::GroupConsumer final : public Consumer {
   Status Init(const SubscribeOptions& options) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set_rebalance_cb(conf, &GroupConsumer::OnRebalance);
-    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_opaque(conf, &context_);
+    rd_kafka_conf_set_log_cb(conf, ForwardLog);
     HP_ASSIGN(rk_, NewKafkaHandle(bus_.settings_, false,
                                   {{"group.id", group_},
                                    {"enable.auto.commit", "false"},
@@ -515,7 +527,7 @@ class KafkaBus::GroupConsumer final : public Consumer {
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                           void* opaque) {
-    static_cast<GroupConsumer*>(opaque)->Rebalance(rk, err, parts);
+    static_cast<GroupConsumer*>(static_cast<KafkaHandleContext*>(opaque)->consumer)->Rebalance(rk, err, parts);
   }
 
   void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
@@ -611,6 +623,7 @@ class KafkaBus::GroupConsumer final : public Consumer {
   KafkaBus& bus_;
   std::string group_;
   std::vector<std::string> topics_;
+  KafkaHandleContext context_{&bus_.log_, this};
   rd_kafka_t* rk_ = nullptr;
   std::mutex mu_;
   std::set<Key> assigned_;                     // guarded by mu_

@@ -37,6 +37,13 @@ struct rd_kafka_conf_s;
 
 namespace hotpath::events {
 
+// The opaque of every librdkafka handle the bus makes: its log lines go to `log`; a consumer's
+// rebalance callback finds its consumer.
+struct KafkaHandleContext {
+  const Logger* log = nullptr;
+  void* consumer = nullptr;
+};
+
 struct KafkaSettings {
   std::string bootstrap;                          // "h1:9092,h2:9092"
   std::map<std::string, std::string> properties;  // librdkafka properties
@@ -81,6 +88,7 @@ class KafkaBus final : public EventBus {
   KafkaSettings settings_;
   const Clock& clock_;
   const Logger& log_;
+  KafkaHandleContext context_{&log_, nullptr};
   rd_kafka_s* producer_ = nullptr;
   std::thread poller_;  // serves delivery reports
   std::atomic<bool> stopping_{false};
