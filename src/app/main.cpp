@@ -47,6 +47,7 @@ Usage:
   hotpath events publish --topic TOPIC [--key KEY] [--data-dir DIR] < one record per line
   hotpath functions list | functions replay-dlq NAME [--wait-s N]   [--data-dir DIR]
   hotpath cluster [--config FILE] [--processes N] [--listen HOST:PORT] [--data-dir DIR] [--autoscale]
+  hotpath autoscale [cluster flags] [--min-processes N] [--max-processes N]   (= cluster --autoscale)
   hotpath dev kafka [--port 9092] [--brokers 3] [--partitions 4]   (a mock Kafka cluster for development)
   hotpath cdn nginx-config --upstream HOST:PORT... --listen HOST:PORT --dir DIR [--menu-ttl-s N]
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
@@ -188,6 +189,10 @@ int Run(const std::vector<std::string>& argv) {
   if (cmd == "functions") return FunctionsCommand(rest);
   if (cmd == "cdn") return CdnCommand(rest);
   if (cmd == "cluster") return ClusterCommand(rest);
+  if (cmd == "autoscale") {  // the cluster with its controller on: `hotpath cluster --autoscale`
+    rest.insert(rest.begin(), "--autoscale");
+    return ClusterCommand(rest);
+  }
   if (cmd == "admin") {
     if (rest.empty() || rest.front() != "create-user")
       return Fail("usage: hotpath admin create-user --email E ...");

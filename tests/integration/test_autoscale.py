@@ -4,12 +4,14 @@ order events during scale-in.
 
 Surge (closed-loop Python load generator through HAProxy, parameters below): RAMP_UP_S seconds from
 1 to PEAK_WORKERS concurrent workers, HOLD_S at the peak, RAMP_DOWN_S back to 0. Each worker loops
-over authenticated reads (order, menu, zones) and places an order every PLACE_EVERY requests.
+over a public menu read, an authenticated zone list and a quote, and places an order every
+PLACE_EVERY requests.
 Meanwhile WS_CLIENTS customers follow their orders over /v1/ws through HAProxy, and a driver moves
 every followed order through accepted -> ready. When a process is drained, its WebSockets stay
 open until DRAIN_TIMEOUT_S, then the process closes them (1001 going away); the client reconnects
 through HAProxy and resubscribes each order with its last event id. The test checks every order's
-events arrived exactly once, in order. About 90 s in all."""
+events arrived exactly once, in order. About 80 s in all; the cluster runs as
+`hotpath autoscale` (= `hotpath cluster --autoscale`)."""
 
 import json
 import os
@@ -23,13 +25,13 @@ import cluster_harness as ch  # noqa: E402
 import hotpath_harness as h  # noqa: E402
 
 ADMIN_EMAIL = "root@autoscale.hotpath.dev"
-RAMP_UP_S, HOLD_S, RAMP_DOWN_S = 15, 15, 8
+RAMP_UP_S, HOLD_S, RAMP_DOWN_S = 30, 15, 8
 PEAK_WORKERS = 12
 PLACE_EVERY = 10
 WS_CLIENTS = 9
 DRAIN_TIMEOUT_S = 3
 MAX_PROCESSES = 3
-AUTOSCALE = ["--processes", "1", "--autoscale", "--min-processes", "1", "--max-processes", str(MAX_PROCESSES),
+AUTOSCALE = ["--processes", "1", "--min-processes", "1", "--max-processes", str(MAX_PROCESSES),
              "--autoscale-interval-ms", "1000", "--scale-out-cooldown-s", "3", "--scale-in-cooldown-s", "6",
              "--target-in-flight", "1.5", "--target-cpu", "0.3", "--target-p95-ms", "1000", "--scale-in-below", "0.3",
              "--drain-timeout-s", str(DRAIN_TIMEOUT_S), "--shutdown-grace-ms", "3000", "--dispatch-mode", "nearest"]
@@ -167,7 +169,7 @@ class Follower:
 
 def setUpModule():
     global CLUSTER, C, ADMIN
-    CLUSTER = ch.Cluster(AUTOSCALE)
+    CLUSTER = ch.Cluster(AUTOSCALE, command="autoscale")
     h.create_user_offline(CLUSTER.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
     try:
         CLUSTER.start()

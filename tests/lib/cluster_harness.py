@@ -52,7 +52,8 @@ def slot_ports(run_dir):
 
 
 class Cluster:
-    def __init__(self, args, data_dir=None):
+    def __init__(self, args, data_dir=None, command="cluster"):
+        self.command = command
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="hotpath-cluster-")
         self.port = edge.free_port()
         self.args = list(args)
@@ -62,7 +63,7 @@ class Cluster:
         self.run_dir = os.path.join(self.data_dir, "cluster")
 
     def start(self, timeout=120):
-        cmd = [h.BIN, "cluster", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir] + self.args
+        cmd = [h.BIN, self.command, "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir] + self.args
         self.log_path = os.path.join(self.data_dir, "cluster.log")
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
