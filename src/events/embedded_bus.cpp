@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "events/partition_reader.h"
@@ -38,6 +39,23 @@ int CountPartitionDirs(const std::string& dir) {
   int n = 0;
   while (fs::is_directory(dir + "/" + std::to_string(n))) ++n;
   return n;
+}
+
+// fdatasyncs every touched partition, the others in parallel with the first: the file system
+// overlaps their journal commits, so a batch spread over 4 partitions costs about one sync, not 4.
+// Each partition's state is touched by its own task only; all are joined before anyone is acked.
+Status SyncAll(const std::vector<PartitionLog*>& touched) {
+  if (touched.size() == 1) return touched.front()->Sync();
+  std::vector<std::future<Status>> others;
+  others.reserve(touched.size() - 1);
+  for (std::size_t i = 1; i < touched.size(); ++i)
+    others.push_back(std::async(std::launch::async, [log = touched[i]] { return log->Sync(); }));
+  Status st = touched.front()->Sync();
+  for (auto& f : others) {
+    Status other = f.get();
+    if (st.ok() && !other.ok()) st = std::move(other);
+  }
+  return st;
 }
 
 }  // namespace
@@ -363,9 +381,7 @@ void EmbeddedBus::RunBatch(std::vector<Pending*>& batch) {
   for (PartitionLog* log : touched) {
     if (st.ok()) st = log->WriteStaged();
   }
-  for (PartitionLog* log : touched) {
-    if (st.ok()) st = log->Sync();
-  }
+  if (st.ok()) st = SyncAll(touched);
   if (!st.ok()) {
     log_.Error("event log: append failed", {{"error", st.error().message}});
     for (PartitionLog* log : touched) log->Rollback();
