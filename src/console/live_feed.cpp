@@ -122,21 +122,28 @@ Result<std::string> LiveFeed::Snapshot() {
     bj::array riders;
     bj::array orders;
     std::map<std::string, std::int64_t> placed_last_minute;
+    std::map<std::string, std::pair<int, int>> riders_by_zone;  // online, available
+    std::map<std::string, int> open_by_zone;
   };
   auto rows = db_.Read<Rows>([now](storage::Connection& c) -> Result<Rows> {
     Rows out;
     HP_TRY(c.Query("SELECT user_id, lat, lon, status, zone_id FROM riders WHERE status <> 'offline' AND lat IS NOT NULL",
                    {}, [&](const storage::Row& r) {
-                     out.riders.push_back(bj::array{bj::string(r.Text(0)), Round(r.Double(1), 1e5), Round(r.Double(2), 1e5),
-                                                    bj::string(r.Text(3)), bj::string(r.OptText(4).value_or(""))});
+                     std::string status = r.Text(3);
+                     auto& z = out.riders_by_zone[r.OptText(4).value_or("")];
+                     ++z.first;
+                     if (status == "available") ++z.second;
+                     out.riders.push_back(bj::array{bj::string(r.Text(0)), Round(r.Double(1), 1e5),
+                                                    Round(r.Double(2), 1e5), bj::string(status)});
                    }));
     HP_TRY(c.Query("SELECT id, status, zone_id, restaurant_id, delivery_lat, delivery_lon, rider_id FROM orders "
                    "WHERE status IN ('placed','accepted','ready','picked_up')",
                    {}, [&](const storage::Row& r) {
                      bj::value rider = r.IsNull(6) ? bj::value(nullptr) : bj::value(bj::string(r.Text(6)));
+                     ++out.open_by_zone[r.OptText(2).value_or("")];
                      out.orders.push_back(bj::array{bj::string(r.Text(0)), bj::string(r.Text(1)),
-                                                    bj::string(r.OptText(2).value_or("")), bj::string(r.Text(3)),
-                                                    Round(r.Double(4), 1e5), Round(r.Double(5), 1e5), rider});
+                                                    bj::string(r.Text(3)), Round(r.Double(4), 1e5),
+                                                    Round(r.Double(5), 1e5), rider});
                    }));
     HP_TRY(c.Query("SELECT zone_id, count(*) FROM orders WHERE created_at >= ? GROUP BY zone_id", {now - 60000},
                    [&](const storage::Row& r) { out.placed_last_minute[r.OptText(0).value_or("")] = r.Int(1); }));
@@ -149,14 +156,8 @@ Result<std::string> LiveFeed::Snapshot() {
 
   // Zones: riders online / available and open orders from the rows, distributions from the metrics.
   HP_ASSIGN(auto zones, catalog_.ListZones());
-  std::map<std::string, std::pair<int, int>> riders_by_zone;  // online, available
-  for (const auto& r : rows->riders) {
-    auto& z = riders_by_zone[std::string(r.as_array()[4].as_string())];
-    ++z.first;
-    if (r.as_array()[3].as_string() == "available") ++z.second;
-  }
-  std::map<std::string, int> open_by_zone;
-  for (const auto& o : rows->orders) ++open_by_zone[std::string(o.as_array()[2].as_string())];
+  auto& riders_by_zone = rows->riders_by_zone;
+  auto& open_by_zone = rows->open_by_zone;
   auto c2d = HistogramsBy(families, "hotpath_order_click_to_door_seconds", "zone");
   auto r2p = HistogramsBy(families, "hotpath_order_ready_to_pickup_seconds", "zone");
   bj::array zone_rows;

@@ -6,7 +6,9 @@
 // plan, per-zone figures (orders per minute, riders online, click-to-door and ready-to-pickup
 // distributions), per-route request rate/errors/latency over the last interval, function lag and
 // dead letters, and the alarms. Rows are compact arrays so 2,000 riders and 5,000 open orders stay
-// a few hundred kilobytes per snapshot; nothing is built when no console is connected.
+// well under a megabyte per snapshot; nothing is built when no console is connected.
+//   riders: [[id, lat, lon, status]], orders: [[id, status, restaurant_id, drop_lat, drop_lon,
+//   rider_id|null]], plan: [[rider_id, restaurant_id, [order ids], committed]]
 
 #include <prometheus/histogram.h>
 

@@ -114,16 +114,16 @@ export class LiveMap {
       g.beginPath();
       let [x, y] = xy(p[0], p[1]); g.moveTo(x, y);
       [x, y] = xy(r[2], r[3]); g.lineTo(x, y);
-      for (const id of orderIds) { const o = this.orders.get(id); if (o) { [x, y] = xy(o[4], o[5]); g.lineTo(x, y); } }
+      for (const id of orderIds) { const o = this.orders.get(id); if (o) { [x, y] = xy(o[3], o[4]); g.lineTo(x, y); } }
       g.stroke();
     }
     g.setLineDash([]);
     // Orders: at their drop-off; picked-up ones linked to their rider.
     for (const o of s.orders) {
-      const [x, y] = xy(o[4], o[5]);
+      const [x, y] = xy(o[3], o[4]);
       const moving = o[1] === 'picked_up';
-      if (moving && o[6] && pos.get(o[6])) {
-        const [rx, ry] = xy(...pos.get(o[6]));
+      if (moving && o[5] && pos.get(o[5])) {
+        const [rx, ry] = xy(...pos.get(o[5]));
         g.strokeStyle = 'rgba(31,111,235,0.35)'; g.beginPath(); g.moveTo(rx, ry); g.lineTo(x, y); g.stroke();
       }
       g.fillStyle = moving ? COLORS.moving : COLORS.waiting;
