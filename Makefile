@@ -15,8 +15,11 @@ configure: deps
 build: configure
 	@cmake --build --preset release -j $(JOBS)
 
+SPEEDUP ?= 10
+
+# The demo server and, in the background, `hotpath simulate` keeping the city alive (docs/simulate.md).
 run: build
-	build/bin/hotpath serve --demo --listen $(LISTEN) --data-dir $(DATA_DIR) --config config/alarms.example.toml
+	@scripts/run-demo.sh build/bin/hotpath $(LISTEN) $(DATA_DIR) $(SPEEDUP) --config config/alarms.example.toml
 
 test: build
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 600
