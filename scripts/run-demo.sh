@@ -27,8 +27,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# Both run in sessions of their own: Ctrl-C reaches this script only, which stops the simulator
+# first (it cancels its open orders while the server still answers), then the server.
 # The banner (demo accounts, what to try) on the terminal; the request log in a file.
-"$BIN" serve --demo --listen "$LISTEN" --data-dir "$DATA_DIR" "$@" 2>>"$SERVER_LOG" &
+setsid "$BIN" serve --demo --listen "$LISTEN" --data-dir "$DATA_DIR" "$@" 2>>"$SERVER_LOG" &
 server=$!
 
 # The server prints its banner once it listens; wait for that.
@@ -43,7 +45,7 @@ until curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null; do
   sleep 0.2
 done
 
-"$BIN" simulate --url "$URL" --speedup "$SPEEDUP" --duration 0 >"$SIM_LOG" 2>&1 &
+setsid "$BIN" simulate --url "$URL" --speedup "$SPEEDUP" --duration 0 >"$SIM_LOG" 2>&1 &
 sim=$!
 cat <<MSG
 

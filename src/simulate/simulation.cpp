@@ -214,6 +214,7 @@ Status Simulation::PrepareMdrp(HttpClient& http) {
     auto admin = http.Post("/v1/auth/login", bj::object{{"email", o_.admin_email}, {"password", o_.password}});
     if (!admin.ok()) return Error::Unavailable("logging in the admin to create riders: " + admin.Describe());
     std::string token = Str(admin.Json(), "token");
+    admin_token_ = token;
     int have = static_cast<int>(riders_.size());
     std::vector<std::string> problems(needed - have);
     std::vector<std::unique_ptr<Rider>> extra(needed - have);
@@ -253,6 +254,38 @@ Status Simulation::PrepareMdrp(HttpClient& http) {
   return OkStatus();
 }
 
+// No order of this run stays open on the server when it stops: a rider would stay busy with an
+// order nobody delivers. The restaurant cancels what is not picked up yet, the admin what is on the road.
+void Simulation::CancelOpenOrders() {
+  std::vector<std::pair<std::string, OrderState>> open;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, o] : orders_) {
+      if (o.state != OrderState::kDelivered && o.state != OrderState::kCancelled && o.state != OrderState::kRejected)
+        open.emplace_back(id, o.state);
+    }
+  }
+  if (open.empty()) return;
+  HttpClient http(o_.url, 10000);
+  bj::object reason{{"reason", "the simulation stopped"}};
+  for (const auto& [id, state] : open) {
+    std::string token;
+    {
+      std::lock_guard lock(mu_);
+      token = state == OrderState::kPickedUp ? admin_token_ : restaurants_[orders_.at(id).restaurant].token;
+    }
+    auto r = http.Post("/v1/orders/" + id + "/cancel", reason, token);
+    if (r.status == 409 && state != OrderState::kPickedUp && !admin_token_.empty()) {  // picked up meanwhile
+      r = http.Post("/v1/orders/" + id + "/cancel", reason, admin_token_);
+    }
+    if (Failed("cancel at stop", r)) continue;
+    std::lock_guard lock(mu_);
+    orders_.at(id).state = OrderState::kCancelled;
+    ++summary_.cancelled;
+    ++summary_.cancelled_at_stop;
+  }
+}
+
 Status Simulation::Setup(HttpClient& http) {
   if (!o_.mdrp.empty()) HP_TRY(LoadMdrp());
   auto health = http.Get("/healthz");
@@ -261,6 +294,9 @@ Status Simulation::Setup(HttpClient& http) {
   HP_TRY(LoginRestaurants());
   HP_TRY(LoginRiders(o_.riders));
   HP_TRY(SignUpCustomers());
+  // Only needed to cancel orders on the road when the run stops (and to create MDRP riders).
+  auto admin = http.Post("/v1/auth/login", bj::object{{"email", o_.admin_email}, {"password", o_.password}});
+  if (admin.ok()) admin_token_ = Str(admin.Json(), "token");
   if (!o_.mdrp.empty()) {
     HP_TRY(PrepareMdrp(http));
   } else {
@@ -345,6 +381,7 @@ Result<Summary> Simulation::Run(const std::atomic<bool>& interrupted, const Prog
   }
   stopping_ = true;
   sched_->Stop();
+  if (why != "the server stopped answering") CancelOpenOrders();
   std::lock_guard lock(mu_);
   summary_.stopped_because = why;
   summary_.real_seconds = std::chrono::duration<double>(Clock::now() - real_start_).count();

@@ -87,6 +87,7 @@ class Simulation {
   Status SignUpCustomers();
   Status LoadMdrp();
   Status PrepareMdrp(HttpClient& http);
+  void CancelOpenOrders();
   void SyncCancelled(HttpClient& http, const std::string& order_id, const std::string& token);
   // Actors (actors.cpp).
   void ScheduleNextArrival(double after_s);
@@ -113,6 +114,7 @@ class Simulation {
   Options o_;
   std::unique_ptr<Scheduler> sched_;
   std::string run_id_;
+  std::string admin_token_;  // empty when --admin-email cannot log in
   double sim_start_s_ = 0;
   Scheduler::Clock::time_point real_start_;
   double speed_mps_ = 4;                 // simulated rider speed

@@ -44,6 +44,7 @@ bj::object SummaryJson(const Summary& s) {
                {"orders", bj::object{{"placed", s.placed},
                                      {"delivered", s.delivered},
                                      {"cancelled", s.cancelled},
+                                     {"cancelled_at_stop", s.cancelled_at_stop},
                                      {"rejected", s.rejected},
                                      {"declined", s.declined},
                                      {"open", s.open()}}},
@@ -78,8 +79,9 @@ std::string SummaryText(const Summary& s) {
   out += fmt::format("  ran {:.1f} s real = {:.1f} simulated minutes at {:.0f}x\n", s.real_seconds, s.sim_minutes,
                      s.speedup);
   out += fmt::format("  actors: {} customers, {} restaurants, {} riders\n", s.customers, s.restaurants, s.riders);
-  out += fmt::format("  orders: {} placed, {} delivered, {} cancelled, {} rejected, {} declined, {} still open\n",
-                     s.placed, s.delivered, s.cancelled, s.rejected, s.declined, s.open());
+  out += fmt::format("  orders: {} placed, {} delivered, {} cancelled ({} of them when the run stopped), {} rejected, "
+                     "{} declined, {} still open\n",
+                     s.placed, s.delivered, s.cancelled, s.cancelled_at_stop, s.rejected, s.declined, s.open());
   out += fmt::format("  click-to-door (simulated): mean {:.1f} min, p90 {:.1f} min over {} deliveries\n",
                      Mean(s.click_to_door_min), Percentile(s.click_to_door_min, 0.9), s.click_to_door_min.size());
   out += fmt::format("  offers accepted {}, location fixes sent {}\n", s.offers_accepted, s.fixes_sent);

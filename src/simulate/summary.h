@@ -16,6 +16,7 @@ struct Summary {
   double sim_minutes = 0;
   int customers = 0, restaurants = 0, riders = 0;
   int placed = 0, delivered = 0, cancelled = 0, rejected = 0, declined = 0;
+  int cancelled_at_stop = 0;  // of `cancelled`: still open when the run stopped
   int offers_accepted = 0;
   long fixes_sent = 0;
   std::vector<double> click_to_door_min;    // simulated minutes, placement to delivery
