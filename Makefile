@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: deps configure build run test test-asan bench bench-dispatch bench-mdrp bench-pdptw bench-forecast clean format
+.PHONY: deps configure build run test test-asan bench bench-functions-crash bench-dispatch bench-mdrp bench-pdptw bench-forecast clean format
 
 deps:
 	@scripts/install-deps.sh
@@ -29,13 +29,18 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
 
-# Load benchmark of the platform against nginx, HAProxy and the CDN cache (bench/cluster/run.py), then
-# the dispatch epoch timings (a few minutes).
+# Load benchmark of the platform against nginx, HAProxy and the CDN cache (bench/cluster/run.py), the
+# dispatch epoch timings, the embedded log, then the end-to-end order.placed -> notify webhook latency.
 bench: build
 	@bench/run.sh
 	@bench/cluster/run.py
 	@build/bin/dispatch_epoch_benchmark
 	@bench/events/run.sh
+	@bench/functions/run.sh
+
+# The functions crash test at the issue's full size (5,000 orders, SIGKILL 5 times; several minutes).
+bench-functions-crash: build
+	bench/functions/crash.sh
 
 # The long optimisation and forecasting benchmarks (tens of minutes each); see BENCHMARKS.md.
 bench-mdrp: build

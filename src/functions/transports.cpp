@@ -48,14 +48,18 @@ Status Perform(CURL* c, const std::string& what) {
   return OkStatus();
 }
 
-std::unique_ptr<CURL, CurlFree> Handle(const TransportSettings& s, const std::string& url) {
-  std::unique_ptr<CURL, CurlFree> h(curl_easy_init());
-  if (!h) return h;
-  curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()));
-  curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<std::int64_t>(s.timeout.count(), 5000)));
-  curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, Discard);
+// One handle per sending thread, reset before each use: its connection cache keeps connections to
+// webhook endpoints, the SMTP relay and the push provider alive between deliveries.
+CURL* Handle(const TransportSettings& s, const std::string& url) {
+  thread_local std::unique_ptr<CURL, CurlFree> handle(curl_easy_init());
+  CURL* h = handle.get();
+  if (!h) return nullptr;
+  curl_easy_reset(h);
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(s.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<std::int64_t>(s.timeout.count(), 5000)));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Discard);
   return h;
 }
 
@@ -65,10 +69,10 @@ Status PostJson(const TransportSettings& s, const std::string& url, const std::s
   if (!h) return Error::Unavailable("cannot create a curl handle");
   Append(headers, "Content-Type: application/json");
   Append(headers, "Expect:");
-  curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(h.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  return Perform(h.get(), what);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  return Perform(h, what);
 }
 
 Status SendWebhook(const TransportSettings& s, const Delivery& d, std::int64_t now_s) {
@@ -96,12 +100,12 @@ Status SendEmail(const TransportSettings& s, const Delivery& d, std::int64_t now
   Reader reader{&message};
   Headers rcpt;
   Append(rcpt, d.target);
-  curl_easy_setopt(h.get(), CURLOPT_MAIL_FROM, s.smtp_from.c_str());
-  curl_easy_setopt(h.get(), CURLOPT_MAIL_RCPT, rcpt.get());
-  curl_easy_setopt(h.get(), CURLOPT_READFUNCTION, ReadBody);
-  curl_easy_setopt(h.get(), CURLOPT_READDATA, &reader);
-  curl_easy_setopt(h.get(), CURLOPT_UPLOAD, 1L);
-  return Perform(h.get(), "smtp " + s.smtp_url);
+  curl_easy_setopt(h, CURLOPT_MAIL_FROM, s.smtp_from.c_str());
+  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+  curl_easy_setopt(h, CURLOPT_READDATA, &reader);
+  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  return Perform(h, "smtp " + s.smtp_url);
 }
 
 Status SendPush(const TransportSettings& s, const Delivery& d) {
