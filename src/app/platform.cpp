@@ -40,8 +40,8 @@ std::string EventZone(const orders::OrderEvent& ev) {
 }  // namespace
 
 void Platform::RefreshZoneLoad() {
-  auto loads =
-      db_->Read<std::vector<ops::ZoneLoad>>([](storage::Connection& c) -> Result<std::vector<ops::ZoneLoad>> {
+  auto loads = db_->ReadReplica<std::vector<ops::ZoneLoad>>(
+      [](storage::Connection& c) -> Result<std::vector<ops::ZoneLoad>> {
         std::vector<ops::ZoneLoad> out;
         HP_TRY(c.Query(
             "SELECT z.id, (SELECT count(*) FROM riders r WHERE r.zone_id = z.id AND r.status <> 'offline'), "
@@ -57,6 +57,9 @@ void Platform::RefreshZoneLoad() {
     return;
   }
   metrics_.SetZoneLoad(*loads);
+  std::vector<std::pair<std::string, std::int64_t>> reads;
+  for (const auto& s : db_->Stats()) reads.emplace_back(s.pool, s.reads);
+  metrics_.SetDatabaseReads(reads);
 }
 
 Result<std::vector<ops::AlarmDefinition>> ConfigAlarms(const Config& config) {
@@ -114,7 +117,6 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, bo
   opts.replicas = SplitList(config.database_replicas);
   opts.max_batch = config.commit_batch_max;
   opts.read_connections = config.database_pool_size;
-  opts.replica_max_lag_ms = config.replica_max_lag_ms;
   HP_ASSIGN(auto db, storage::Database::Open(opts));
   if (migrate) HP_TRY(db->Migrate());
   return db;

@@ -78,7 +78,7 @@ Result<Zone> CatalogService::CreateZone(const Principal& actor, std::string name
 }
 
 Result<std::vector<Zone>> CatalogService::ListZones() {
-  return db_.Read<std::vector<Zone>>([](Connection& c) -> Result<std::vector<Zone>> {
+  return db_.ReadReplica<std::vector<Zone>>([](Connection& c) -> Result<std::vector<Zone>> {
     std::vector<Zone> out;
     HP_TRY(c.Query("SELECT id, name, polygon, created_at FROM zones ORDER BY created_at, id", {},
                    [&](const Row& r) {
@@ -150,7 +150,7 @@ Result<NearbyPage> CatalogService::Nearby(geo::Point center, double radius_m, in
   }
   auto box = geo::Around(center, radius_m);
   using Hits = std::vector<std::pair<Restaurant, double>>;
-  HP_ASSIGN(auto all, db_.Read<Hits>([&](Connection& c) -> Result<Hits> {
+  HP_ASSIGN(auto all, db_.ReadReplica<Hits>([&](Connection& c) -> Result<Hits> {
     Hits out;
     HP_TRY(c.Query(fmt::format("SELECT {} FROM restaurants WHERE lat BETWEEN ? AND ? AND "
                                "lon BETWEEN ? AND ?",
@@ -244,13 +244,15 @@ Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMe
   }
   Millis loaded_at = clock_.NowMillis();
   HP_TRY(GetRestaurant(restaurant_id));
-  HP_ASSIGN(auto items, db_.Read<std::vector<MenuItem>>([&](Connection& c) -> Result<std::vector<MenuItem>> {
-    std::vector<MenuItem> out;
-    HP_TRY(c.Query(
-        fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id", kItemCols),
-        {restaurant_id}, [&](const Row& r) { out.push_back(ItemFromRow(r)); }));
-    return out;
-  }));
+  HP_ASSIGN(
+      auto items, db_.ReadReplica<std::vector<MenuItem>>([&](Connection& c) -> Result<std::vector<MenuItem>> {
+        std::vector<MenuItem> out;
+        HP_TRY(
+            c.Query(fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id",
+                                kItemCols),
+                    {restaurant_id}, [&](const Row& r) { out.push_back(ItemFromRow(r)); }));
+        return out;
+      }));
   bj::array arr;
   for (const auto& i : items) arr.push_back(ItemJson(i));
   auto menu = std::make_shared<CachedMenu>();

@@ -138,7 +138,6 @@ const std::vector<Key>& Keys() {
                   return std::nullopt;
                 }),
       IntKey("storage", "database_pool_size", &Config::database_pool_size, 1, 1000),
-      IntKey("storage", "replica_max_lag_ms", &Config::replica_max_lag_ms, 0, 3600000),
       BoolKey("storage", "migrate_on_start", &Config::migrate_on_start),
       StringKey("storage", "cache_url", &Config::cache_url, true,
                 [](const std::string& v) { return CheckScheme(v, {"memory:"}); }),

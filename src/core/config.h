@@ -29,7 +29,6 @@ struct Config {
   std::string database_url;       // empty: sqlite file "<data_dir>/hotpath.db"; or postgresql://...
   std::string database_replicas;  // comma-separated postgresql:// read replicas
   int database_pool_size = 8;     // read connections per database server
-  int replica_max_lag_ms = 1000;  // a replica further behind is skipped (reads go to the primary)
   bool migrate_on_start = true;   // apply pending migrations when the server starts
   std::string cache_url = "memory:";
   std::string events_url = "embedded:";

@@ -70,7 +70,17 @@ Metrics::Metrics()
                             "Duration of one dispatch optimisation epoch")),
       alarm_state_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_alarm_state",
                          "Alarm state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA")),
+      db_reads_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_db_reads_total",
+                      "Read transactions served by each database server (PostgreSQL primary or replica)")),
       epoch_(&dispatch_epoch_.Add({}, EpochBuckets())) {}
+
+void Metrics::SetDatabaseReads(const std::vector<std::pair<std::string, std::int64_t>>& reads) {
+  for (const auto& [server, n] : reads) {
+    auto& counter = db_reads_.Add({{"server", server}});
+    double delta = static_cast<double>(n) - counter.Value();
+    if (delta > 0) counter.Increment(delta);
+  }
+}
 
 void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
                              double seconds) {

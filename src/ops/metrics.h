@@ -62,6 +62,8 @@ class Metrics {
   // state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA.
   void SetAlarmState(const std::string& alarm, int state);
   void RemoveAlarm(const std::string& alarm);
+  // Read transactions served so far by each database server ("primary", "replica0", ...).
+  void SetDatabaseReads(const std::vector<std::pair<std::string, std::int64_t>>& reads);
 
   // Runs before each collection (Render, Collect): gauges read from the database are refreshed here.
   void SetRefresher(std::function<void()> refresh);
@@ -93,6 +95,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& function_durations_;
   prometheus::Family<prometheus::Histogram>& dispatch_epoch_;
   prometheus::Family<prometheus::Gauge>& alarm_state_;
+  prometheus::Family<prometheus::Counter>& db_reads_;
   prometheus::Histogram* epoch_;
 
   std::function<void()> refresh_;

@@ -178,7 +178,7 @@ Result<Order> OrderService::Get(const Principal& who, const std::string& order_i
 Result<std::vector<OrderEvent>> OrderService::EventsAfter(const Principal& who, const std::string& order_id,
                                                           std::int64_t after_seq) {
   HP_TRY(Get(who, order_id));
-  return db_.Read<std::vector<OrderEvent>>(
+  return db_.ReadReplica<std::vector<OrderEvent>>(
       [&](Connection& c) { return store::EventsAfter(c, order_id, after_seq); });
 }
 
@@ -275,7 +275,8 @@ Result<Order> OrderService::Refund(const Principal& who, const std::string& orde
 }
 
 Result<std::vector<store::Unassigned>> OrderService::Unassigned(int limit) {
-  return db_.Read<std::vector<store::Unassigned>>([limit](Connection& c) { return store::UnassignedOrders(c, limit); });
+  return db_.Read<std::vector<store::Unassigned>>(
+      [limit](Connection& c) { return store::UnassignedOrders(c, limit); });
 }
 
 Result<std::vector<Order>> OrderService::AssignBundle(const std::vector<std::string>& order_ids,
@@ -288,8 +289,7 @@ Result<std::vector<Order>> OrderService::AssignBundle(const std::vector<std::str
     for (const auto& id : order_ids) {
       HP_ASSIGN(auto loaded, store::LoadOrder(c, id));
       if (!loaded) return Error::Conflict(fmt::format("order {} no longer exists", id));
-      if (!loaded->rider_id.empty())
-        return Error::Conflict(fmt::format("order {} already has a rider", id));
+      if (!loaded->rider_id.empty()) return Error::Conflict(fmt::format("order {} already has a rider", id));
       if (loaded->status != OrderStatus::kAccepted && loaded->status != OrderStatus::kReady) {
         return Error::Conflict(
             fmt::format("order {} is {} and no longer waits for a rider", id, StatusName(loaded->status)));

@@ -24,13 +24,14 @@ struct DatabaseOptions {
   std::vector<std::string> replicas;  // PostgreSQL read replicas (DSNs)
   int read_connections = 4;           // read pool size (per server for PostgreSQL)
   int max_batch = 256;                // transactions per group commit
-  int replica_max_lag_ms = 1000;      // a replica further behind than this is not read from
 };
 
 bool IsPostgresUrl(std::string_view url);
 
-// Where a read may be served: kPrimary for anything that must see the caller's own writes,
-// kReplica for data that tolerates replication lag (menus, restaurant lists, history, analytics).
+// Where a read may be served: kPrimary by default; kReplica for menus, restaurant lists, order
+// history and analytics, which a replica serves only once it has replayed every write this process
+// has acknowledged (so a caller always reads its own writes, and caches filled from a replica are
+// never older than the last edit made here); otherwise, or when no replica answers, the primary does.
 enum class ReadFrom { kPrimary, kReplica };
 
 struct PoolStats {
@@ -81,7 +82,7 @@ class Database {
     if (!st.ok()) return std::move(st).error();
     return Error::Internal("read did not run");
   }
-  // Read() from a replica when one is configured and fresh enough.
+  // Read() from a replica when one is configured and has caught up (see ReadFrom).
   template <typename T>
   Result<T> ReadReplica(const std::function<Result<T>(Connection&)>& fn) {
     return Read<T>(fn, ReadFrom::kReplica);

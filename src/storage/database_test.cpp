@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "storage/migrations.h"
+#include "storage/postgres.h"
 
 namespace hotpath::storage {
 namespace {
@@ -115,5 +116,19 @@ TEST_F(DatabaseTest, AfterCommitHooksRunOnlyForKeptUnitsInCommitOrder) {
   }
   EXPECT_EQ(seen, (std::vector<int>{0, 1, 3}));
 }
+}  // namespace
+}  // namespace hotpath::storage
+
+namespace hotpath::storage {
+namespace {
+
+TEST(PgPlaceholders, QuestionMarksOutsideQuotesBecomeNumbered) {
+  EXPECT_EQ(PgConnection::RewritePlaceholders("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"),
+            "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)");
+  EXPECT_EQ(PgConnection::RewritePlaceholders("SELECT '?', \"a?\" FROM t WHERE x = ?"),
+            "SELECT '?', \"a?\" FROM t WHERE x = $1");
+  EXPECT_EQ(PgConnection::RewritePlaceholders("SELECT 1"), "SELECT 1");
+}
+
 }  // namespace
 }  // namespace hotpath::storage

@@ -394,7 +394,9 @@ Result<int> CurrentVersion(Connection& c) {
   return version;
 }
 
-Result<Ok> ApplyMigrations(Connection& c) {
+Result<Ok> ApplyMigrations(Connection& c) { return ApplyMigrations(c, AllMigrations()); }
+
+Result<Ok> ApplyMigrations(Connection& c, const std::vector<Migration>& list) {
   const bool pg = c.dialect() == Dialect::kPostgres;
   // Several processes may start at once against one PostgreSQL: the first migrates, the others wait
   // for its commit and then find nothing to do.
@@ -403,7 +405,7 @@ Result<Ok> ApplyMigrations(Connection& c) {
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
       "applied_at BIGINT NOT NULL)"));
   HP_ASSIGN(int current, CurrentVersion(c));
-  int latest = AllMigrations().empty() ? 0 : AllMigrations().back().version;
+  int latest = list.empty() ? 0 : list.back().version;
   if (current > latest) {
     return Error::Conflict(fmt::format(
         "database schema version {} is newer than this binary knows ({}); upgrade hotpath", current, latest));
@@ -411,7 +413,7 @@ Result<Ok> ApplyMigrations(Connection& c) {
   const auto now_s =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
-  for (const auto& m : AllMigrations()) {
+  for (const auto& m : list) {
     if (m.version <= current) continue;
     auto st = c.ExecScript(pg && m.postgres ? m.postgres : m.sql);
     if (!st.ok()) {

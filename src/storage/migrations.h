@@ -20,6 +20,8 @@ struct Migration {
 
 const std::vector<Migration>& AllMigrations();
 Result<Ok> ApplyMigrations(Connection& c);
+// Applies `list` (ascending versions); for tests of a failing migration.
+Result<Ok> ApplyMigrations(Connection& c, const std::vector<Migration>& list);
 Result<int> CurrentVersion(Connection& c);
 
 }  // namespace hotpath::storage

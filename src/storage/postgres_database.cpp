@@ -10,16 +10,23 @@ namespace hotpath::storage {
 namespace {
 
 constexpr int kMaxWriteAttempts = 8;
-constexpr auto kReplicaCheckEvery = std::chrono::milliseconds(200);
 constexpr auto kReplicaDownFor = std::chrono::seconds(2);
 constexpr int kReplicaConnectTimeoutS = 2;
 
-// Replication delay of a standby in milliseconds: 0 when it has replayed all it received, else the
-// age of the last replayed transaction (which grows while replay is behind or paused).
-constexpr const char* kLagSql =
-    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
-    "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND NOT pg_is_wal_replay_paused() THEN 0 "
-    "ELSE COALESCE((EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp())) * 1000)::bigint, 0) END";
+// "16/B374D848" -> 0x16B374D848; 0 for garbage.
+std::uint64_t ParseLsn(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return 0;
+  std::uint64_t hi = std::strtoull(text.substr(0, slash).c_str(), nullptr, 16);
+  std::uint64_t lo = std::strtoull(text.substr(slash + 1).c_str(), nullptr, 16);
+  return (hi << 32) | lo;
+}
+
+void RaiseTo(std::atomic<std::uint64_t>& a, std::uint64_t v) {
+  std::uint64_t seen = a.load(std::memory_order_relaxed);
+  while (v > seen && !a.compare_exchange_weak(seen, v, std::memory_order_release)) {
+  }
+}
 
 void FailAll(std::vector<WriteJob*>& batch, const Error& e) {
   for (WriteJob* j : batch) j->result = e;
@@ -160,6 +167,11 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch) {
     FailAll(batch, st.error());
     return c.retryable() ? Attempt::kRetry : Attempt::kDone;
   }
+  if (!replicas_.empty()) {
+    // Replicas serve reads only once they have replayed up to here (read-your-writes).
+    (void)c.Query("SELECT pg_current_wal_lsn()::text", {},
+                  [&](const Row& row) { RaiseTo(committed_lsn_, ParseLsn(row.Text(0))); });
+  }
   for (auto& h : hooks) {
     try {
       h();
@@ -187,22 +199,24 @@ Status PgDatabase::ReadOn(PgPool& pool, const std::function<bool(Connection&)>& 
   return OkStatus();
 }
 
-bool PgDatabase::ReplicaUsable(Replica& r, PgConnection& c) {
-  auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(r.mu);
-    if (now - r.checked < kReplicaCheckEvery) return r.fresh;
-    r.checked = now;  // one checker at a time; the others use the previous verdict
-  }
-  std::int64_t lag_ms = -1;
-  auto st = c.Query(kLagSql, {}, [&](const Row& row) { lag_ms = row.Int(0); });
-  std::lock_guard lock(r.mu);
-  r.fresh = st.ok() && lag_ms >= 0 && lag_ms <= options_.replica_max_lag_ms;
-  return r.fresh;
+bool PgDatabase::CaughtUp(Replica& r, PgConnection& c, std::uint64_t needed) {
+  if (r.replayed.load(std::memory_order_acquire) >= needed) return true;
+  std::optional<std::string> lsn;
+  bool standby = true;
+  auto st = c.Query("SELECT pg_last_wal_replay_lsn()::text, pg_is_in_recovery()", {}, [&](const Row& row) {
+    lsn = row.OptText(0);
+    standby = row.Text(1) == "t";
+  });
+  if (!st.ok()) return false;
+  if (!standby) return true;  // promoted: it has all the old primary's writes it will ever get
+  std::uint64_t replayed = lsn ? ParseLsn(*lsn) : 0;
+  RaiseTo(r.replayed, replayed);
+  return replayed >= needed;
 }
 
 PgPool* PgDatabase::PickReplica() {
   if (replicas_.empty()) return nullptr;
+  const std::uint64_t needed = committed_lsn_.load(std::memory_order_acquire);
   auto now = std::chrono::steady_clock::now();
   std::size_t start = next_replica_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t k = 0; k < replicas_.size(); ++k) {
@@ -215,10 +229,9 @@ PgPool* PgDatabase::PickReplica() {
     if (!c.ok()) {
       std::lock_guard lock(r.mu);
       r.down_until = now + kReplicaDownFor;
-      r.fresh = false;
       continue;
     }
-    bool usable = ReplicaUsable(r, **c);
+    bool usable = CaughtUp(r, **c, needed);
     r.pool->Release(*c);
     if (usable) return r.pool.get();
   }

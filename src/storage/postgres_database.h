@@ -7,8 +7,9 @@
 // transaction (units are re-runnable, see Database::Write); a connection lost during COMMIT
 // reports the outcome as unknown rather than risk applying twice.
 // Reads use a pool of connections per server, each read in a REPEATABLE READ READ ONLY snapshot.
-// ReadFrom::kReplica reads go to a replica (round robin) that is up and replays within
-// replica_max_lag_ms, else to the primary.
+// ReadFrom::kReplica reads go to a replica (round robin) that is up and has replayed the WAL up to
+// the last commit of this process (its position is taken after every COMMIT when replicas are
+// configured), else to the primary. A replica that refuses connections is skipped for 2 s.
 
 #include <atomic>
 #include <chrono>
@@ -59,10 +60,9 @@ class PgDatabase final : public Database {
  private:
   struct Replica {
     std::unique_ptr<PgPool> pool;
+    std::atomic<std::uint64_t> replayed{0};  // last replay position seen (monotonic)
     std::mutex mu;
-    std::chrono::steady_clock::time_point checked{};     // guarded by mu
     std::chrono::steady_clock::time_point down_until{};  // guarded by mu
-    bool fresh = false;                                  // guarded by mu
   };
   explicit PgDatabase(DatabaseOptions options) : options_(std::move(options)) {}
   void RunBatch(std::vector<WriteJob*>& batch);
@@ -70,14 +70,15 @@ class PgDatabase final : public Database {
   Attempt TryBatch(std::vector<WriteJob*>& batch);
   Status ReadOn(PgPool& pool, const std::function<bool(Connection&)>& run);
   PgPool* PickReplica();
-  bool ReplicaUsable(Replica& r, PgConnection& c);
+  bool CaughtUp(Replica& r, PgConnection& c, std::uint64_t needed);
 
   DatabaseOptions options_;
   std::unique_ptr<PgConnection> writer_;  // used by the writer thread only; null after a loss
   std::unique_ptr<PgPool> primary_;
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::atomic<std::size_t> next_replica_{0};
-  std::unique_ptr<WriteQueue> queue_;  // last: stopped (joined) first
+  std::atomic<std::uint64_t> committed_lsn_{0};  // WAL position after this process's last commit
+  std::unique_ptr<WriteQueue> queue_;            // last: stopped (joined) first
 };
 
 }  // namespace hotpath::storage

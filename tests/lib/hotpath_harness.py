@@ -54,13 +54,20 @@ def child_env(data_dir=None):
     """Environment for a hotpath child process using `data_dir`: with the postgres backend, the
     database URL of that data directory's own database."""
     env = dict(CHILD_ENV)
-    if BACKEND == "postgres" and data_dir is not None:
-        key = os.path.realpath(data_dir)
+    key = os.path.realpath(data_dir) if data_dir is not None else None
+    if key in _database_urls:
+        env["HOTPATH_DATABASE_URL"] = _database_urls[key]
+    elif BACKEND == "postgres" and key is not None:
         if key not in _database_urls:
             pg = postgres_server()
             _database_urls[key] = pg.url(pg.create_database())
         env["HOTPATH_DATABASE_URL"] = _database_urls[key]
     return env
+
+
+def use_database(data_dir, url):
+    """Makes every hotpath process on `data_dir` use the database at `url`."""
+    _database_urls[os.path.realpath(data_dir)] = url
 
 
 DEMO_PASSWORD = "demo-password"
@@ -201,8 +208,9 @@ def _kill_leftovers():
 class Server:
     """One hotpath process. start() returns when it prints its listening line."""
 
-    def __init__(self, demo=False, data_dir=None, extra_args=None):
+    def __init__(self, demo=False, data_dir=None, extra_args=None, env=None):
         self.demo = demo
+        self.env = dict(env or {})  # extra HOTPATH_* settings
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="hotpath-test-")
         self.extra_args = list(extra_args or [])
@@ -221,7 +229,7 @@ class Server:
         self._lines = queue.Queue()  # one per process: a restart must not see the last one's end
         self._term_sent = False
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
-                                     env=child_env(self.data_dir))
+                                     env={**child_env(self.data_dir), **self.env})
         _live_servers.add(self)
         threading.Thread(target=self._pump, args=(self.proc, self._lines), daemon=True).start()
         deadline = time.monotonic() + timeout
@@ -636,10 +644,12 @@ def raw_http(port, data, timeout=10):
         s.close()
 
 
-def start_with_admin(admin_email, extra_args=None):
+def start_with_admin(admin_email, extra_args=None, env=None, database_url=None):
     """A started server on a fresh data directory whose first admin was created offline (as an
     operator would with `hotpath admin create-user`). Returns (server, client, admin_token)."""
-    server = Server(extra_args=extra_args)
+    server = Server(extra_args=extra_args, env=env)
+    if database_url:
+        use_database(server.data_dir, database_url)
     create_user_offline(server.data_dir, admin_email, PASSWORD, "Root", "admin")
     server.start()
     client = server.client()

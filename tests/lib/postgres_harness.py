@@ -130,7 +130,7 @@ class PostgresServer:
         r = PostgresServer(self.settings)
         r.dir = r._make_dir("hotpath-pg-replica-")
         self._run([os.path.join(self.bindir, "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                   self.user, "-D", r.data, "-R", "-X", "stream", "--no-sync"])
+                   self.user, "-D", r.data, "-R", "-X", "stream", "-c", "fast", "--no-sync"])
         with open(os.path.join(r.data, "postgresql.conf"), "a") as f:
             f.write("unix_socket_directories = '%s'\n" % r.dir)
         # The copied auto.conf names the primary's port; the standby gets its own.
