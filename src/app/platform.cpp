@@ -167,6 +167,11 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->fleet_ = std::make_unique<fleet::FleetService>(
       *p->db_, p->clock_, [catalog](geo::Point at) { return catalog->ZoneAt(at); },
       [self] { self->WakeDispatch(); });
+  p->tracker_ = std::make_unique<tracking::Tracker>(*p->db_, p->clock_, log,
+                                                    [catalog](geo::Point at) { return catalog->ZoneAt(at); });
+  HP_TRY(p->tracker_->Load());
+  p->fleet_->SetListener([self](const fleet::Rider& r) { self->tracker_->OnRiderChanged(r); });
+  p->fleet_->SetPositionSource([self](const std::string& id) { return self->tracker_->LatestPosition(id); });
   orders::Tariff tariff;
   tariff.base_fee = config.delivery_base_fee;
   tariff.fee_per_km = config.delivery_fee_per_km;
@@ -177,6 +182,13 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->orders_ =
       std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
                                              p->payment_provider_, p->hub_, log, tariff, config.currency);
+  tracking::LiveSettings live;
+  live.rider_speed_kmh = config.rider_speed_kmh;
+  p->live_ = std::make_unique<tracking::LiveTracking>(*p->db_, *p->orders_, p->hub_, *p->catalog_, *p->tracker_,
+                                                      p->clock_, log, live);
+  HP_TRY(p->live_->Load());
+  p->tracker_->AddFixListener([self](const std::string& rider, const tracking::Fix& fix) { self->live_->OnFix(rider, fix); });
+  p->tracking_ws_ = std::make_unique<tracking::TrackingWs>(*p->tracker_, *p->live_, *p->orders_);
   const bool api_only = config.role == "api";  // the primary (or the single process) dispatches
   if (config.role != "single") {
     p->catalog_->SetCacheTtl(1000);  // zones and menus edited through another process
@@ -201,6 +213,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->orders_->SetAssignmentWakeup([self] { self->WakeDispatch(); });
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
     self->metrics_.ObserveOrderEvent(ev.type, ev.order_id, EventZone(ev), self->clock_.NowMillis());
+    self->live_->OnOrderEvent(ev);
     if (self->relay_) self->relay_->Wake();  // committed in the outbox: relay it to the bus
     if (self->tail_) self->tail_->Wake();    // and to this process's live subscribers
   });
@@ -236,7 +249,10 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);
   assets::RegisterRoutes(p->router_, *p->assets_, *p->identity_);
   fleet::RegisterRoutes(p->router_, *p->fleet_, *p->identity_);
-  orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_, p->dispatcher_.get());
+  std::vector<orders::WsExtension*> ws_extensions{p->tracking_ws_.get()};
+  if (p->dispatcher_) ws_extensions.push_back(p->dispatcher_.get());
+  orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_, std::move(ws_extensions));
+  tracking::RegisterRoutes(p->router_, *p->tracker_, *p->live_, *p->orders_, *p->catalog_, *p->identity_);
   dispatcher::RegisterRoutes(p->router_, p->dispatcher_.get(), *p->catalog_, *p->identity_);
   p->order_status_ = std::make_shared<functions::OrderStatusCache>(*p->db_, p->clock_);
   p->analytics_ = std::make_shared<functions::Analytics>(*p->db_, p->clock_);
@@ -296,11 +312,14 @@ Status Platform::Start() {
       if (!fn) return Error::Internal("no handler for built-in function " + spec.name);
       HP_TRY(functions_->Add(std::move(spec), std::move(fn)));
     }
+    tracker_->SetBus(bus_.get());
   }
   std::string err = server_->Start();
   if (!err.empty()) return Error::Unavailable(fmt::format("cannot listen on {}: {}", config_.listen, err));
   if (assigner_) assigner_->Start();
   if (dispatcher_) dispatcher_->Start();
+  tracker_->Start();
+  live_->Start();
   if (relay_) relay_->Start();
   // Alarms (their state file in the data directory, events on the bus), the console's live feed,
   // the notification sender's redelivery and the functions (consumers of the bus) run in the primary
@@ -326,6 +345,8 @@ void Platform::Stop() {
   if (feed_) feed_->Stop();
   if (alarms_) alarms_->Stop();
   if (tail_) tail_->Stop();
+  if (live_) live_->Stop();
+  if (tracker_) tracker_->Stop();
 }
 
 void Platform::WakeDispatch() {

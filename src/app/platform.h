@@ -34,6 +34,8 @@
 #include "orders/outbox_tail.h"
 #include "payments/provider.h"
 #include "storage/database.h"
+#include "tracking/http_handlers.h"
+#include "tracking/tracker.h"
 
 namespace hotpath::app {
 
@@ -51,6 +53,7 @@ class Platform {
   identity::IdentityService& identity() { return *identity_; }
   catalog::CatalogService& catalog() { return *catalog_; }
   fleet::FleetService& fleet() { return *fleet_; }
+  tracking::Tracker& tracker() { return *tracker_; }
   orders::OrderService& orders() { return *orders_; }
   events::EventBus& bus() { return *bus_; }
   ops::AlarmService& alarms() { return *alarms_; }
@@ -75,9 +78,12 @@ class Platform {
   std::unique_ptr<assets::AssetService> assets_;
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<fleet::FleetService> fleet_;
+  std::unique_ptr<tracking::Tracker> tracker_;
   payments::SandboxProvider payment_provider_;
   orders::LiveHub hub_;
   std::unique_ptr<orders::OrderService> orders_;
+  std::unique_ptr<tracking::LiveTracking> live_;
+  std::unique_ptr<tracking::TrackingWs> tracking_ws_;
   std::unique_ptr<orders::Assigner> assigner_;              // dispatch.mode = nearest
   std::unique_ptr<dispatcher::LiveDispatcher> dispatcher_;  // dispatch.mode = optimised
   net::Router router_;

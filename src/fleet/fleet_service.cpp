@@ -75,6 +75,7 @@ Result<Rider> FleetService::Upsert(const identity::Principal& who, std::optional
          rider.position ? SqlValue(rider.position->lat) : SqlValue(nullptr),
          rider.position ? SqlValue(rider.position->lon) : SqlValue(nullptr),
          rider.zone_id.empty() ? SqlValue(nullptr) : SqlValue(rider.zone_id), now}));
+    if (listener_) c.AfterCommit([this, rider] { listener_(rider); });
     return rider;
   });
   if (r.ok() && r->status == RiderStatus::kAvailable && on_available_) on_available_();
@@ -106,6 +107,11 @@ Result<std::vector<Rider>> FleetService::Available(const std::string& zone_id) {
                             "AND lat IS NOT NULL",
                             kCols),
                 {zone_id}, [&](const Row& r) { out.push_back(RiderFromRow(r)); }));
+    if (position_source_) {
+      for (auto& rider : out) {
+        if (auto p = position_source_(rider.id)) rider.position = *p;
+      }
+    }
     return out;
   });
 }
@@ -116,13 +122,18 @@ Status FleetService::ClaimRider(Connection& c, const std::string& rider_id, Mill
       c.Exec("UPDATE riders SET status = 'busy', updated_at = ? WHERE user_id = ? AND status = 'available'",
              {now, rider_id}));
   if (n != 1) return Error::Conflict("rider is no longer available");
+  if (listener_) c.AfterCommit([this, rider_id, now] { listener_(Rider{rider_id, RiderStatus::kBusy, std::nullopt, "", now}); });
   return OkStatus();
 }
 
 Status FleetService::ReleaseRider(Connection& c, const std::string& rider_id, Millis now) {
-  HP_TRY(
+  HP_ASSIGN(
+      auto n,
       c.Exec("UPDATE riders SET status = 'available', updated_at = ? WHERE user_id = ? AND status = 'busy'",
              {now, rider_id}));
+  if (n == 1 && listener_) {
+    c.AfterCommit([this, rider_id, now] { listener_(Rider{rider_id, RiderStatus::kAvailable, std::nullopt, "", now}); });
+  }
   return OkStatus();
 }
 

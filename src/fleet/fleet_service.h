@@ -42,9 +42,17 @@ class FleetService {
   Result<std::vector<Rider>> Available(const std::string& zone_id);
 
   // Inside an order transaction: available -> busy. kConflict if the rider is no longer available.
-  static Status ClaimRider(storage::Connection& c, const std::string& rider_id, Millis now);
+  Status ClaimRider(storage::Connection& c, const std::string& rider_id, Millis now);
   // busy -> available (unless the rider went offline meanwhile).
-  static Status ReleaseRider(storage::Connection& c, const std::string& rider_id, Millis now);
+  Status ReleaseRider(storage::Connection& c, const std::string& rider_id, Millis now);
+
+  // Told every committed change of a rider's status or fleet-set position (tracking keeps its live
+  // view with it). Runs after the commit on the writer thread: must not block. Set before serving.
+  void SetListener(std::function<void(const Rider&)> listener) { listener_ = std::move(listener); }
+  // A fresher position than the database's (tracking's latest fix); Available() uses it. Set before serving.
+  void SetPositionSource(std::function<std::optional<geo::Point>(const std::string&)> source) {
+    position_source_ = std::move(source);
+  }
 
  private:
   Result<Rider> Upsert(const identity::Principal& rider, std::optional<geo::Point> at, bool online,
@@ -53,6 +61,8 @@ class FleetService {
   const Clock& clock_;
   std::function<std::optional<std::string>(geo::Point)> zone_at_;
   std::function<void()> on_available_;
+  std::function<void(const Rider&)> listener_;
+  std::function<std::optional<geo::Point>(const std::string&)> position_source_;
 };
 
 }  // namespace hotpath::fleet

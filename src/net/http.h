@@ -77,13 +77,17 @@ struct Response {
 };
 
 // An open Server-Sent Events stream. Thread-safe. Sending never blocks: events queue per
-// connection and a slow client is disconnected once its queue exceeds a bound.
+// connection and a slow client is disconnected once its queue exceeds a bound (after a last
+// `event: overflow` whose data is {"reason": ...}, written if the client reads within 2 seconds).
 class EventStream {
  public:
   virtual ~EventStream() = default;
   // Queues `id: <id>\nevent: <event>\ndata: <data>\n\n` (id/event lines omitted when empty; data
   // split on newlines). Returns false when the stream is closed.
   virtual bool Send(std::string_view id, std::string_view event, std::string_view data) = 0;
+  // Coalescing send (no id): replaces the event of the same `slot` still waiting in the queue, if
+  // any, so a slow client gets only the newest (positions). Counts once toward the bound.
+  virtual bool SendLatest(std::string_view slot, std::string_view event, std::string_view data) = 0;
   // Queues an SSE comment line (keep-alive).
   virtual bool Comment(std::string_view text) = 0;
   [[nodiscard]] virtual bool IsOpen() const = 0;
@@ -92,11 +96,16 @@ class EventStream {
   virtual void OnClose(std::function<void()> callback) = 0;
 };
 
-// An open WebSocket. Thread-safe; Send never blocks (bounded queue, slow clients are closed).
+// An open WebSocket. Thread-safe; Send never blocks (bounded queue; a slow client whose queue
+// overflows is closed with code 1008 and a reason saying so, or dropped if it does not read it
+// within 2 seconds).
 class WebSocket {
  public:
   virtual ~WebSocket() = default;
   virtual bool Send(std::string text) = 0;
+  // Coalescing send: replaces the message of the same `slot` still waiting in the queue, if any
+  // (only the newest position matters). Counts once toward the bound.
+  virtual bool SendLatest(std::string slot, std::string text) = 0;
   [[nodiscard]] virtual bool IsOpen() const = 0;
   virtual void Close() = 0;
   // Free slot for the application: e.g. the authenticated user and the subscriptions.

@@ -102,14 +102,48 @@ bool StreamHandle::Push(std::string message) {
     closed_ = true;
     return false;
   }
-  if (queued_ >= max_queue_) {
-    closed_ = true;  // a slow client: drop it rather than buffer without bound
-    asio::post(session->Strand(), [session] { session->Abort(); });
+  if (queued_ >= max_queue_) return OverflowLocked(session);
+  ++queued_;
+  asio::post(session->Strand(), [session, message = std::move(message)]() mutable {
+    session->Enqueue(std::move(message), std::string());
+  });
+  return true;
+}
+
+bool StreamHandle::OverflowLocked(const std::shared_ptr<StreamSession>& session) {
+  closed_ = true;  // a slow client: drop it rather than buffer without bound
+  slots_.clear();
+  std::string reason = "subscriber too slow: more than " + std::to_string(max_queue_) + " messages queued";
+  asio::post(session->Strand(), [session, reason = std::move(reason)]() mutable { session->Overflow(std::move(reason)); });
+  return false;
+}
+
+bool StreamHandle::PushLatest(const std::string& slot, std::string message) {
+  std::lock_guard lock(mutex_);
+  if (closed_) return false;
+  auto session = session_.lock();
+  if (!session) {
+    closed_ = true;
     return false;
   }
+  if (auto it = slots_.find(slot); it != slots_.end()) {
+    it->second = std::move(message);  // its placeholder is still queued: it will carry this one
+    return true;
+  }
+  if (queued_ >= max_queue_) return OverflowLocked(session);
   ++queued_;
-  asio::post(session->Strand(), [session, message = std::move(message)]() mutable { session->Enqueue(std::move(message)); });
+  slots_.emplace(slot, std::move(message));
+  asio::post(session->Strand(), [session, slot]() mutable { session->Enqueue(std::string(), std::move(slot)); });
   return true;
+}
+
+std::string StreamHandle::TakeSlot(const std::string& slot) {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(slot);
+  if (it == slots_.end()) return {};
+  std::string out = std::move(it->second);
+  slots_.erase(it);
+  return out;
 }
 
 void StreamHandle::Close() {

@@ -88,9 +88,13 @@ struct ServerCore {
 class StreamSession : public Session {
  public:
   [[nodiscard]] virtual const asio::any_io_executor& Strand() const = 0;
-  virtual void Enqueue(std::string message) = 0;
+  // `slot` non-empty: the message is a placeholder; the bytes are taken from the handle's slot
+  // (StreamHandle::TakeSlot) when it reaches the front of the queue.
+  virtual void Enqueue(std::string message, std::string slot) = 0;
   virtual void Finish() = 0;  // flush what is queued, then close
-  virtual void Abort() = 0;   // close now (queue overflow)
+  // The queue overflowed: drop what is queued, tell the client `reason` (close frame or final
+  // event) if it reads within kOverflowGrace, then close.
+  virtual void Overflow(std::string reason) = 0;
 };
 
 // The thread-safe state behind EventStream and WebSocket handles: open flag, bounded queue count,
@@ -104,11 +108,14 @@ class StreamHandle {
   void Attach(std::weak_ptr<StreamSession> session);
 
   bool Push(std::string message);
+  // Coalescing push: replaces the pending message of `slot` if one is still queued.
+  bool PushLatest(const std::string& slot, std::string message);
   void Close();
   [[nodiscard]] bool IsOpen() const;
   void OnClose(std::function<void()> callback);
 
   // Session side.
+  std::string TakeSlot(const std::string& slot);
   void Written();
   void MarkClosed();
   void RunCallbacks();
@@ -121,7 +128,12 @@ class StreamHandle {
   bool callbacks_ran_ = false;                    // GUARDED_BY(mutex_)
   std::size_t queued_ = 0;                        // GUARDED_BY(mutex_)
   std::vector<std::function<void()>> callbacks_;  // GUARDED_BY(mutex_)
+  std::unordered_map<std::string, std::string> slots_;  // GUARDED_BY(mutex_): newest unwritten per slot
+
+  bool OverflowLocked(const std::shared_ptr<StreamSession>& session);  // REQUIRES(mutex_)
 };
+
+inline constexpr std::chrono::seconds kOverflowGrace{2};
 
 class HttpSession : public Session, public std::enable_shared_from_this<HttpSession> {
  public:

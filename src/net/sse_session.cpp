@@ -15,6 +15,9 @@ class SseHandle final : public EventStream {
     return state_.Push(FormatSseEvent(id, event, data));
   }
   bool Comment(std::string_view text) override { return state_.Push(FormatSseComment(text)); }
+  bool SendLatest(std::string_view slot, std::string_view event, std::string_view data) override {
+    return state_.PushLatest(std::string(slot), FormatSseEvent("", event, data));
+  }
   [[nodiscard]] bool IsOpen() const override { return state_.IsOpen(); }
   void Close() override { state_.Close(); }
   void OnClose(std::function<void()> callback) override { state_.OnClose(std::move(callback)); }
@@ -60,15 +63,10 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
     });
   }
 
-  void Enqueue(std::string message) override {
+  void Enqueue(std::string message, std::string slot) override {
     if (done_ || finishing_) return handle_->state().Written();
-    if (chunked_) {
-      char size[20];
-      const int n = std::snprintf(size, sizeof(size), "%zx\r\n", message.size());
-      message.insert(0, size, static_cast<std::size_t>(n));
-      message.append("\r\n");
-    }
-    queue_.push_back(Pending{std::move(message), true});
+    if (slot.empty()) Frame(message);
+    queue_.push_back(Pending{std::move(message), true, std::move(slot)});
     if (!writing_) DoWrite();
   }
 
@@ -82,7 +80,19 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
     }
   }
 
-  void Abort() override { Terminate(); }
+  void Overflow(std::string reason) override {
+    if (done_) return;
+    while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+    std::string last = FormatSseEvent("", "overflow", "{\"reason\":\"" + reason + "\"}");
+    Frame(last);
+    queue_.push_back(Pending{std::move(last), false, {}});
+    finishing_ = false;
+    Finish();
+    grace_ = std::make_unique<asio::steady_timer>(strand_, kOverflowGrace);
+    grace_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->Terminate();
+    });
+  }
 
   [[nodiscard]] const asio::any_io_executor& Strand() const override { return strand_; }
 
@@ -100,10 +110,25 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
  private:
   struct Pending {
     std::string bytes;
-    bool counted;  // counts against the handle's queue bound
+    bool counted;      // counts against the handle's queue bound
+    std::string slot;  // non-empty: a coalesced event, taken from the handle when written
   };
 
+  // HTTP/1.1 chunk framing around one event.
+  void Frame(std::string& message) const {
+    if (!chunked_) return;
+    char size[20];
+    const int n = std::snprintf(size, sizeof(size), "%zx\r\n", message.size());
+    message.insert(0, size, static_cast<std::size_t>(n));
+    message.append("\r\n");
+  }
+
   void DoWrite() {
+    if (!queue_.front().slot.empty()) {
+      queue_.front().bytes = handle_->state().TakeSlot(queue_.front().slot);
+      queue_.front().slot.clear();
+      Frame(queue_.front().bytes);
+    }
     writing_ = true;
     stream_.expires_after(core_.options.idle_timeout);  // the pending watch read keeps no timer
     asio::async_write(stream_, asio::buffer(queue_.front().bytes),
@@ -140,6 +165,7 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
     if (done_) return;
     done_ = true;
     keepalive_.cancel();
+    if (grace_) grace_->cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
@@ -153,6 +179,7 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
   const std::shared_ptr<SseHandle> handle_;
   asio::steady_timer keepalive_;
   std::deque<Pending> queue_;
+  std::unique_ptr<asio::steady_timer> grace_;  // bounds the overflow close
   char discard_[512];
   bool writing_ = false;
   bool finishing_ = false;

@@ -280,4 +280,9 @@ void WsClient::Close() {
 
 const std::string& WsClient::HandshakeRequestId() const { return impl_->request_id; }
 
+std::pair<int, std::string> WsClient::CloseReason() const {
+  const auto& why = impl_->ws.reason();
+  return {static_cast<int>(why.code), std::string(why.reason.c_str())};
+}
+
 }  // namespace hotpath::net::testing

@@ -82,6 +82,8 @@ class WsClient {
   std::optional<std::string> Read();
   // Starts the close handshake and waits for it.
   void Close();
+  // After Read returned nullopt because the server closed: its close code and reason (0, "" if none).
+  [[nodiscard]] std::pair<int, std::string> CloseReason() const;
   [[nodiscard]] const std::string& HandshakeRequestId() const;
 
  private:

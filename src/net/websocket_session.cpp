@@ -17,6 +17,7 @@ class WsHandle final : public WebSocket {
  public:
   explicit WsHandle(std::size_t max_queue) : state_(max_queue) {}
   bool Send(std::string text) override { return state_.Push(std::move(text)); }
+  bool SendLatest(std::string slot, std::string text) override { return state_.PushLatest(slot, std::move(text)); }
   [[nodiscard]] bool IsOpen() const override { return state_.IsOpen(); }
   void Close() override { state_.Close(); }
   StreamHandle& state() { return state_; }
@@ -53,9 +54,9 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     ws_.async_accept(upgrade_, [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
   }
 
-  void Enqueue(std::string message) override {
+  void Enqueue(std::string message, std::string slot) override {
     if (done_ || closing_) return handle_->state().Written();
-    queue_.push_back(std::move(message));
+    queue_.push_back(Pending{std::move(message), std::move(slot)});
     if (!writing_) DoWrite();
   }
 
@@ -65,7 +66,18 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     if (!writing_) DoClose();
   }
 
-  void Abort() override { Terminate(); }
+  void Overflow(std::string reason) override {
+    if (done_) return;
+    // Keep only the frame being written; the close frame goes next, if the client reads at all.
+    while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
+    overflow_reason_ = std::move(reason);
+    closing_ = true;
+    grace_ = std::make_unique<asio::steady_timer>(strand_, kOverflowGrace);
+    grace_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->Terminate();
+    });
+    if (!writing_) DoClose();
+  }
 
   [[nodiscard]] const asio::any_io_executor& Strand() const override { return strand_; }
 
@@ -143,9 +155,13 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   }
 
   void DoWrite() {
+    if (!queue_.front().slot.empty()) {
+      queue_.front().bytes = handle_->state().TakeSlot(queue_.front().slot);
+      queue_.front().slot.clear();
+    }
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()),
+    ws_.async_write(asio::buffer(queue_.front().bytes),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
   }
 
@@ -162,13 +178,18 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     if (done_) return;
     if (!opened_) return Terminate();
     writing_ = true;  // a close frame is a write: nothing else may be written meanwhile
-    ws_.async_close(core_.stopping ? websocket::close_code::going_away : websocket::close_code::normal,
+    websocket::close_reason why(core_.stopping ? websocket::close_code::going_away : websocket::close_code::normal);
+    if (!overflow_reason_.empty()) {
+      why = websocket::close_reason(websocket::close_code::policy_error, overflow_reason_.substr(0, 123));
+    }
+    ws_.async_close(why,
                     [self = shared_from_this()](beast::error_code) { self->Terminate(); });
   }
 
   void Terminate() {
     if (done_) return;
     done_ = true;
+    if (grace_) grace_->cancel();
     handle_->state().MarkClosed();
     beast::get_lowest_layer(ws_).close();
     if (opened_ && !close_notified_.exchange(true)) {
@@ -184,8 +205,14 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   const std::string request_id_;
   const std::shared_ptr<WsHandle> handle_;
   HttpRequest upgrade_;
+  struct Pending {
+    std::string bytes;
+    std::string slot;  // non-empty: a coalesced message, taken from the handle when written
+  };
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
+  std::deque<Pending> queue_;
+  std::string overflow_reason_;
+  std::unique_ptr<asio::steady_timer> grace_;  // bounds the overflow close
   std::atomic<bool> opened_{false};
   std::atomic<bool> close_notified_{false};
   bool writing_ = false;

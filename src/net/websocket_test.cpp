@@ -46,7 +46,12 @@ class WebSocketTest : public ::testing::Test {
   std::shared_ptr<WebSocket> socket_;
   Signal opened_;
   Signal closed_;
-  ServerHarness harness_;  // last: stopped before the state its callbacks use dies
+  static ServerOptions Options() {
+    ServerOptions options = ServerHarness::Defaults();
+    options.max_stream_queue = 16;
+    return options;
+  }
+  ServerHarness harness_{Options()};  // last: stopped before the state its callbacks use dies
 };
 
 TEST_F(WebSocketTest, EchoRoundTripAndOnCloseWhenTheClientCloses) {
@@ -122,6 +127,39 @@ TEST(WebSocketLifetime, AHandleKeptAfterTheServerIsDestroyedReportsClosed) {
   EXPECT_FALSE(kept->IsOpen());
   EXPECT_FALSE(kept->Send("nobody"));
   kept->Close();
+}
+
+TEST_F(WebSocketTest, CoalescedSendsKeepOnlyTheNewestOfASlot) {
+  WsClient client(harness_.port(), "/v1/ws");
+  ASSERT_TRUE(opened_.WaitFor());
+  // Fill the socket with a big message so that the slot's placeholder waits in the queue.
+  const std::string big(15 << 20, 'x');  // more than loopback buffers hold, under the client's 16 MiB limit
+  ASSERT_TRUE(socket()->Send(big));
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(socket()->SendLatest("pos", "pos " + std::to_string(i)));
+  ASSERT_TRUE(socket()->Send("status"));
+  std::vector<std::string> got;
+  while (got.size() < 3) {
+    auto m = client.Read();
+    ASSERT_TRUE(m);
+    got.push_back(m->size() > 100 ? "big" : *m);
+  }
+  // The position was coalesced to the newest; ordering with the other messages is kept.
+  EXPECT_EQ(got, (std::vector<std::string>{"big", "pos 99", "status"}));
+}
+
+TEST_F(WebSocketTest, AnOverflowingSubscriberIsClosedWithAReason) {
+  WsClient client(harness_.port(), "/v1/ws");
+  ASSERT_TRUE(opened_.WaitFor());
+  const std::string big(1 << 20, 'z');
+  bool refused = false;
+  for (int i = 0; i < 200 && !refused; ++i) refused = !socket()->Send(big);
+  ASSERT_TRUE(refused);
+  while (client.Read()) {
+  }
+  auto [code, reason] = client.CloseReason();
+  EXPECT_EQ(code, 1008);
+  EXPECT_NE(reason.find("too slow"), std::string::npos) << reason;
+  EXPECT_TRUE(closed_.WaitFor());
 }
 
 TEST_F(WebSocketTest, PlainRequestGets426Problem) {

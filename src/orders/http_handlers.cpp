@@ -10,6 +10,7 @@
 
 #include "api/edge.h"
 #include "identity/guard.h"
+#include "orders/order_feed.h"
 #include "orders/order_json.h"
 
 namespace hotpath::orders {
@@ -76,55 +77,6 @@ Result<std::int64_t> LastEventId(const net::Request& req) {
   return static_cast<std::int64_t>(n);
 }
 
-// Delivers one order's events to one client in sequence order with no gaps and no repeats:
-// subscribe first, then replay from the store, holding live events back until the replay is done.
-class OrderFeed : public std::enable_shared_from_this<OrderFeed> {
- public:
-  using Sink = std::function<bool(const OrderEvent&)>;
-  OrderFeed(LiveHub& hub, std::string order_id, std::int64_t after, Sink sink)
-      : hub_(hub), order_id_(std::move(order_id)), last_sent_(after), sink_(std::move(sink)) {}
-
-  void Start(const std::function<Result<std::vector<OrderEvent>>(std::int64_t)>& replay) {
-    std::weak_ptr<OrderFeed> weak = shared_from_this();
-    token_ = hub_.Subscribe(order_id_, [weak](const OrderEvent& ev) {
-      if (auto self = weak.lock()) self->OnLive(ev);
-    });
-    auto events = replay(last_sent_);
-    std::lock_guard lock(mu_);
-    if (events.ok()) {
-      for (const auto& ev : *events) Emit(ev);
-    }
-    std::sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-    for (const auto& ev : pending_) Emit(ev);
-    pending_.clear();
-    replaying_ = false;
-  }
-  void Stop() { hub_.Unsubscribe(token_); }
-
- private:
-  void OnLive(const OrderEvent& ev) {
-    std::lock_guard lock(mu_);
-    if (replaying_) {
-      pending_.push_back(ev);
-      return;
-    }
-    Emit(ev);
-  }
-  void Emit(const OrderEvent& ev) {  // requires mu_
-    if (ev.seq <= last_sent_) return;
-    last_sent_ = ev.seq;
-    sink_(ev);
-  }
-  LiveHub& hub_;
-  std::string order_id_;
-  std::mutex mu_;
-  std::int64_t last_sent_;           // guarded by mu_
-  bool replaying_ = true;            // guarded by mu_
-  std::vector<OrderEvent> pending_;  // guarded by mu_
-  Sink sink_;
-  std::uint64_t token_ = 0;
-};
-
 net::Response Events(OrderService& orders, LiveHub& hub, const Principal& who, net::Request& req) {
   std::string id = req.Param("id");
   auto after = LastEventId(req);
@@ -154,7 +106,9 @@ std::string WsError(const Error& e) {
   return bj::serialize(bj::object{{"type", "error"}, {"error", bj::parse(problem.body)}});
 }
 
-void OnWsMessage(OrderService& orders, LiveHub& hub, WsExtension* ext, const std::shared_ptr<net::WebSocket>& ws,
+using Extensions = std::vector<WsExtension*>;
+
+void OnWsMessage(OrderService& orders, LiveHub& hub, const Extensions& exts, const std::shared_ptr<net::WebSocket>& ws,
                  std::string_view text) {
   auto state = std::static_pointer_cast<WsState>(ws->user_data);
   auto body = json::ParseObject(text);
@@ -162,9 +116,13 @@ void OnWsMessage(OrderService& orders, LiveHub& hub, WsExtension* ext, const std
     ws->Send(WsError(body.error()));
     return;
   }
-  if (const auto* t = body->if_contains("type"); ext && t && t->is_string()) {
+  if (const auto* t = body->if_contains("type"); t && t->is_string()) {
     std::string_view type = t->get_string();
-    if (type != "subscribe" && type != "unsubscribe" && ext->OnMessage(ws, state->who, type, *body)) return;
+    if (type != "subscribe" && type != "unsubscribe") {
+      for (auto* ext : exts) {
+        if (ext->OnMessage(ws, state->who, type, *body)) return;
+      }
+    }
   }
   json::FieldErrors errors;
   json::ObjectReader r(*body, errors);
@@ -220,7 +178,7 @@ void OnWsMessage(OrderService& orders, LiveHub& hub, WsExtension* ext, const std
 }  // namespace
 
 void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
-                    const identity::IdentityService& identity, WsExtension* ws_extension) {
+                    const identity::IdentityService& identity, std::vector<WsExtension*> ws_extensions) {
   using identity::Authenticated;
   router.Add("POST", "/v1/orders/quote",
              Authenticated(identity, {Role::kCustomer}, [&orders](const Principal& who, net::Request& req) {
@@ -281,22 +239,22 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
              }));
 
   router.Add("GET", "/v1/ws",
-             Authenticated(identity, {}, [&orders, &hub, ws_extension](const Principal& who, net::Request&) {
+             Authenticated(identity, {}, [&orders, &hub, exts = std::move(ws_extensions)](const Principal& who,
+                                                                                          net::Request&) {
                net::WebSocketHandlers h;
-               h.on_open = [who, ws_extension](const std::shared_ptr<net::WebSocket>& ws) {
+               h.on_open = [who, exts](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::make_shared<WsState>();
                  state->who = who;
                  ws->user_data = state;
-                 if (ws_extension) ws_extension->OnOpen(ws, who);
+                 for (auto* ext : exts) ext->OnOpen(ws, who);
                };
-               h.on_message = [&orders, &hub, ws_extension](const std::shared_ptr<net::WebSocket>& ws,
-                                                            std::string_view text) {
-                 OnWsMessage(orders, hub, ws_extension, ws, text);
+               h.on_message = [&orders, &hub, exts](const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
+                 OnWsMessage(orders, hub, exts, ws, text);
                };
-               h.on_close = [ws_extension](const std::shared_ptr<net::WebSocket>& ws) {
+               h.on_close = [exts](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::static_pointer_cast<WsState>(ws->user_data);
                  if (!state) return;
-                 if (ws_extension) ws_extension->OnClose(ws, state->who);
+                 for (auto* ext : exts) ext->OnClose(ws, state->who);
                  std::map<std::string, std::shared_ptr<OrderFeed>> feeds;
                  {
                    std::lock_guard lock(state->mu);

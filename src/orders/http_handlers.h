@@ -2,6 +2,8 @@
 // /v1/orders/*: quote, place, lifecycle actions, reads, Server-Sent Events, and the /v1/ws
 // WebSocket that carries the same events for the orders a client subscribes to.
 
+#include <vector>
+
 #include "identity/identity_service.h"
 #include "net/router.h"
 #include "orders/live_hub.h"
@@ -11,6 +13,6 @@
 namespace hotpath::orders {
 
 void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
-                    const identity::IdentityService& identity, WsExtension* ws_extension = nullptr);
+                    const identity::IdentityService& identity, std::vector<WsExtension*> ws_extensions = {});
 
 }  // namespace hotpath::orders

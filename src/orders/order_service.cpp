@@ -214,7 +214,7 @@ Result<Order> OrderService::Act(const Principal& who, const std::string& order_i
     if ((next == OrderStatus::kDelivered || next == OrderStatus::kCancelled) && !o.rider_id.empty()) {
       // A rider carrying a bundle stays busy until its last order is done.
       HP_ASSIGN(bool carrying, store::RiderHasOtherOrders(c, o.rider_id, o.id));
-      if (!carrying) HP_TRY(fleet::FleetService::ReleaseRider(c, o.rider_id, now));
+      if (!carrying) HP_TRY(fleet_.ReleaseRider(c, o.rider_id, now));
     }
     std::string extra = "{}";
     if (!args.reason.empty() || args.prep_minutes) {
@@ -274,6 +274,22 @@ Result<Order> OrderService::Refund(const Principal& who, const std::string& orde
   return r;
 }
 
+Result<bool> OrderService::RecordRiderMilestone(const std::string& order_id, const std::string& rider_id,
+                                                std::string_view type, const std::string& extra_json_members) {
+  Millis now = clock_.NowMillis();
+  return db_.Write<bool>([&](Connection& c) -> Result<bool> {
+    HP_ASSIGN(auto loaded, store::LoadOrder(c, order_id));
+    if (!loaded || loaded->rider_id != rider_id || IsFinal(loaded->status)) return false;
+    bool seen = false;
+    HP_TRY(c.Query("SELECT 1 FROM outbox WHERE key = ? AND type = ? LIMIT 1", {order_id, std::string(type)},
+                   [&](const storage::Row&) { seen = true; }));
+    if (seen) return false;
+    HP_ASSIGN(auto ev, store::AppendEvent(c, *loaded, type, now, extra_json_members));
+    c.AfterCommit([this, ev] { hub_.Publish(ev); });
+    return true;
+  });
+}
+
 Result<std::vector<store::Unassigned>> OrderService::Unassigned(int limit) {
   return db_.Read<std::vector<store::Unassigned>>(
       [limit](Connection& c) { return store::UnassignedOrders(c, limit); });
@@ -296,7 +312,7 @@ Result<std::vector<Order>> OrderService::AssignBundle(const std::vector<std::str
       }
       out.push_back(std::move(*loaded));
     }
-    HP_TRY(fleet::FleetService::ClaimRider(c, rider_id, now));
+    HP_TRY(fleet_.ClaimRider(c, rider_id, now));
     for (auto& o : out) {
       o.rider_id = rider_id;
       ++o.version;
@@ -343,7 +359,7 @@ Result<int> OrderService::AssignPending() {
         return false;
       }
       Order o = std::move(*loaded);
-      auto claimed = fleet::FleetService::ClaimRider(c, rider_id, now);
+      auto claimed = fleet_.ClaimRider(c, rider_id, now);
       if (!claimed.ok()) return false;
       o.rider_id = rider_id;
       ++o.version;

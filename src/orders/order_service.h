@@ -73,6 +73,12 @@ class OrderService {
   // whose data carries `extra` (a JSON object's members, e.g. the offer id).
   Result<std::vector<Order>> AssignBundle(const std::vector<std::string>& order_ids, const std::string& rider_id,
                                           const std::string& extra_json_members);
+  // A milestone of the assigned rider seen by tracking (geofences: "rider.arrived_restaurant",
+  // "rider.arriving"): appended once per type to the order's events (outbox, live subscribers, the
+  // customer's stream) while `rider_id` is still the order's rider and the order is open. False
+  // when it was already recorded or no longer applies.
+  Result<bool> RecordRiderMilestone(const std::string& order_id, const std::string& rider_id, std::string_view type,
+                                    const std::string& extra_json_members);
   // Accepted or ready orders with no rider, oldest first (what a dispatcher plans).
   Result<std::vector<store::Unassigned>> Unassigned(int limit);
   // Called when an order may now need a rider (the assigner loop listens).

@@ -377,6 +377,18 @@ CREATE TABLE notify_deliveries (
 );
 CREATE INDEX notify_deliveries_due ON notify_deliveries(status, next_at);
 )sql"},
+      {5, "tracking: downsampled rider trail", R"sql(
+CREATE TABLE rider_trail (
+  rider_id TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  lat DOUBLE PRECISION NOT NULL,
+  lon DOUBLE PRECISION NOT NULL,
+  accuracy_m DOUBLE PRECISION,
+  speed_mps DOUBLE PRECISION,
+  heading_deg DOUBLE PRECISION,
+  PRIMARY KEY (rider_id, at)
+);
+)sql"},
   };
   return list;
 }

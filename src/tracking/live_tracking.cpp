@@ -1,0 +1,303 @@
+#include "tracking/live_tracking.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/json.h"
+
+namespace hotpath::tracking {
+using orders::OrderStatus;
+
+class LiveTracking::Subscription {
+ public:
+  std::string order_id;
+  std::shared_ptr<Watcher> watcher;
+  std::shared_ptr<orders::OrderFeed> feed;
+  // Guarded by LiveTracking::mu_.
+  Millis last_sent = INT64_MIN / 2;
+  std::string pending;  // a position held back by the rate limit
+  bool deferred = false;
+  bool stopped = false;
+};
+
+PositionFrame MakePositionFrame(const std::string& order_id, const std::string& rider_id, const Fix& fix,
+                                bool picked_up, geo::Point restaurant, geo::Point customer, double speed_kmh) {
+  PositionFrame f{order_id, rider_id, fix, picked_up, 0, 0};
+  const double speed_mps = std::max(0.1, speed_kmh / 3.6);
+  double remaining = 0;
+  if (picked_up) {
+    f.distance_m = geo::DistanceMeters(fix.position, customer);
+    remaining = f.distance_m;
+  } else {
+    f.distance_m = geo::DistanceMeters(fix.position, restaurant);
+    remaining = f.distance_m + geo::DistanceMeters(restaurant, customer);
+  }
+  f.eta_s = static_cast<std::int64_t>(std::ceil(remaining / speed_mps));
+  return f;
+}
+
+std::string PositionJson(const PositionFrame& f, Millis now) {
+  std::string extra;
+  if (f.fix.heading_deg) extra += fmt::format(",\"heading_deg\":{}", *f.fix.heading_deg);
+  if (f.fix.speed_mps) extra += fmt::format(",\"speed_mps\":{}", *f.fix.speed_mps);
+  return fmt::format(
+      R"({{"order_id":"{}","rider_id":"{}","lat":{},"lon":{},"at":"{}","next_stop":"{}","distance_m":{},)"
+      R"("eta_s":{},"eta_at":"{}"{}}})",
+      f.order_id, f.rider_id, f.fix.position.lat, f.fix.position.lon, json::FormatTime(f.fix.at),
+      f.picked_up ? "customer" : "restaurant", std::round(f.distance_m), f.eta_s,
+      json::FormatTime(now + f.eta_s * 1000), extra);
+}
+
+LiveTracking::LiveTracking(storage::Database& db, orders::OrderService& orders, orders::LiveHub& hub,
+                           catalog::CatalogService& catalog, Tracker& tracker, const Clock& clock, const Logger& log,
+                           LiveSettings settings)
+    : db_(db),
+      orders_(orders),
+      hub_(hub),
+      catalog_(catalog),
+      tracker_(tracker),
+      clock_(clock),
+      log_(log),
+      settings_(settings) {}
+
+LiveTracking::~LiveTracking() { Stop(); }
+
+Status LiveTracking::Load() {
+  std::vector<std::string> ids;
+  auto r = db_.Read<Ok>([&](storage::Connection& c) -> Result<Ok> {
+    HP_TRY(c.Query("SELECT id FROM orders WHERE rider_id IS NOT NULL AND status IN ('accepted','ready','picked_up')",
+                   {}, [&](const storage::Row& row) { ids.push_back(row.Text(0)); }));
+    return Ok{};
+  });
+  if (!r.ok()) return std::move(r).error();
+  for (const auto& id : ids) Refresh(id);
+  return OkStatus();
+}
+
+void LiveTracking::Start() {
+  std::lock_guard lock(work_mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void LiveTracking::Stop() {
+  {
+    std::lock_guard lock(work_mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LiveTracking::OnOrderEvent(const orders::OrderEvent& ev) {
+  const std::string& t = ev.type;
+  if (t != "order.rider_assigned" && t != "order.picked_up" && t != "order.delivered" && t != "order.cancelled" &&
+      t != "order.rejected") {
+    return;
+  }
+  {
+    std::lock_guard lock(work_mu_);
+    refresh_.push_back(ev.order_id);
+  }
+  work_cv_.notify_one();
+}
+
+void LiveTracking::Refresh(const std::string& order_id) {
+  const identity::Principal system{"system", identity::Role::kAdmin, ""};
+  auto o = orders_.Get(system, order_id);
+  std::optional<Active> next;
+  if (o.ok() && !o->rider_id.empty() &&
+      (o->status == OrderStatus::kAccepted || o->status == OrderStatus::kReady || o->status == OrderStatus::kPickedUp)) {
+    auto restaurant = catalog_.GetRestaurant(o->restaurant_id);
+    if (restaurant.ok()) {
+      next = Active{o->rider_id, restaurant->location, o->delivery, o->status == OrderStatus::kPickedUp, false, false};
+    }
+  } else if (!o.ok() && o.error().code != ErrorCode::kNotFound) {
+    log_.Warn("live tracking: cannot load order", {{"order_id", order_id}, {"error", o.error().message}});
+    return;
+  }
+  std::lock_guard lock(mu_);
+  auto it = active_.find(order_id);
+  if (it != active_.end()) {
+    if (next && next->rider_id == it->second.rider_id) {
+      next->at_restaurant = it->second.at_restaurant;
+      next->arriving = it->second.arriving;
+    }
+    auto r = by_rider_.find(it->second.rider_id);
+    if (r != by_rider_.end()) {
+      r->second.erase(order_id);
+      if (r->second.empty()) by_rider_.erase(r);
+    }
+    active_.erase(it);
+  }
+  if (next) {
+    by_rider_[next->rider_id].insert(order_id);
+    active_[order_id] = *next;
+  }
+}
+
+void LiveTracking::SendPositionLocked(Subscription& sub, const std::string& json, Millis now) {
+  if (sub.stopped) return;
+  if (now - sub.last_sent >= settings_.position_interval_ms) {
+    sub.last_sent = now;
+    sub.pending.clear();
+    sub.watcher->SendPosition(json);
+    return;
+  }
+  sub.pending = json;  // only the newest waits
+  if (!sub.deferred) {
+    sub.deferred = true;
+    for (const auto& s : subs_[sub.order_id]) {
+      if (s.get() == &sub) deferred_.push_back(s);
+    }
+  }
+}
+
+void LiveTracking::OnFix(const std::string& rider_id, const Fix& fix) {
+  const Millis now = clock_.NowMillis();
+  std::vector<Milestone> raised;
+  {
+    std::lock_guard lock(mu_);
+    auto r = by_rider_.find(rider_id);
+    if (r == by_rider_.end()) return;
+    for (const auto& order_id : r->second) {
+      Active& a = active_[order_id];
+      if (!a.picked_up && !a.at_restaurant && geo::DistanceMeters(fix.position, a.restaurant) <= settings_.geofence_m) {
+        a.at_restaurant = true;
+        raised.push_back({order_id, rider_id, "rider.arrived_restaurant",
+                          fmt::format(R"({{"position":{{"lat":{},"lon":{}}},"distance_m":{}}})", fix.position.lat,
+                                      fix.position.lon, std::round(geo::DistanceMeters(fix.position, a.restaurant)))});
+      }
+      if (a.picked_up && !a.arriving && geo::DistanceMeters(fix.position, a.customer) <= settings_.geofence_m) {
+        a.arriving = true;
+        raised.push_back({order_id, rider_id, "rider.arriving",
+                          fmt::format(R"({{"position":{{"lat":{},"lon":{}}},"distance_m":{}}})", fix.position.lat,
+                                      fix.position.lon, std::round(geo::DistanceMeters(fix.position, a.customer)))});
+      }
+      auto s = subs_.find(order_id);
+      if (s == subs_.end() || s->second.empty()) continue;
+      const std::string json = PositionJson(
+          MakePositionFrame(order_id, rider_id, fix, a.picked_up, a.restaurant, a.customer, settings_.rider_speed_kmh),
+          now);
+      for (const auto& sub : s->second) SendPositionLocked(*sub, json, now);
+    }
+  }
+  if (raised.empty()) return;
+  {
+    std::lock_guard lock(work_mu_);
+    for (auto& m : raised) milestones_.push_back(std::move(m));
+  }
+  work_cv_.notify_one();
+}
+
+void LiveTracking::FlushDeferred(Millis now) {
+  std::lock_guard lock(mu_);
+  std::vector<std::weak_ptr<Subscription>> keep;
+  for (const auto& weak : deferred_) {
+    auto sub = weak.lock();
+    if (!sub || sub->stopped || sub->pending.empty()) {
+      if (sub) sub->deferred = false;
+      continue;
+    }
+    if (now - sub->last_sent >= settings_.position_interval_ms) {
+      sub->last_sent = now;
+      sub->watcher->SendPosition(sub->pending);
+      sub->pending.clear();
+      sub->deferred = false;
+      continue;
+    }
+    keep.push_back(weak);
+  }
+  deferred_.swap(keep);
+}
+
+void LiveTracking::Loop() {
+  // Deferred positions are due at most one interval after they were held back: check 10x as often.
+  const auto tick = std::chrono::milliseconds(std::max<Millis>(10, settings_.position_interval_ms / 10));
+  while (true) {
+    std::deque<std::string> refresh;
+    std::deque<Milestone> milestones;
+    {
+      std::unique_lock lock(work_mu_);
+      work_cv_.wait_for(lock, tick, [&] { return stopping_ || !refresh_.empty() || !milestones_.empty(); });
+      if (stopping_) return;
+      refresh.swap(refresh_);
+      milestones.swap(milestones_);
+    }
+    for (const auto& id : refresh) Refresh(id);
+    for (const auto& m : milestones) {
+      auto r = orders_.RecordRiderMilestone(m.order_id, m.rider_id, m.type, m.extra);
+      if (!r.ok()) {
+        log_.Warn("live tracking: geofence event not recorded",
+                  {{"order_id", m.order_id}, {"type", m.type}, {"error", r.error().message}});
+      }
+    }
+    FlushDeferred(clock_.NowMillis());
+  }
+}
+
+std::shared_ptr<LiveTracking::Subscription> LiveTracking::Subscribe(const identity::Principal& who,
+                                                                    const std::string& order_id, std::int64_t after_seq,
+                                                                    std::shared_ptr<Watcher> watcher) {
+  auto sub = std::make_shared<Subscription>();
+  sub->order_id = order_id;
+  sub->watcher = std::move(watcher);
+  std::weak_ptr<Watcher> weak = sub->watcher;
+  sub->feed = std::make_shared<orders::OrderFeed>(hub_, order_id, after_seq, [weak](const orders::OrderEvent& ev) {
+    auto w = weak.lock();
+    return w && w->SendStatus(ev);
+  });
+  {
+    std::lock_guard lock(mu_);
+    subs_[order_id].push_back(sub);
+  }
+  sub->feed->Start([this, who, order_id](std::int64_t seq) { return orders_.EventsAfter(who, order_id, seq); });
+  bool known = false;
+  {
+    std::lock_guard lock(mu_);
+    known = active_.contains(order_id);
+  }
+  if (!known) Refresh(order_id);  // just assigned: the worker may not have loaded it yet
+  // The rider's current position right away, if the order has one.
+  std::lock_guard lock(mu_);
+  auto a = active_.find(order_id);
+  if (a == active_.end()) return sub;
+  auto pos = tracker_.Position(a->second.rider_id);
+  if (!pos) return sub;
+  Fix fix;
+  fix.position = pos->position;
+  fix.at = pos->updated_at;
+  const Millis now = clock_.NowMillis();
+  SendPositionLocked(*sub,
+                     PositionJson(MakePositionFrame(order_id, a->second.rider_id, fix, a->second.picked_up,
+                                                    a->second.restaurant, a->second.customer, settings_.rider_speed_kmh),
+                                  now),
+                     now);
+  return sub;
+}
+
+void LiveTracking::Unsubscribe(const std::shared_ptr<Subscription>& sub) {
+  if (!sub) return;
+  {
+    std::lock_guard lock(mu_);
+    if (sub->stopped) return;
+    sub->stopped = true;
+    auto it = subs_.find(sub->order_id);
+    if (it != subs_.end()) {
+      std::erase(it->second, sub);
+      if (it->second.empty()) subs_.erase(it);
+    }
+  }
+  sub->feed->Stop();
+}
+
+std::size_t LiveTracking::SubscriptionCount() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [id, list] : subs_) n += list.size();
+  return n;
+}
+
+}  // namespace hotpath::tracking
