@@ -97,6 +97,11 @@ void LiveTracking::OnOrderEvent(const orders::OrderEvent& ev) {
       t != "order.rejected") {
     return;
   }
+  if (t == "order.picked_up") {
+    // Now, not at the reload: the next fix already measures the distance to the customer.
+    std::lock_guard lock(mu_);
+    if (auto it = active_.find(ev.order_id); it != active_.end()) it->second.picked_up = true;
+  }
   {
     std::lock_guard lock(work_mu_);
     refresh_.push_back(ev.order_id);

@@ -211,8 +211,8 @@ Status Tracker::Flush() {
     for (const auto& [rider, fix] : batch.positions) zones.emplace_back(rider, zone_at_ ? zone_at_(fix.position).value_or("") : "");
     auto written = db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
       for (const auto& [rider, f] : batch.trail) {
-        HP_TRY(c.Exec("INSERT OR IGNORE INTO rider_trail(rider_id, at, lat, lon, accuracy_m, speed_mps, heading_deg) "
-                      "VALUES (?,?,?,?,?,?,?)",
+        HP_TRY(c.Exec("INSERT INTO rider_trail(rider_id, at, lat, lon, accuracy_m, speed_mps, heading_deg) "
+                      "VALUES (?,?,?,?,?,?,?) ON CONFLICT (rider_id, at) DO NOTHING",
                       {rider, f.at, f.position.lat, f.position.lon, Optional(f.accuracy_m), Optional(f.speed_mps),
                        Optional(f.heading_deg)}));
       }
