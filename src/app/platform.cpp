@@ -12,6 +12,8 @@
 #include "app/openapi.h"
 #include "assets/http_handlers.h"
 #include "catalog/http_handlers.h"
+#include "demand/http_handlers.h"
+#include "demand/order_history.h"
 #include "console/alarm_handlers.h"
 #include "console/static_files.h"
 #include "events/cloud_event.h"
@@ -182,6 +184,22 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->orders_ =
       std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
                                              p->payment_provider_, p->hub_, log, tariff, config.currency);
+  p->quote_signer_ = std::make_unique<orders::QuoteSigner>(secret);
+  demand::FeeSettings fees;
+  fees.enabled = config.dynamic_fees;
+  fees.max_multiplier = config.fee_max_multiplier;
+  fees.max_surcharge = config.fee_max_surcharge;
+  fees.refresh = std::chrono::seconds(config.fee_refresh_s);
+  fees.demand_window = std::chrono::minutes(config.fee_demand_window_min);
+  fees.load_threshold = config.fee_load_threshold;
+  p->fee_desk_ = std::make_unique<demand::FeeDesk>(fees, [self](const std::string& zone, Millis) {
+    return self->ZoneSignalsFor(zone);
+  });
+  p->orders_->SetQuoting(p->quote_signer_.get(), std::chrono::seconds(config.fee_quote_validity_s),
+                         p->fee_desk_.get());
+  p->hub_.SetEventTap([self](const orders::OrderEvent& ev) {
+    if (ev.type == "order.placed") self->fee_desk_->OnOrderPlaced(EventZone(ev), self->clock_.NowMillis());
+  });
   tracking::LiveSettings live;
   live.rider_speed_kmh = config.rider_speed_kmh;
   p->live_ = std::make_unique<tracking::LiveTracking>(*p->db_, *p->orders_, p->hub_, *p->catalog_, *p->tracker_,
@@ -254,15 +272,19 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   orders::RegisterRoutes(p->router_, *p->orders_, p->hub_, *p->identity_, std::move(ws_extensions));
   tracking::RegisterRoutes(p->router_, *p->tracker_, *p->live_, *p->orders_, *p->catalog_, *p->identity_);
   dispatcher::RegisterRoutes(p->router_, p->dispatcher_.get(), *p->catalog_, *p->identity_);
+  auto zone_exists = [catalog](const std::string& zone) -> Result<bool> {
+    HP_ASSIGN(auto zones, catalog->ListZones());
+    return std::any_of(zones.begin(), zones.end(), [&](const auto& z) { return z.id == zone; });
+  };
+  demand::RegisterRoutes(p->router_, *p->fee_desk_, nullptr, p->clock_, *p->identity_,
+                         {config.delivery_base_fee, config.currency, std::chrono::seconds(config.fee_quote_validity_s)},
+                         zone_exists);
   p->order_status_ = std::make_shared<functions::OrderStatusCache>(*p->db_, p->clock_);
   p->analytics_ = std::make_shared<functions::Analytics>(*p->db_, p->clock_);
   p->channels_ = std::make_unique<functions::ChannelStore>(*p->db_, p->clock_);
   p->sender_ = std::make_unique<functions::Sender>(*p->db_, p->clock_, log, functions::NotifySettings(config));
   p->notify_ = std::make_shared<functions::Notify>(*p->db_, p->clock_, *p->sender_, config.notify_alarm_secret);
-  functions::RegisterRoutes(p->router_, *p->analytics_, *p->channels_, *p->identity_, [catalog](const std::string& zone) -> Result<bool> {
-    HP_ASSIGN(auto zones, catalog->ListZones());
-    return std::any_of(zones.begin(), zones.end(), [&](const auto& z) { return z.id == zone; });
-  });
+  functions::RegisterRoutes(p->router_, *p->analytics_, *p->channels_, *p->identity_, zone_exists);
   p->RegisterOpsRoutes();
   console::RegisterAlarmRoutes(p->router_, *p->alarms_, *p->identity_);
   p->feed_->Register(p->router_, *p->identity_);
@@ -292,10 +314,32 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
 
 Platform::~Platform() { Stop(); }
 
+demand::ZoneSignals Platform::ZoneSignalsFor(const std::string& zone) {
+  demand::ZoneSignals out;
+  auto riders = demand::RidersAvailable(*db_, zone);
+  if (riders.ok()) {
+    out.riders_available = *riders;
+  } else {
+    log_.Warn("fee desk: riders not counted", {{"zone_id", zone}, {"error", riders.error().message}});
+  }
+  return out;
+}
+
+void Platform::SeedLiveDemand() {
+  const Millis now = clock_.NowMillis();
+  auto recent = demand::OrdersPlacedSince(*db_, now - Millis{config_.fee_demand_window_min} * 60'000);
+  if (!recent.ok()) {
+    log_.Warn("fee desk: recent orders not read", {{"error", recent.error().message}});
+    return;
+  }
+  for (const auto& [zone, at] : *recent) fee_desk_->OnOrderPlaced(zone, at);
+}
+
 Status Platform::Start() {
   // The bus is opened by `serve` only: one-shot commands (admin, migrate) work beside a running server.
   // An api process of a cluster opens none: the primary owns the embedded log and relays the outbox.
   if (tail_) HP_TRY(tail_->Start());  // before accepting subscribers, so none misses an event
+  SeedLiveDemand();                   // orders of the demand window placed before this start
   if (!bus_ && config_.role != "api") {
     HP_ASSIGN(bus_, events::OpenEventBus(config_.events_url, config_.data_dir, clock_, log_, config_.events_kafka));
     for (auto topic : {events::kOrdersTopic, events::kRiderLocationsTopic, events::kPaymentsTopic,

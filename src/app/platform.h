@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "demand/fee_desk.h"
 #include "dispatcher/live_dispatcher.h"
 #include "console/live_feed.h"
 #include "ops/alarm_service.h"
@@ -32,6 +33,7 @@
 #include "orders/live_hub.h"
 #include "orders/order_service.h"
 #include "orders/outbox_tail.h"
+#include "orders/quote_token.h"
 #include "payments/provider.h"
 #include "storage/database.h"
 #include "tracking/http_handlers.h"
@@ -65,6 +67,8 @@ class Platform {
   void RegisterOpsRoutes();
   void RefreshZoneLoad();  // riders online and open orders per zone, into the metrics
   void WakeDispatch();     // an order or a rider may now be matched
+  demand::ZoneSignals ZoneSignalsFor(const std::string& zone);  // riders and forecast for the fee desk
+  void SeedLiveDemand();   // live demand of the last minutes from the orders table
 
   const Config config_;
   const Logger& log_;
@@ -80,6 +84,8 @@ class Platform {
   std::unique_ptr<fleet::FleetService> fleet_;
   std::unique_ptr<tracking::Tracker> tracker_;
   payments::SandboxProvider payment_provider_;
+  std::unique_ptr<orders::QuoteSigner> quote_signer_;  // quote_id tokens (key derived from the token secret)
+  std::unique_ptr<demand::FeeDesk> fee_desk_;          // dynamic delivery fee; fed by hub_'s event tap
   orders::LiveHub hub_;
   std::unique_ptr<orders::OrderService> orders_;
   std::unique_ptr<tracking::LiveTracking> live_;

@@ -174,6 +174,13 @@ const std::vector<Key>& Keys() {
       DoubleKey("pricing", "max_delivery_km", &Config::max_delivery_km, 0.1, 200),
       DoubleKey("pricing", "rider_speed_kmh", &Config::rider_speed_kmh, 1, 200),
       IntKey("dispatch", "assign_interval_ms", &Config::assign_interval_ms, 10, 600000),
+      BoolKey("fees", "dynamic_fees", &Config::dynamic_fees),
+      DoubleKey("fees", "fee_max_multiplier", &Config::fee_max_multiplier, 1, 10),
+      IntKey("fees", "fee_max_surcharge", &Config::fee_max_surcharge, 0, 100000),
+      IntKey("fees", "fee_refresh_s", &Config::fee_refresh_s, 1, 3600),
+      IntKey("fees", "fee_demand_window_min", &Config::fee_demand_window_min, 1, 240),
+      DoubleKey("fees", "fee_load_threshold", &Config::fee_load_threshold, 0.05, 10),
+      IntKey("fees", "fee_quote_validity_s", &Config::fee_quote_validity_s, 10, 3600),
       IntKey("assets", "max_image_bytes", &Config::max_image_bytes, 1024, 64 << 20),
       StringKey("assets", "assets_base_url", &Config::assets_base_url, false,
                 [](const std::string& v) -> std::optional<std::string> {

@@ -56,6 +56,14 @@ struct Config {
   int offer_timeout_s = 30;                 // a rider's time to answer an offer
   int decline_cooldown_s = 60;              // no new offer for a rider who declined or let one expire
   int max_bundle_size = 3;                  // orders of one restaurant in one offer
+  // [fees] (dynamic delivery fee and quotes; docs/forecast.md)
+  bool dynamic_fees = false;          // off: the distance fee; on: times the zone's demand multiplier
+  double fee_max_multiplier = 2.0;
+  std::int64_t fee_max_surcharge = 300;  // minor units above the distance fee
+  int fee_refresh_s = 30;             // a zone's multiplier is re-evaluated at most this often
+  int fee_demand_window_min = 15;     // live demand: orders placed in the last N minutes
+  double fee_load_threshold = 0.8;    // expected demand / rider capacity above which the fee rises
+  int fee_quote_validity_s = 300;     // a quote's fee holds this long (its quote_id)
   // [assets]
   std::int64_t max_image_bytes = 8 << 20;  // uploads are also bounded by max_body_bytes
   std::string assets_base_url;             // prefix of asset URLs (a CDN origin); empty: relative

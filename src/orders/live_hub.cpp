@@ -29,6 +29,7 @@ void LiveHub::Publish(const OrderEvent& ev) {
 }
 
 void LiveHub::Deliver(const OrderEvent& ev) {
+  if (event_tap_) event_tap_(ev);
   std::vector<std::shared_ptr<Callback>> targets;
   {
     std::lock_guard lock(mu_);

@@ -30,6 +30,9 @@ class LiveHub {
   [[nodiscard]] std::size_t SubscriberCount() const;
   // Sees every published event (metrics, fan-out to other processes). Set before serving.
   void SetTap(Callback tap) { tap_ = std::move(tap); }
+  // Sees every order event of every process once, in commit order: this process's own through
+  // Publish, or, when fed from the outbox, everyone's through Deliver (live demand for fees).
+  void SetEventTap(Callback tap) { event_tap_ = std::move(tap); }
 
  private:
   mutable std::mutex mu_;
@@ -38,6 +41,7 @@ class LiveHub {
       by_order_;                                             // guarded
   std::unordered_map<std::uint64_t, std::string> order_of_;  // guarded by mu_
   Callback tap_;
+  Callback event_tap_;
   bool fed_from_outbox_ = false;
 };
 

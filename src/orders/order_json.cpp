@@ -46,13 +46,31 @@ bj::object OrderJson(const Order& o) {
       {"updated_at", json::FormatTime(o.updated_at)}};
 }
 
+bj::object FeeBreakdownJson(const FeeBreakdown& b, const std::string& currency) {
+  return bj::object{{"base", json::MoneyJson(b.base, currency)},
+                    {"multiplier", b.multiplier},
+                    {"surcharge", json::MoneyJson(b.surcharge, currency)},
+                    {"demand", bj::object{{"orders_per_hour", b.demand_per_hour}}},
+                    {"riders", bj::object{{"available", b.riders}}},
+                    {"forecast", b.forecast_per_hour ? bj::value(bj::object{{"orders_per_hour", *b.forecast_per_hour}})
+                                                     : bj::value(nullptr)},
+                    {"reason", b.reason}};
+}
+
 bj::object QuoteJson(const Quote& q, const std::string& currency) {
-  return bj::object{{"subtotal", json::MoneyJson(q.subtotal, currency)},
-                    {"delivery_fee", json::MoneyJson(q.delivery_fee, currency)},
+  bj::object fee = json::MoneyJson(q.delivery_fee, currency);
+  if (q.fee_breakdown) fee["breakdown"] = FeeBreakdownJson(*q.fee_breakdown, currency);
+  bj::object out{{"subtotal", json::MoneyJson(q.subtotal, currency)},
+                    {"delivery_fee", std::move(fee)},
                     {"small_order_fee", json::MoneyJson(q.small_order_fee, currency)},
                     {"total", json::MoneyJson(q.total, currency)},
                     {"eta_minutes", q.eta_minutes},
                     {"distance_m", static_cast<std::int64_t>(q.distance_m)}};
+  if (!q.quote_id.empty()) {
+    out["quote_id"] = q.quote_id;
+    out["expires_at"] = json::FormatTime(q.expires_at);
+  }
+  return out;
 }
 
 Result<OrderRequest> ParseOrderRequest(const bj::object& body, bool with_payment) {
@@ -79,7 +97,10 @@ Result<OrderRequest> ParseOrderRequest(const bj::object& body, bool with_payment
     if (lat && lon) req.delivery = {*lat, *lon};
     req.address = address.value_or("");
   }
-  if (with_payment) req.payment_method = r.String("payment_method", true, 1, 100).value_or("");
+  if (with_payment) {
+    req.payment_method = r.String("payment_method", true, 1, 100).value_or("");
+    req.quote_id = r.String("quote_id", false, 1, 2048).value_or("");
+  }
   r.Done();
   HP_TRY(errors.ToStatus());
   return req;

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/json.h"
 #include "orders/order_store.h"
 
 namespace hotpath::orders {
@@ -40,7 +41,8 @@ Result<OrderService::Priced> OrderService::Price(const OrderRequest& req) {
   for (const auto& m : menu) by_id[m.id] = &m;
   std::vector<FieldError> unknown;
   std::vector<FieldError> unavailable;
-  Priced out{{}, std::move(restaurant).value(), {}};
+  Priced out;
+  out.restaurant = std::move(restaurant).value();
   std::vector<PricedLine> priced;
   for (std::size_t i = 0; i < req.items.size(); ++i) {
     const auto& line = req.items[i];
@@ -63,14 +65,58 @@ Result<OrderService::Priced> OrderService::Price(const OrderRequest& req) {
     e.fields = std::move(unavailable);
     return e;
   }
-  HP_ASSIGN(out.quote, PriceOrder(priced, out.restaurant.location, req.delivery, tariff_));
+  auto quote = PriceOrder(priced, out.restaurant.location, req.delivery, tariff_);
+  if (!quote.ok()) return std::move(quote).error();
+  out.quote = std::move(quote).value();
   return out;
+}
+
+void OrderService::ApplyCurrentFee(Priced& priced, Millis now) {
+  if (fees_ == nullptr) return;
+  auto fee = fees_->FeeFor(priced.restaurant.zone_id, priced.quote.delivery_fee, now);
+  priced.quote.total += fee.fee - priced.quote.delivery_fee;
+  priced.quote.delivery_fee = fee.fee;
+  priced.quote.fee_breakdown = std::move(fee.breakdown);
 }
 
 Result<Quote> OrderService::QuoteOrder(const Principal& who, const OrderRequest& req) {
   HP_TRY(identity::RequireRole(who, {Role::kCustomer}));
   HP_ASSIGN(auto priced, Price(req));
+  Millis now = clock_.NowMillis();
+  ApplyCurrentFee(priced, now);
+  if (signer_ != nullptr) {
+    priced.quote.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(quote_validity_).count();
+    priced.quote.quote_id = signer_->Sign({who.user_id, req.restaurant_id, req.delivery, priced.restaurant.zone_id,
+                                           priced.quote.delivery_fee, currency_, priced.quote.expires_at});
+  }
   return priced.quote;
+}
+
+Status OrderService::ApplyFee(const Principal& who, const OrderRequest& req, Priced& priced, Millis now) {
+  if (req.quote_id.empty()) {
+    ApplyCurrentFee(priced, now);
+    return OkStatus();
+  }
+  if (signer_ == nullptr)
+    return Error::Invalid("this server does not issue quotes", {{"quote_id", "is not accepted here"}});
+  HP_ASSIGN(auto claims, signer_->Verify(req.quote_id));
+  auto other = [](std::string what) {
+    return Error::Invalid(fmt::format("quote_id was quoted for another {}", what),
+                          {{"quote_id", fmt::format("belongs to another {}; ask for a new quote", what)}});
+  };
+  if (claims.customer_id != who.user_id) return other("customer");
+  if (claims.restaurant_id != req.restaurant_id) return other("restaurant");
+  if (QuotePlace(claims.delivery) != QuotePlace(req.delivery)) return other("drop-off");
+  if (claims.currency != currency_) return other("currency");
+  if (now >= claims.expires_at) {
+    Error e = Error::Conflict(fmt::format("the quote expired at {}; ask for a new quote",
+                                          json::FormatTime(claims.expires_at)));
+    e.extras.emplace_back("expired_at", fmt::format("\"{}\"", json::FormatTime(claims.expires_at)));
+    return e;
+  }
+  priced.quote.total += claims.delivery_fee - priced.quote.delivery_fee;
+  priced.quote.delivery_fee = claims.delivery_fee;
+  return OkStatus();
 }
 
 Result<PlaceResult> OrderService::Place(const Principal& who, const std::string& idempotency_key,
@@ -87,6 +133,15 @@ Result<PlaceResult> OrderService::Place(const Principal& who, const std::string&
 
   HP_ASSIGN(auto priced, Price(req));
   Millis now = clock_.NowMillis();
+  if (auto fee = ApplyFee(who, req, priced, now); !fee.ok()) {
+    // A retry of a placement that succeeded while its quote was valid replays, expired or not.
+    if (fee.error().code == ErrorCode::kConflict) {
+      auto seen = db_.Read<std::optional<std::pair<std::string, std::string>>>(
+          [&](Connection& c) { return store::FindByIdempotencyKey(c, who.user_id, idempotency_key); });
+      if (seen.ok() && *seen) return replay(**seen);
+    }
+    return std::move(fee).error();
+  }
   Order o;
   o.id = NewId("ord");
   o.customer_id = who.user_id;

@@ -4,6 +4,7 @@
 // writes the order row (version-checked), its history entry and an outbox event in one
 // transaction, then publishes the event to live subscribers in commit order.
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "orders/order.h"
 #include "orders/order_store.h"
 #include "orders/pricing.h"
+#include "orders/quote_token.h"
 #include "payments/provider.h"
 #include "storage/database.h"
 
@@ -35,6 +37,7 @@ struct OrderRequest {
   geo::Point delivery;
   std::string address;
   std::string payment_method;  // only for Place
+  std::string quote_id;        // only for Place: pay the fee of this quote (QuoteOrder's quote_id)
 };
 
 struct ActionArgs {
@@ -84,6 +87,14 @@ class OrderService {
   // Called when an order may now need a rider (the assigner loop listens).
   void SetAssignmentWakeup(std::function<void()> wake) { wake_assigner_ = std::move(wake); }
 
+  // Quotes get a signed quote_id holding their delivery fee for `validity`; `fees` (optional)
+  // prices the delivery fee beyond the distance tariff. Set before serving; both outlive the service.
+  void SetQuoting(const QuoteSigner* signer, std::chrono::seconds validity, DeliveryFeeSource* fees) {
+    signer_ = signer;
+    quote_validity_ = validity;
+    fees_ = fees;
+  }
+
   [[nodiscard]] const std::string& currency() const { return currency_; }
 
  private:
@@ -93,6 +104,9 @@ class OrderService {
     std::vector<OrderLine> lines;
   };
   Result<Priced> Price(const OrderRequest& req);
+  // The delivery fee of a placement: the quoted one when req.quote_id holds, else the current one.
+  Status ApplyFee(const identity::Principal& who, const OrderRequest& req, Priced& priced, Millis now);
+  void ApplyCurrentFee(Priced& priced, Millis now);
   Status CanView(const identity::Principal& who, const Order& o) const;
   Result<Actor> ActorFor(const identity::Principal& who, const Order& o, Action action) const;
   void SettlePayment(const Order& o, payments::PaymentStatus to);
@@ -107,6 +121,9 @@ class OrderService {
   Tariff tariff_;
   std::string currency_;
   std::function<void()> wake_assigner_;
+  const QuoteSigner* signer_ = nullptr;
+  std::chrono::seconds quote_validity_{300};
+  DeliveryFeeSource* fees_ = nullptr;
 };
 
 }  // namespace hotpath::orders

@@ -206,3 +206,75 @@ TEST_F(OrderServiceTest, UnknownAndUnavailableItemsAreNamed) {
 
 }  // namespace
 }  // namespace hotpath::orders
+
+namespace hotpath::orders {
+namespace {
+
+// A fee source whose fee the test sets: the zone surges between quote and placement.
+class SettableFee final : public DeliveryFeeSource {
+ public:
+  std::int64_t surcharge = 0;
+  DeliveryFee FeeFor(const std::string&, std::int64_t base, Millis) override {
+    DeliveryFee f;
+    f.fee = base + surcharge;
+    f.breakdown.base = base;
+    f.breakdown.surcharge = surcharge;
+    f.breakdown.reason = "test";
+    return f;
+  }
+};
+
+TEST_F(OrderServiceTest, AQuoteHoldsItsFeeUntilItExpiresAndAReplayOutlivesIt) {
+  QuoteSigner signer("test secret");
+  SettableFee fees;
+  orders_->SetQuoting(&signer, std::chrono::seconds(300), &fees);
+  auto q = orders_->QuoteOrder(customer_, Cart());
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  ASSERT_FALSE(q->quote_id.empty());
+  ASSERT_TRUE(q->fee_breakdown.has_value());
+  EXPECT_EQ(q->expires_at, clock_.NowMillis() + 300'000);
+  const std::int64_t quoted = q->delivery_fee;
+
+  fees.surcharge = 150;  // the zone got busy
+  OrderRequest with_quote = Cart();
+  with_quote.quote_id = q->quote_id;
+  auto placed = orders_->Place(customer_, "q1", "h1", with_quote);
+  ASSERT_TRUE(placed.ok()) << placed.error().message;
+  EXPECT_EQ(placed->order.delivery_fee, quoted);
+  EXPECT_EQ(placed->order.total, q->total);
+  auto current = orders_->Place(customer_, "q2", "h2", Cart());
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->order.delivery_fee, quoted + 150);
+
+  clock_.Advance(std::chrono::seconds(300));
+  auto late = orders_->Place(customer_, "q3", "h3", with_quote);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, ErrorCode::kConflict);
+  // A retry of the placement that succeeded in time replays it, expired quote or not.
+  auto replay = orders_->Place(customer_, "q1", "h1", with_quote);
+  ASSERT_TRUE(replay.ok()) << replay.error().message;
+  EXPECT_TRUE(replay->replayed);
+  EXPECT_EQ(replay->order.id, placed->order.id);
+}
+
+TEST_F(OrderServiceTest, AQuoteIsForItsCustomerRestaurantAndDropOff) {
+  QuoteSigner signer("test secret");
+  orders_->SetQuoting(&signer, std::chrono::seconds(300), nullptr);
+  auto q = orders_->QuoteOrder(customer_, Cart());
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(q->fee_breakdown.has_value());
+  OrderRequest req = Cart();
+  req.quote_id = q->quote_id;
+  Principal other{"cust2", Role::kCustomer, ""};
+  EXPECT_EQ(orders_->Place(other, "m1", "h", req).error().code, ErrorCode::kInvalidArgument);
+  OrderRequest moved = req;
+  moved.delivery.lat += 0.0001;
+  EXPECT_EQ(orders_->Place(customer_, "m2", "h", moved).error().code, ErrorCode::kInvalidArgument);
+  OrderRequest forged = req;
+  forged.quote_id.back() = forged.quote_id.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(orders_->Place(customer_, "m3", "h", forged).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(orders_->Place(customer_, "m4", "h", req).ok());
+}
+
+}  // namespace
+}  // namespace hotpath::orders

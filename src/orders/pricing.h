@@ -3,10 +3,13 @@
 // the same quote.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/geo.h"
 #include "core/result.h"
+#include "orders/delivery_fee.h"
 
 namespace hotpath::orders {
 
@@ -32,6 +35,11 @@ struct Quote {
   std::int64_t total = 0;
   int eta_minutes = 0;
   double distance_m = 0;
+  // Set by OrderService::QuoteOrder: the signed token that holds `delivery_fee` until `expires_at`,
+  // and the fee's explanation (absent when no dynamic fee source is configured).
+  std::string quote_id;
+  Millis expires_at = 0;
+  std::optional<FeeBreakdown> fee_breakdown;
 };
 
 // kUnprocessable when the address is beyond the tariff's delivery radius.

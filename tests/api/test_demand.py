@@ -1,0 +1,189 @@
+"""Dynamic delivery fees and quotes that hold (and, below, the forecast, retraining and staffing
+API) against a real server with dynamic fees on and a known token secret, so the test can sign its
+own quote tokens (crypto_auth = HMAC-SHA-512-256, key = BLAKE2b-256("hotpath quote token v1" + secret))
+to check expiry and the token format without waiting for a clock."""
+
+import base64
+import hashlib
+import hmac
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import hotpath_harness as h  # noqa: E402
+
+ADMIN_EMAIL = "root@test.hotpath.dev"
+SECRET = "demand-test-secret-0123456789-abcdefghij"
+MAX_SURCHARGE = 100
+
+
+def setUpModule():
+    global SERVER, C, ADMIN
+    SERVER, C, ADMIN = h.start_with_admin(
+        ADMIN_EMAIL, extra_args=["--token-secret", SECRET, "--dynamic-fees", "true", "--fee-refresh-s", "1",
+                                 "--fee-max-surcharge", str(MAX_SURCHARGE), "--fee-max-multiplier", "2"])
+
+
+def tearDownModule():
+    SERVER.cleanup()
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(customer, restaurant, delivery, zone, fee, expires_ms, secret=SECRET):
+    key = hashlib.blake2b(b"hotpath quote token v1" + secret.encode(), digest_size=32).digest()
+    payload = ("q1|%s|%s|%.6f,%.6f|%s|%d|USD|%d" % (customer, restaurant, delivery["lat"], delivery["lon"], zone,
+                                                    fee, expires_ms)).encode()
+    return b64(payload) + "." + b64(hmac.new(key, payload, hashlib.sha512).digest()[:32])
+
+
+def quote(w, token=None, body=None):
+    body = dict(body or w.order_body())
+    body.pop("payment_method", None)
+    r = C.post("/v1/orders/quote", body, token=token or w.customer_token)
+    assert r.status == 200, r
+    return r.json
+
+
+def place_with(w, quote_id, body=None, token=None):
+    body = dict(body or w.order_body())
+    body["quote_id"] = quote_id
+    return w.place(body=body, token=token)
+
+
+def zone_fee(w):
+    r = C.get("/v1/zones/%s/fee" % w.zone["id"], token=ADMIN)
+    assert r.status == 200, r
+    return r.json
+
+
+class QuotesHoldTheirFee(unittest.TestCase):
+    def test_surge_caps_and_quoted_fees(self):
+        w = h.World(C, ADMIN)  # a zone of its own with no rider: any demand is more than it can carry
+        calm = quote(w)
+        base = calm["delivery_fee"]["breakdown"]["base"]["amount"]
+        self.assertEqual(calm["delivery_fee"]["amount"], base, "no demand yet: the distance fee")
+        self.assertEqual(calm["delivery_fee"]["breakdown"]["multiplier"], 1.0)
+        self.assertEqual(calm["total"]["amount"], calm["subtotal"]["amount"] + base)
+        self.assertTrue(calm["quote_id"])
+        self.assertTrue(calm["expires_at"].endswith("Z"))
+        for _ in range(3):
+            o = w.place_ok()
+            self.assertGreaterEqual(o["delivery_fee"]["amount"], base)
+        # The zone's multiplier moves at its next refresh (at most every second here), halfway to the cap.
+        fee = h.wait_for(lambda: (lambda f: f if f["multiplier"] > 1 else None)(zone_fee(w)), timeout=10,
+                         what="the zone's multiplier to rise")
+        self.assertEqual(fee["breakdown"]["riders"]["available"], 0)
+        self.assertGreater(fee["breakdown"]["demand"]["orders_per_hour"], 0)
+        self.assertIsNone(fee["breakdown"]["forecast"], "no model yet")
+        self.assertIn("no rider", fee["breakdown"]["reason"])
+        busy = quote(w)
+        b = busy["delivery_fee"]["breakdown"]
+        self.assertGreater(b["multiplier"], 1.0)
+        self.assertLessEqual(b["multiplier"], 2.0)
+        self.assertEqual(b["base"]["amount"], base)
+        # x1.5 or more of a fee above 200 is more than the 1.00 surcharge cap.
+        self.assertEqual(busy["delivery_fee"]["amount"], base + MAX_SURCHARGE)
+        self.assertEqual(b["surcharge"]["amount"], MAX_SURCHARGE)
+        self.assertIn("capped", b["reason"])
+        self.assertEqual(busy["total"]["amount"], busy["subtotal"]["amount"] + base + MAX_SURCHARGE)
+        # The calm quote still holds: its order pays the distance fee although the zone is busy now.
+        held = place_with(w, calm["quote_id"])
+        self.assertEqual(held.status, 201, held)
+        self.assertEqual(held.json["delivery_fee"]["amount"], base)
+        self.assertEqual(held.json["total"]["amount"], calm["total"]["amount"])
+        self.assertEqual(held.json["payment"]["amount"], calm["total"])
+        surged = place_with(w, busy["quote_id"])
+        self.assertEqual(surged.status, 201, surged)
+        self.assertEqual(surged.json["delivery_fee"]["amount"], base + MAX_SURCHARGE)
+        # Without a quote the order pays the zone's current fee.
+        self.assertEqual(w.place_ok()["delivery_fee"]["amount"], base + MAX_SURCHARGE)
+
+    def test_a_quote_pays_its_fee_even_with_a_new_cart(self):
+        w = h.World(C, ADMIN)
+        q = quote(w, body=w.order_body([(2, 1)]))
+        body = w.order_body([(0, 3)])
+        o = place_with(w, q["quote_id"], body=body)
+        self.assertEqual(o.status, 201, o)
+        self.assertEqual(o.json["delivery_fee"], {"amount": q["delivery_fee"]["amount"], "currency": "USD"})
+        self.assertEqual(o.json["subtotal"]["amount"], 3 * 1250)
+
+
+class QuoteMisuse(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.w = h.World(C, ADMIN, riders=1)
+        cls.other = h.World(C, ADMIN, riders=1)
+
+    def assert_quote_problem(self, r, status):
+        self.assertEqual(r.status, status, r)
+        self.assertTrue(r.header("Content-Type").startswith("application/problem+json"), r)
+        if status == 400:
+            self.assertIn("quote_id", h.problem_fields(r))
+
+    def test_another_customers_quote_is_400(self):
+        q = quote(self.w)
+        self.assert_quote_problem(place_with(self.w, q["quote_id"], token=self.other.customer_token), 400)
+
+    def test_another_restaurants_quote_is_400(self):
+        q = quote(self.other, token=self.w.customer_token, body=self.other.order_body())
+        self.assert_quote_problem(place_with(self.w, q["quote_id"]), 400)
+
+    def test_another_drop_off_is_400(self):
+        q = quote(self.w)
+        body = self.w.order_body()
+        body["delivery"] = dict(body["delivery"], lat=body["delivery"]["lat"] + 0.001)
+        self.assert_quote_problem(place_with(self.w, q["quote_id"], body=body), 400)
+
+    def test_forged_and_garbage_quotes_are_400(self):
+        q = quote(self.w)["quote_id"]
+        payload, mac = q.split(".")
+        claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode().split("|")
+        claims[5] = "1"  # a cheaper fee under the old signature
+        cheap = b64("|".join(claims).encode()) + "." + mac
+        wrong_key = mint(self.w.customer["id"], self.w.rid, self.w.delivery(), self.w.zone["id"], 1,
+                         int(time.time() * 1000) + 60000, secret="another-secret-of-sufficient-length!!")
+        for bad in (cheap, wrong_key, "garbage", "a.b", q[:-2]):
+            self.assert_quote_problem(place_with(self.w, bad), 400)
+        r = self.w.place(body=dict(self.w.order_body(), quote_id=7))
+        self.assertEqual(r.status, 400, r)
+        # A quote_id is for placing, not for quoting.
+        r = C.post("/v1/orders/quote", dict(self.w.order_body(), quote_id=q), token=self.w.customer_token)
+        self.assertEqual(r.status, 400, r)
+
+    def test_expired_quote_is_409_and_a_valid_token_is_honoured(self):
+        w = self.w
+        past = int(time.time() * 1000) - 1000
+        expired = mint(w.customer["id"], w.rid, w.delivery(), w.zone["id"], 250, past)
+        r = place_with(w, expired)
+        self.assert_quote_problem(r, 409)
+        self.assertIn("expired", r.json["detail"])
+        # The same claims signed with the server's key and a future expiry: the token format is the documented one.
+        valid = mint(w.customer["id"], w.rid, w.delivery(), w.zone["id"], 250, past + 120000)
+        o = place_with(w, valid)
+        self.assertEqual(o.status, 201, o)
+        self.assertEqual(o.json["delivery_fee"]["amount"], 250)
+
+    def test_zone_fee_endpoint(self):
+        f = zone_fee(self.w)
+        self.assertTrue(f["dynamic_fees"])
+        self.assertEqual(f["zone_id"], self.w.zone["id"])
+        self.assertEqual(f["settings"]["max_surcharge"], {"amount": MAX_SURCHARGE, "currency": "USD"})
+        self.assertGreaterEqual(f["fee"]["amount"], 199)
+        r = C.get("/v1/zones/%s/fee?base_fee=500" % self.w.zone["id"], token=ADMIN)
+        self.assertEqual(r.json["breakdown"]["base"]["amount"], 500)
+        for bad in ("abc", "-1", "100001", ""):
+            r = C.get("/v1/zones/%s/fee?base_fee=%s" % (self.w.zone["id"], bad), token=ADMIN)
+            self.assertEqual(r.status, 400, (bad, r))
+            self.assertIn("base_fee", h.problem_fields(r))
+        self.assertEqual(C.get("/v1/zones/zon_nope/fee", token=ADMIN).status, 404)
+        self.assertEqual(C.get("/v1/zones/%s/fee" % self.w.zone["id"], token=self.w.customer_token).status, 403)
+        self.assertEqual(C.get("/v1/zones/%s/fee" % self.w.zone["id"]).status, 401)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
