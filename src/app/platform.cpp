@@ -185,6 +185,23 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
       std::make_unique<orders::OrderService>(*p->db_, p->clock_, *p->catalog_, *p->fleet_,
                                              p->payment_provider_, p->hub_, log, tariff, config.currency);
   p->quote_signer_ = std::make_unique<orders::QuoteSigner>(secret);
+  demand::DemandSettings ds;
+  ds.model_path = (fs::path(config.data_dir) / "forecast" / "orders.model").string();
+  ds.method = config.forecast_method;
+  ds.horizon_hours = config.forecast_horizon_h;
+  ds.min_history_days = config.forecast_min_history_days;
+  ds.history_days = std::max(config.forecast_history_days, config.forecast_min_history_days);
+  ds.retrain_interval = std::chrono::seconds(config.forecast_retrain_interval_s);
+  ds.orders_per_courier_hour = config.staffing_orders_per_courier_hour;
+  ds.min_measured_deliveries = config.staffing_min_deliveries;
+  ds.productivity_window_days = config.staffing_window_days;
+  ds.utilisation = config.staffing_utilisation;
+  ds.service_level = config.staffing_service_level;
+  ds.min_couriers = config.staffing_min_couriers;
+  HP_ASSIGN(ds.shift_starts, ParseHourList(config.staffing_shift_starts, 0, 23));
+  HP_ASSIGN(ds.shift_lengths, ParseHourList(config.staffing_shift_lengths, 1, 24));
+  p->demand_ = std::make_unique<demand::DemandService>(*p->db_, p->clock_, log, std::move(ds));
+  HP_TRY(p->demand_->Open());
   demand::FeeSettings fees;
   fees.enabled = config.dynamic_fees;
   fees.max_multiplier = config.fee_max_multiplier;
@@ -192,6 +209,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   fees.refresh = std::chrono::seconds(config.fee_refresh_s);
   fees.demand_window = std::chrono::minutes(config.fee_demand_window_min);
   fees.load_threshold = config.fee_load_threshold;
+  fees.orders_per_courier_hour = config.staffing_orders_per_courier_hour;
   p->fee_desk_ = std::make_unique<demand::FeeDesk>(fees, [self](const std::string& zone, Millis) {
     return self->ZoneSignalsFor(zone);
   });
@@ -276,7 +294,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
     HP_ASSIGN(auto zones, catalog->ListZones());
     return std::any_of(zones.begin(), zones.end(), [&](const auto& z) { return z.id == zone; });
   };
-  demand::RegisterRoutes(p->router_, *p->fee_desk_, nullptr, p->clock_, *p->identity_,
+  demand::RegisterRoutes(p->router_, *p->fee_desk_, p->demand_.get(), p->clock_, *p->identity_,
                          {config.delivery_base_fee, config.currency, std::chrono::seconds(config.fee_quote_validity_s)},
                          zone_exists);
   p->order_status_ = std::make_shared<functions::OrderStatusCache>(*p->db_, p->clock_);
@@ -322,6 +340,7 @@ demand::ZoneSignals Platform::ZoneSignalsFor(const std::string& zone) {
   } else {
     log_.Warn("fee desk: riders not counted", {{"zone_id", zone}, {"error", riders.error().message}});
   }
+  out.forecast_per_hour = demand_->CurrentHourForecast(zone);
   return out;
 }
 
@@ -373,6 +392,7 @@ Status Platform::Start() {
     feed_->Start();
     sender_->Start(bus_.get());
     HP_TRY(functions_->Start());
+    demand_->StartRetrainLoop();  // one trainer per data directory; api processes reload its file
   }
   ready_ = true;
   return OkStatus();
@@ -391,6 +411,7 @@ void Platform::Stop() {
   if (tail_) tail_->Stop();
   if (live_) live_->Stop();
   if (tracker_) tracker_->Stop();
+  if (demand_) demand_->Stop();
 }
 
 void Platform::WakeDispatch() {

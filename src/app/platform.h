@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "demand/demand_service.h"
 #include "demand/fee_desk.h"
 #include "dispatcher/live_dispatcher.h"
 #include "console/live_feed.h"
@@ -85,6 +86,7 @@ class Platform {
   std::unique_ptr<tracking::Tracker> tracker_;
   payments::SandboxProvider payment_provider_;
   std::unique_ptr<orders::QuoteSigner> quote_signer_;  // quote_id tokens (key derived from the token secret)
+  std::unique_ptr<demand::DemandService> demand_;      // forecasts, staffing; retrains in the primary
   std::unique_ptr<demand::FeeDesk> fee_desk_;          // dynamic delivery fee; fed by hub_'s event tap
   orders::LiveHub hub_;
   std::unique_ptr<orders::OrderService> orders_;

@@ -174,6 +174,34 @@ const std::vector<Key>& Keys() {
       DoubleKey("pricing", "max_delivery_km", &Config::max_delivery_km, 0.1, 200),
       DoubleKey("pricing", "rider_speed_kmh", &Config::rider_speed_kmh, 1, 200),
       IntKey("dispatch", "assign_interval_ms", &Config::assign_interval_ms, 10, 600000),
+      StringKey("forecast", "forecast_method", &Config::forecast_method, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  if (v.empty()) return "must not be empty";
+                  return std::nullopt;
+                }),
+      IntKey("forecast", "forecast_horizon_h", &Config::forecast_horizon_h, 24, 168),
+      IntKey("forecast", "forecast_min_history_days", &Config::forecast_min_history_days, 14, 365),
+      IntKey("forecast", "forecast_history_days", &Config::forecast_history_days, 14, 366),
+      IntKey("forecast", "forecast_retrain_interval_s", &Config::forecast_retrain_interval_s, 60, 30 * 86400),
+      DoubleKey("staffing", "staffing_orders_per_courier_hour", &Config::staffing_orders_per_courier_hour, 0.1, 100),
+      IntKey("staffing", "staffing_min_deliveries", &Config::staffing_min_deliveries, 1, 1000000),
+      IntKey("staffing", "staffing_window_days", &Config::staffing_window_days, 1, 365),
+      DoubleKey("staffing", "staffing_utilisation", &Config::staffing_utilisation, 0.05, 1),
+      DoubleKey("staffing", "staffing_service_level", &Config::staffing_service_level, 0.1, 0.9),
+      IntKey("staffing", "staffing_min_couriers", &Config::staffing_min_couriers, 0, 100000),
+      StringKey("staffing", "staffing_shift_starts", &Config::staffing_shift_starts, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  auto r = ParseHourList(v, 0, 23);
+                  if (!r) return r.error().message;
+                  return std::nullopt;
+                }),
+      StringKey("staffing", "staffing_shift_lengths", &Config::staffing_shift_lengths, false,
+                [](const std::string& v) -> std::optional<std::string> {
+                  auto r = ParseHourList(v, 1, 24);
+                  if (!r) return r.error().message;
+                  if (r->empty()) return "must list at least one length";
+                  return std::nullopt;
+                }),
       BoolKey("fees", "dynamic_fees", &Config::dynamic_fees),
       DoubleKey("fees", "fee_max_multiplier", &Config::fee_max_multiplier, 1, 10),
       IntKey("fees", "fee_max_surcharge", &Config::fee_max_surcharge, 0, 100000),
@@ -265,6 +293,26 @@ std::optional<std::string> NodeToString(const toml::node& node) {
 }
 
 }  // namespace
+
+Result<std::vector<int>> ParseHourList(const std::string& list, int min, int max) {
+  std::vector<int> out;
+  for (const auto& item : SplitList(list)) {
+    int a = 0;
+    int b = 0;
+    const auto dash = item.find('-');
+    const std::string first = item.substr(0, dash);
+    const std::string last = dash == std::string::npos ? first : item.substr(dash + 1);
+    auto [p1, e1] = std::from_chars(first.data(), first.data() + first.size(), a);
+    auto [p2, e2] = std::from_chars(last.data(), last.data() + last.size(), b);
+    if (first.empty() || last.empty() || e1 != std::errc() || e2 != std::errc() ||
+        p1 != first.data() + first.size() || p2 != last.data() + last.size() || a > b || a < min || b > max)
+      return Error::Invalid(fmt::format("'{}' is not a number or range A-B within {}..{}", item, min, max));
+    for (int h = a; h <= b; ++h) {
+      if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+    }
+  }
+  return out;
+}
 
 std::string Config::EffectiveDatabaseUrl() const {
   return database_url.empty() ? "sqlite:" + data_dir + "/hotpath.db" : database_url;

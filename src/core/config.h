@@ -56,6 +56,21 @@ struct Config {
   int offer_timeout_s = 30;                 // a rider's time to answer an offer
   int decline_cooldown_s = 60;              // no new offer for a rider who declined or let one expire
   int max_bundle_size = 3;                  // orders of one restaurant in one offer
+  // [forecast] (the demand model the server trains on its own orders; docs/forecast.md)
+  std::string forecast_method = "ets_sqrt_robust";  // any `hotpath forecast` model name
+  int forecast_horizon_h = 48;                      // hours ahead the model forecasts
+  int forecast_min_history_days = 14;               // no training on less order history
+  int forecast_history_days = 56;                   // training window
+  int forecast_retrain_interval_s = 24 * 3600;      // the primary retrains this often
+  // [staffing]
+  double staffing_orders_per_courier_hour = 2.5;  // until enough deliveries are measured (and rider capacity for fees)
+  int staffing_min_deliveries = 50;               // measured deliveries needed to use the measured figure
+  int staffing_window_days = 28;                  // deliveries measured over this many days
+  double staffing_utilisation = 0.8;
+  double staffing_service_level = 0.9;            // demand quantile staffed for (0.1 .. 0.9)
+  int staffing_min_couriers = 0;
+  std::string staffing_shift_starts;              // hours a shift may start, e.g. "7-22" or "8,12,17"; empty: any
+  std::string staffing_shift_lengths = "4,6,8";   // shift lengths in hours
   // [fees] (dynamic delivery fee and quotes; docs/forecast.md)
   bool dynamic_fees = false;          // off: the distance fee; on: times the zone's demand multiplier
   double fee_max_multiplier = 2.0;
@@ -121,6 +136,9 @@ struct ConfigSources {
 
 // "a, b,,c" -> {"a","b","c"}: trimmed, empty items dropped.
 std::vector<std::string> SplitList(const std::string& list);
+
+// "7-10, 17" -> {7,8,9,10,17}: numbers and inclusive ranges within [min, max], duplicates dropped.
+Result<std::vector<int>> ParseHourList(const std::string& list, int min, int max);
 
 // "postgresql://u:secret@h/db" -> "postgresql://u:****@h/db" (for logs and CLI output).
 std::string RedactUrl(const std::string& url);

@@ -132,6 +132,32 @@ TEST(Config, UnknownKeysAndBadValuesAreNamed) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Config, DemandSectionsParseAndRefuseBadValues) {
+  ConfigSources src;
+  src.flags = {{"dynamic-fees", "true"}, {"fee-max-surcharge", "250"}, {"staffing-shift-starts", "7-9, 17"},
+               {"forecast-min-history-days", "21"}};
+  auto c = LoadConfig(src);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->dynamic_fees);
+  EXPECT_EQ(c->fee_max_surcharge, 250);
+  EXPECT_EQ(c->forecast_min_history_days, 21);
+  EXPECT_EQ(*ParseHourList(c->staffing_shift_starts, 0, 23), (std::vector<int>{7, 8, 9, 17}));
+  EXPECT_EQ(*ParseHourList("", 0, 23), std::vector<int>{});
+  for (const char* bad : {"25", "9-7", "x", "7-", "-3"}) EXPECT_FALSE(ParseHourList(bad, 0, 23).ok()) << bad;
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"HOTPATH_STAFFING_SHIFT_STARTS", "6-30"},
+           {"HOTPATH_STAFFING_SHIFT_LENGTHS", ""},
+           {"HOTPATH_FEE_MAX_MULTIPLIER", "0.5"},
+           {"HOTPATH_FORECAST_MIN_HISTORY_DAYS", "3"},
+           {"HOTPATH_STAFFING_SERVICE_LEVEL", "0.95"}}) {
+    ConfigSources env;
+    env.env = {{key, value}};
+    auto e = LoadConfig(env);
+    ASSERT_FALSE(e.ok()) << key;
+    EXPECT_NE(e.error().message.find(key), std::string::npos) << e.error().message;
+  }
+}
+
 TEST(Config, ShowMasksSecrets) {
   Config c;
   c.token_secret = std::string(40, 'k');

@@ -46,9 +46,9 @@ Result<int> RidersAvailable(storage::Database& db, const std::string& zone_id) {
   });
 }
 
-Result<Productivity> MeasuredProductivity(storage::Database& db, const std::string& zone_id, Millis since) {
-  return db.ReadReplica<Productivity>([&](Connection& c) -> Result<Productivity> {
-    Productivity p;
+Result<MeasuredDeliveries> MeasuredProductivity(storage::Database& db, const std::string& zone_id, Millis since) {
+  return db.ReadReplica<MeasuredDeliveries>([&](Connection& c) -> Result<MeasuredDeliveries> {
+    MeasuredDeliveries p;
     Millis busy = 0;
     HP_TRY(c.Query("SELECT h.at, (SELECT MAX(e.created_at) FROM outbox e WHERE e.key = h.order_id AND "
                    "e.type = 'order.rider_assigned') FROM order_history h JOIN orders o ON o.id = h.order_id "

@@ -32,10 +32,10 @@ Result<int> RidersAvailable(storage::Database& db, const std::string& zone_id);
 // Deliveries finished in [since, now) with the rider's time on each: from the (last) assignment to
 // the delivery. A bundle's orders each count their own time, so productivity is underestimated
 // when riders batch, never overestimated.
-struct Productivity {
+struct MeasuredDeliveries {
   std::int64_t deliveries = 0;
   double busy_hours = 0;
 };
-Result<Productivity> MeasuredProductivity(storage::Database& db, const std::string& zone_id, Millis since);
+Result<MeasuredDeliveries> MeasuredProductivity(storage::Database& db, const std::string& zone_id, Millis since);
 
 }  // namespace hotpath::demand

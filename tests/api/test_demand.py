@@ -6,7 +6,11 @@ to check expiry and the token format without waiting for a clock."""
 import base64
 import hashlib
 import hmac
+import math
 import os
+import random
+import sqlite3
+import subprocess
 import sys
 import time
 import unittest
@@ -183,6 +187,155 @@ class QuoteMisuse(unittest.TestCase):
         self.assertEqual(C.get("/v1/zones/zon_nope/fee", token=ADMIN).status, 404)
         self.assertEqual(C.get("/v1/zones/%s/fee" % self.w.zone["id"], token=self.w.customer_token).status, 403)
         self.assertEqual(C.get("/v1/zones/%s/fee" % self.w.zone["id"]).status, 401)
+
+
+HOUR_MS = 3600 * 1000
+
+
+def exec_sql(script):
+    """Runs SQL statements against the test server's database (either backend)."""
+    if h.BACKEND == "postgres":
+        pg = h.postgres_server()
+        db = h.child_env(SERVER.data_dir)["HOTPATH_DATABASE_URL"].rsplit("/", 1)[1]
+        out = subprocess.run([os.path.join(pg.bindir, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.url(db),
+                              "-f", "-"], input=script, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return
+    db = sqlite3.connect(os.path.join(SERVER.data_dir, "hotpath.db"), timeout=30)
+    try:
+        db.executescript(script)
+    finally:
+        db.close()
+
+
+def poisson(rng, lam):
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def seed_history(w, days, end_ms):
+    """`days` of orders in w's zone before `end_ms` (an hour boundary): lunch and dinner peaks, fixed seed.
+    Returns how many orders were written."""
+    rng = random.Random(7)
+    rows = []
+    start = end_ms - days * 24 * HOUR_MS
+    for hour in range(start, end_ms, HOUR_MS):
+        hod = (hour // HOUR_MS) % 24
+        lam = 0.3 + 6 * (math.exp(-(hod - 12) ** 2 / 4.0) + math.exp(-(hod - 19) ** 2 / 4.0))
+        for i in range(poisson(rng, lam) + (1 if hour == start else 0)):
+            oid = "ord_seed%s" % h.unique()
+            at = hour + (i * 7 % 60) * 60000
+            rows.append("('%s','%s','%s','%s','delivered',1,1000,199,0,1199,'USD',0,0,'seeded',30,'%s','h',%d,%d)"
+                        % (oid, w.customer["id"], w.rid, w.zone["id"], oid, at, at))
+    cols = ("id,customer_id,restaurant_id,zone_id,status,version,subtotal,delivery_fee,small_order_fee,total,currency,"
+            "delivery_lat,delivery_lon,delivery_address,eta_minutes,idempotency_key,request_hash,created_at,updated_at")
+    script = "".join("INSERT INTO orders(%s) VALUES %s;\n" % (cols, ",".join(rows[i:i + 200]))
+                     for i in range(0, len(rows), 200))
+    exec_sql("BEGIN;\n" + script + "COMMIT;\n")
+    return len(rows)
+
+
+class ForecastAndStaffing(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.w = h.World(C, ADMIN)
+
+    def forecast(self, query, status=200):
+        r = C.get("/v1/forecast?" + query, token=ADMIN)
+        self.assertEqual(r.status, status, r)
+        return r
+
+    def test_history_retrain_forecast_staffing(self):
+        w = self.w
+        zone = w.zone["id"]
+        # No model yet: 409, for forecasts and plans alike.
+        r = self.forecast("zone=" + zone, 409)
+        self.assertIn("retrain", r.json["detail"])
+        tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+        self.assertEqual(C.get("/v1/staffing/plan?zone=%s&date=%s" % (zone, tomorrow), token=ADMIN).status, 409)
+        # Too little history: 409 that says how much there is.
+        now_hour = int(time.time() // 3600) * HOUR_MS
+        orders = seed_history(w, 5, now_hour)
+        r = C.post("/v1/forecast/retrain", token=ADMIN)
+        self.assertEqual(r.status, 409, r)
+        self.assertIn("5.0 days of orders", r.json["detail"])
+        # 12 days more before those: 17 days, a model with intervals.
+        orders += seed_history(w, 12, now_hour - 5 * 24 * HOUR_MS)
+        self.assertGreater(orders, 500)
+        r = C.post("/v1/forecast/retrain", token=ADMIN)
+        self.assertEqual(r.status, 200, r)
+        model = r.json["model"]
+        self.assertIn(zone, model["zones"])
+        self.assertEqual(model["method"], "ets_sqrt_robust")
+        self.assertGreater(model["calibration_residuals"], 0)
+        self.assertIn(r.json["history"]["hours"], (17 * 24, 17 * 24 + 1))  # +1: the clock passed an hour
+        self.assertGreater(r.json["history"]["orders"], orders - 1)
+
+        f = self.forecast("zone=" + zone).json
+        self.assertEqual(len(f["points"]), 24, "the next 24 hours by default")
+        self.assertIn(f["model"]["last_observed_hour"][:13],
+                      [time.strftime("%Y-%m-%dT%H", time.gmtime(now_hour / 1000 + d)) for d in (-3600, 0)])
+        for p in f["points"]:
+            self.assertLessEqual(p["q10"], p["q50"])
+            self.assertLessEqual(p["q50"], p["q90"])
+        by_hour = {int(p["at"][11:13]): p["q50"] for p in f["points"]}
+        self.assertGreater(by_hour[12], by_hour[4] + 1, "the lunch peak is learnt")
+        start = f["points"][0]["at"]
+        one = self.forecast("zone=%s&from=%s&to=%s" % (zone, start, start)).json
+        self.assertEqual(len(one["points"]), 1)
+        self.assertEqual(one["points"][0], f["points"][0])
+        r = self.forecast("zone=%s&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z" % zone, 400)
+        self.assertIn("outside the forecastable", r.json["detail"])
+        # A zone the model has not seen.
+        other = h.World(C, ADMIN)
+        self.forecast("zone=" + other.zone["id"], 404)
+
+        plan = C.get("/v1/staffing/plan?zone=%s&date=%s" % (zone, tomorrow), token=ADMIN)
+        self.assertEqual(plan.status, 200, plan)
+        p = plan.json
+        self.assertEqual(p["date"], tomorrow)
+        self.assertEqual(len(p["hours"]), 24)
+        self.assertEqual(p["orders_per_courier_hour"]["source"], "config", "no measured deliveries")
+        self.assertEqual(p["orders_per_courier_hour"]["value"], 2.5)
+        for hour in p["hours"]:
+            self.assertGreaterEqual(hour["on_duty"], hour["couriers"])
+        self.assertGreaterEqual(p["courier_hours"], p["courier_hours_needed"])
+        self.assertEqual(sum(s["couriers"] * s["length_hours"] for s in p["shifts"]), p["courier_hours"])
+        peak = max(hr["couriers"] for hr in p["hours"])
+        self.assertGreater(peak, 0)
+        past = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400))
+        r = C.get("/v1/staffing/plan?zone=%s&date=%s" % (zone, past), token=ADMIN)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("date", h.problem_fields(r))
+
+        # The fee desk now sees the forecast of the zone's current hour.
+        fee = zone_fee(w)
+        self.assertIsNotNone(fee["breakdown"]["forecast"])
+        self.assertGreaterEqual(fee["breakdown"]["forecast"]["orders_per_hour"], 0)
+
+    def test_bad_parameters_and_roles(self):
+        zone = self.w.zone["id"]
+        for query, field in (("", "zone"), ("zone=", "zone"), ("zone=%s&from=yesterday" % zone, "from"),
+                             ("zone=%s&to=2026-13-01T00:00:00Z" % zone, "to"),
+                             ("zone=%s&from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z" % zone, "to")):
+            r = self.forecast(query, 400)
+            self.assertIn(field, h.problem_fields(r), query)
+        self.forecast("zone=zon_nope", 404)
+        for query, field in (("zone=%s" % zone, "date"), ("zone=%s&date=2026-02-30" % zone, "date"),
+                             ("zone=%s&date=tomorrow" % zone, "date"), ("date=2026-12-06", "zone")):
+            r = C.get("/v1/staffing/plan?" + query, token=ADMIN)
+            self.assertEqual(r.status, 400, (query, r))
+            self.assertIn(field, h.problem_fields(r), query)
+        self.assertEqual(C.get("/v1/staffing/plan?zone=zon_nope&date=2026-12-06", token=ADMIN).status, 404)
+        r = C.post("/v1/forecast/retrain", {"force": True}, token=ADMIN)
+        self.assertEqual(r.status, 400, r)
+        for method, path in (("GET", "/v1/forecast?zone=" + zone), ("POST", "/v1/forecast/retrain"),
+                             ("GET", "/v1/staffing/plan?zone=%s&date=2026-12-06" % zone)):
+            self.assertEqual(C.request(method, path, token=self.w.customer_token).status, 403, path)
+            self.assertEqual(C.request(method, path).status, 401, path)
 
 
 if __name__ == "__main__":
