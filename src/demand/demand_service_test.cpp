@@ -237,6 +237,34 @@ TEST_F(DemandServiceTest, StaffingUsesMeasuredProductivityWhenThereIsEnough) {
   EXPECT_EQ(demand.Staffing("zon_c", tomorrow).error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(DemandServiceTest, AnotherProcessServesTheModelThePrimaryRetrains) {
+  SeedHistory(kStart, kStart + 15 * kDay);
+  clock_.Set(kStart + 15 * kDay + 60'000);
+  DemandService primary(*db_, clock_, log_, Settings());
+  DemandService api(*db_, clock_, log_, Settings());  // an api process of a cluster: never trains
+  ASSERT_TRUE(primary.Open().ok());
+  ASSERT_TRUE(api.Open().ok());
+  EXPECT_FALSE(api.Info().has_value());
+  ASSERT_TRUE(primary.Retrain().ok());
+  auto first = api.Info();
+  ASSERT_TRUE(first.has_value()) << "the api process picks up the new file";
+  EXPECT_EQ(first->zones, (std::vector<std::string>{"zon_a", "zon_b"}));
+  // A day later zone c has orders and the primary retrains: the api process follows.
+  ASSERT_TRUE(db_->Write<Ok>([](storage::Connection& c) -> Result<Ok> {
+                  HP_TRY(c.Exec("INSERT INTO zones(id,name,polygon,created_at) VALUES ('zon_c','c','[]',0)"));
+                  HP_TRY(c.Exec("INSERT INTO restaurants(id,name,lat,lon,zone_id,created_at) VALUES "
+                                "('r_zon_c','R',0,0,'zon_c',0)"));
+                  return Ok{};
+                }).ok());
+  for (int i = 0; i < 10; ++i) Order("zon_c", kStart + 15 * kDay + i * kHourMs);
+  clock_.Set(kStart + 16 * kDay + 60'000);
+  ASSERT_TRUE(primary.Retrain().ok());
+  auto second = api.Info();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->zones.size(), 3u);
+  EXPECT_TRUE(api.Forecast("zon_c", clock_.NowMillis(), clock_.NowMillis() + kHourMs).ok());
+}
+
 TEST_F(DemandServiceTest, AnUnknownMethodIsAConfigError) {
   auto s = Settings();
   s.method = "crystal_ball";
