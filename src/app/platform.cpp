@@ -59,6 +59,10 @@ void Platform::RefreshZoneLoad() {
     return;
   }
   metrics_.SetZoneLoad(*loads);
+  for (const auto& [zone, multiplier] : fee_desk_->Multipliers()) metrics_.SetFeeMultiplier(zone, multiplier);
+  if (auto model = demand_->Info()) {
+    metrics_.SetDemandModelAge(static_cast<double>(clock_.NowMillis() - model->trained_at) / 1000.0);
+  }
   std::vector<std::pair<std::string, std::int64_t>> reads;
   for (const auto& s : db_->Stats()) reads.emplace_back(s.pool, s.reads);
   metrics_.SetDatabaseReads(reads);

@@ -131,6 +131,15 @@ orders::DeliveryFee FeeDesk::FeeFor(const std::string& zone_id, std::int64_t bas
   return PriceLocked(z, base_fee);
 }
 
+std::vector<std::pair<std::string, double>> FeeDesk::Multipliers() {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [zone, z] : zones_) {
+    if (z.evaluated) out.emplace_back(zone, z.state.multiplier);
+  }
+  return out;
+}
+
 FeeDesk::ZoneView FeeDesk::View(const std::string& zone_id, std::int64_t base_fee, Millis now) {
   ZoneView v;
   v.example = FeeFor(zone_id, base_fee, now);

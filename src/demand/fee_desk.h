@@ -60,6 +60,9 @@ class FeeDesk final : public orders::DeliveryFeeSource {
   };
   ZoneView View(const std::string& zone_id, std::int64_t base_fee, Millis now);
 
+  // (zone, multiplier) of every zone evaluated so far (metrics).
+  std::vector<std::pair<std::string, double>> Multipliers();
+
   [[nodiscard]] const FeeSettings& settings() const { return settings_; }
 
  private:

@@ -72,7 +72,17 @@ Metrics::Metrics()
                          "Alarm state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA")),
       db_reads_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_db_reads_total",
                       "Read transactions served by each database server (PostgreSQL primary or replica)")),
+      fee_multiplier_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge,
+                            "hotpath_delivery_fee_multiplier", "Dynamic delivery fee multiplier by zone (1 = distance fee)")),
+      demand_model_age_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge,
+                              "hotpath_demand_model_age_seconds", "Age of the demand forecast model file")),
       epoch_(&dispatch_epoch_.Add({}, EpochBuckets())) {}
+
+void Metrics::SetFeeMultiplier(const std::string& zone, double multiplier) {
+  fee_multiplier_.Add({{"zone", zone}}).Set(multiplier);
+}
+
+void Metrics::SetDemandModelAge(double seconds) { demand_model_age_.Add({}).Set(seconds); }
 
 void Metrics::SetDatabaseReads(const std::vector<std::pair<std::string, std::int64_t>>& reads) {
   for (const auto& [server, n] : reads) {

@@ -62,6 +62,10 @@ class Metrics {
   // state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA.
   void SetAlarmState(const std::string& alarm, int state);
   void RemoveAlarm(const std::string& alarm);
+  // The dynamic delivery fee's current multiplier of a zone (zones the fee desk has evaluated).
+  void SetFeeMultiplier(const std::string& zone, double multiplier);
+  // Age of the demand model file in seconds (not set while there is none).
+  void SetDemandModelAge(double seconds);
   // Read transactions served so far by each database server ("primary", "replica0", ...).
   void SetDatabaseReads(const std::vector<std::pair<std::string, std::int64_t>>& reads);
 
@@ -96,6 +100,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& dispatch_epoch_;
   prometheus::Family<prometheus::Gauge>& alarm_state_;
   prometheus::Family<prometheus::Counter>& db_reads_;
+  prometheus::Family<prometheus::Gauge>& fee_multiplier_;
+  prometheus::Family<prometheus::Gauge>& demand_model_age_;
   prometheus::Histogram* epoch_;
 
   std::function<void()> refresh_;

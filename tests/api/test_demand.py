@@ -9,6 +9,7 @@ import hmac
 import math
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -106,6 +107,10 @@ class QuotesHoldTheirFee(unittest.TestCase):
         self.assertEqual(surged.json["delivery_fee"]["amount"], base + MAX_SURCHARGE)
         # Without a quote the order pays the zone's current fee.
         self.assertEqual(w.place_ok()["delivery_fee"]["amount"], base + MAX_SURCHARGE)
+        m = re.search(r'^hotpath_delivery_fee_multiplier\{zone="%s"\} ([0-9.]+)$' % w.zone["id"],
+                      C.get("/metrics").text, re.M)
+        self.assertTrue(m, "the zone's multiplier is a metric")
+        self.assertGreater(float(m.group(1)), 1.0)
 
     def test_a_quote_pays_its_fee_even_with_a_new_cart(self):
         w = h.World(C, ADMIN)
@@ -274,6 +279,9 @@ class ForecastAndStaffing(unittest.TestCase):
         self.assertIn(r.json["history"]["hours"], (17 * 24, 17 * 24 + 1))  # +1: the clock passed an hour
         self.assertGreater(r.json["history"]["orders"], orders - 1)
 
+        m = re.search(r"^hotpath_demand_model_age_seconds ([0-9.e+-]+)$", C.get("/metrics").text, re.M)
+        self.assertTrue(m, "the model's age is a metric")
+        self.assertLess(float(m.group(1)), 600)
         f = self.forecast("zone=" + zone).json
         self.assertEqual(len(f["points"]), 24, "the next 24 hours by default")
         self.assertIn(f["model"]["last_observed_hour"][:13],
