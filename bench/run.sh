@@ -70,7 +70,8 @@ echo "starting hotpath --demo (seeding hashes ~50 demo passwords; a few seconds)
 # The binary reads every HOTPATH_* variable as configuration; it gets none of ours.
 mapfile -t unset_args < <(env | sed -n 's/^\(HOTPATH_[A-Za-z0-9_]*\)=.*/-u\n\1/p')
 DATA_DIR=${BENCH_DATA_DIR:-$TMP/data}  # a kept directory skips the seeding on the next run
-env "${unset_args[@]}" "$BIN" serve --demo --listen 127.0.0.1:0 --data-dir "$DATA_DIR" \
+# The load generators act as one customer at full speed: no per-user rate limit here.
+env "${unset_args[@]}" "$BIN" serve --demo --listen 127.0.0.1:0 --data-dir "$DATA_DIR" --rate-limit-user-per-s 0 \
   >"$TMP/hotpath.out" 2>"$TMP/hotpath.log" &
 HOTPATH_PID=$!
 HP_PORT=""

@@ -14,6 +14,7 @@ PACKAGES=(
   yamllint python3-yaml shellcheck
   prometheus chromium
   librdkafka-dev kcat
+  libhiredis-dev redis-server
 )
 
 missing=()

@@ -57,7 +57,7 @@ RX="http://127.0.0.1:$(cat "$TMP/receiver.port")"
 
 echo "starting hotpath --demo..." >&2
 mapfile -t unset_args < <(env | sed -n 's/^\(HOTPATH_[A-Za-z0-9_]*\)=.*/-u\n\1/p')
-env "${unset_args[@]}" "$BIN" serve --demo --listen 127.0.0.1:0 --data-dir "$TMP/data" --log-level warn \
+env "${unset_args[@]}" "$BIN" serve --demo --listen 127.0.0.1:0 --data-dir "$TMP/data" --log-level warn --rate-limit-user-per-s 0 \
   >"$TMP/hotpath.out" 2>"$TMP/hotpath.log" &
 HOTPATH_PID=$!
 HP_PORT=""

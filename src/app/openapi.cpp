@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <string_view>
 
 namespace hotpath::app {
 namespace bj = boost::json;
@@ -416,8 +417,20 @@ std::string OpenApiDocument() {
           {"content",
            bj::object{{"application/problem+json",
                        bj::object{{"schema", bj::object{{"$ref", "#/components/schemas/Problem"}}}}}}}};
-      o["responses"] =
-          bj::object{{std::to_string(op.success), std::move(success)}, {"4XX", std::move(problem)}};
+      bj::object responses{{std::to_string(op.success), std::move(success)}};
+      if (std::string_view(op.path).rfind("/v1/", 0) == 0) {
+        bj::object limited{
+            {"description",
+             "rate limited: the caller's token bucket (per user, and per client address when configured) is "
+             "empty; retry after the Retry-After header's seconds (docs/cache.md)"},
+            {"headers", bj::object{{"Retry-After",
+                                    bj::object{{"description", "seconds until a token is back"},
+                                               {"schema", bj::object{{"type", "integer"}, {"minimum", 1}}}}}}},
+            {"content", problem["content"]}};
+        responses["429"] = std::move(limited);
+      }
+      responses["4XX"] = std::move(problem);
+      o["responses"] = std::move(responses);
       auto& entry = paths[op.path];
       if (!entry.is_object()) entry.emplace_object();
       entry.as_object()[method] = std::move(o);

@@ -152,13 +152,97 @@ Result<std::string> TokenSecret(const Config& config) {
   return std::string(hex);
 }
 
+namespace {
+// The client's address for per-address limits: the peer, or, when the peer is a proxy on this
+// host (HAProxy, nginx), the address it appended last to X-Forwarded-For.
+std::string ClientAddress(const net::Request& req) {
+  if (req.remote_addr == "127.0.0.1" || req.remote_addr == "::1") {
+    if (auto xff = req.Header("X-Forwarded-For")) {
+      std::string_view v = *xff;
+      auto comma = v.rfind(',');
+      if (comma != std::string_view::npos) v = v.substr(comma + 1);
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      if (!v.empty() && v.size() <= 64) return std::string(v);
+    }
+  }
+  return req.remote_addr;
+}
+}  // namespace
+
+Status Platform::OpenCache() {
+  auto& registry = metrics_.registry();
+  auto& errors = prometheus::BuildCounter()
+                     .Name("hotpath_cache_errors_total")
+                     .Help("Cache operations that failed (the database served instead)")
+                     .Register(registry)
+                     .Add({});
+  auto& up = prometheus::BuildGauge()
+                 .Name("hotpath_cache_up")
+                 .Help("1 while the cache answers, 0 while it is unreachable")
+                 .Register(registry)
+                 .Add({});
+  up.Set(1);
+  auto& requests = prometheus::BuildCounter()
+                       .Name("hotpath_cache_requests_total")
+                       .Help("Cached reads: hit, miss (loaded and stored) or bypass (cache unusable: database)")
+                       .Register(registry);
+  auto* hit = &requests.Add({{"result", "hit"}});
+  auto* miss = &requests.Add({{"result", "miss"}});
+  auto* bypass = &requests.Add({{"result", "bypass"}});
+  rate_limited_ = &prometheus::BuildCounter()
+                       .Name("hotpath_rate_limited_total")
+                       .Help("Requests refused with 429 by the per-user and per-address rate limits")
+                       .Register(registry)
+                       .Add({});
+  if (config_.cache_url.rfind("redis://", 0) == 0) {
+    HP_ASSIGN(auto endpoint, cache::ParseRedisUrl(config_.cache_url));
+    cache::RedisOptions ro;
+    ro.endpoint = endpoint;
+    ro.connect_timeout = ro.op_timeout = std::chrono::milliseconds(config_.cache_timeout_ms);
+    redis_ = std::make_unique<cache::RedisCache>(
+        ro, log_, cache::CacheObserver{[&errors] { errors.Increment(); }, [&up](bool is_up) { up.Set(is_up ? 1 : 0); }});
+    cache::VersionedOptions vo;
+    vo.ttl = Millis{config_.cache_ttl_s} * 1000;
+    versioned_ = std::make_unique<cache::VersionedCache>(
+        *redis_, vo, cache::VersionedStats{[hit, miss, bypass](std::string_view r) {
+          (r == "hit" ? hit : r == "miss" ? miss : bypass)->Increment();
+        }});
+    log_.Info("cache", {{"url", endpoint.Describe()}});
+  }
+  cache::RateLimits limits{config_.rate_limit_user_per_s, config_.rate_limit_user_burst, config_.rate_limit_ip_per_s,
+                           config_.rate_limit_ip_burst};
+  if (limits.Any()) limiter_ = std::make_unique<cache::RateLimiter>(redis_.get(), clock_, limits);
+  return OkStatus();
+}
+
+std::optional<net::Response> Platform::Admit(const net::Request& req) {
+  if (!limiter_ || req.route.rfind("/v1/", 0) != 0) return std::nullopt;  // probes, metrics, console: never
+  std::string user;
+  if (limiter_->limits().user_per_s > 0) {
+    if (auto who = identity_->Verified(req); who.ok()) user = who->user_id;
+  }
+  auto d = limiter_->Check(user, limiter_->limits().ip_per_s > 0 ? ClientAddress(req) : std::string());
+  if (d.allowed) return std::nullopt;
+  rate_limited_->Increment();
+  const Millis seconds = std::max<Millis>(1, (d.retry_after_ms + 999) / 1000);
+  auto resp = api::ErrorResponse(Error{ErrorCode::kRateLimited,
+                                       fmt::format("too many requests; retry in {} ms", d.retry_after_ms),
+                                       {},
+                                       {{"retry_after_ms", std::to_string(d.retry_after_ms)}}});
+  resp.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return resp;
+}
+
 Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const Logger& log) {
   std::unique_ptr<Platform> p(new Platform(config, log));
   HP_ASSIGN(p->db_, OpenDatabase(config, config.migrate_on_start));
+  HP_TRY(p->OpenCache());
   HP_ASSIGN(auto secret, TokenSecret(config));
   p->signer_ = std::make_unique<identity::TokenSigner>(secret, config.token_ttl_s);
   p->catalog_ = std::make_unique<catalog::CatalogService>(*p->db_, p->clock_, config.currency);
   auto* catalog = p->catalog_.get();
+  p->catalog_->SetSharedCache(p->versioned_.get());
   HP_ASSIGN(p->objects_, objects::OpenObjectStore(config.EffectiveObjectsUrl()));
   assets::AssetOptions asset_options;
   asset_options.max_image_bytes = config.max_image_bytes;
@@ -222,6 +306,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->hub_.SetEventTap([self](const orders::OrderEvent& ev) {
     if (ev.type == "order.placed") self->fee_desk_->OnOrderPlaced(EventZone(ev), self->clock_.NowMillis());
   });
+  p->orders_->SetSharedCache(p->versioned_.get());
   tracking::LiveSettings live;
   live.rider_speed_kmh = config.rider_speed_kmh;
   p->live_ = std::make_unique<tracking::LiveTracking>(*p->db_, *p->orders_, p->hub_, *p->catalog_, *p->tracker_,
@@ -233,7 +318,18 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   if (config.role != "single") {
     p->catalog_->SetCacheTtl(1000);  // zones and menus edited through another process
     p->hub_.SetFedFromOutbox(true);
-    p->tail_ = std::make_unique<orders::OutboxTail>(*p->db_, p->hub_, log, std::chrono::milliseconds(20));
+    p->tail_ = std::make_unique<orders::OutboxTail>(*p->db_, p->hub_, log,
+                                                    std::chrono::milliseconds(config.outbox_poll_ms));
+    if (p->redis_) {
+      cache::RedisOptions ro;
+      ro.endpoint = *cache::ParseRedisUrl(config.cache_url);
+      ro.connect_timeout = ro.op_timeout = std::chrono::milliseconds(config.cache_timeout_ms);
+      auto* tail = p->tail_.get();
+      // A message says "an order event was committed": the tail reads it from the outbox at once
+      // (the outbox stays the one ordered source; a message lost while Redis is away costs latency only).
+      p->pubsub_ = std::make_unique<cache::RedisPubSub>(
+          ro, *p->redis_, "hp:outbox", log, [tail](std::string_view) { tail->Wake(); }, [tail] { tail->Wake(); });
+    }
   }
   if (api_only) {
   } else if (config.dispatch_mode == "nearest") {
@@ -252,10 +348,12 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   }
   p->orders_->SetAssignmentWakeup([self] { self->WakeDispatch(); });
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
+    self->orders_->InvalidateCached(ev.order_id);  // before anyone is told of the change
     self->metrics_.ObserveOrderEvent(ev.type, ev.order_id, EventZone(ev), self->clock_.NowMillis());
     self->live_->OnOrderEvent(ev);
     if (self->relay_) self->relay_->Wake();  // committed in the outbox: relay it to the bus
     if (self->tail_) self->tail_->Wake();    // and to this process's live subscribers
+    if (self->pubsub_) self->pubsub_->Publish(std::to_string(ev.seq));  // and to the other processes'
   });
   p->metrics_.SetRefresher([self] { self->RefreshZoneLoad(); });
 
@@ -313,6 +411,8 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   console::RegisterConsoleRoutes(p->router_,
                                  config.console_dir.empty() ? console::DefaultConsoleDir() : config.console_dir);
 
+  p->router_.SetAdmission([self](const net::Request& req) { return self->Admit(req); });
+
   HP_ASSIGN(auto listen, ParseListen(config.listen));
   net::ServerOptions opts;
   opts.host = listen.first;
@@ -363,6 +463,7 @@ Status Platform::Start() {
   // An api process of a cluster opens none: the primary owns the embedded log and relays the outbox.
   if (tail_) HP_TRY(tail_->Start());  // before accepting subscribers, so none misses an event
   SeedLiveDemand();                   // orders of the demand window placed before this start
+  if (pubsub_) pubsub_->Start(std::chrono::milliseconds(2000));  // subscribed before serving (unless Redis is down)
   if (!bus_ && config_.role != "api") {
     HP_ASSIGN(bus_, events::OpenEventBus(config_.events_url, config_.data_dir, clock_, log_, config_.events_kafka));
     for (auto topic : {events::kOrdersTopic, events::kRiderLocationsTopic, events::kPaymentsTopic,
@@ -412,6 +513,7 @@ void Platform::Stop() {
   if (dispatcher_) dispatcher_->Stop();
   if (feed_) feed_->Stop();
   if (alarms_) alarms_->Stop();
+  if (pubsub_) pubsub_->Stop();
   if (tail_) tail_->Stop();
   if (live_) live_->Stop();
   if (tracker_) tracker_->Stop();

@@ -7,6 +7,10 @@
 #include <memory>
 
 #include "assets/asset_service.h"
+#include "cache/rate_limiter.h"
+#include "cache/redis_cache.h"
+#include "cache/redis_pubsub.h"
+#include "cache/versioned_cache.h"
 #include "catalog/catalog_service.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -70,12 +74,18 @@ class Platform {
   void WakeDispatch();     // an order or a rider may now be matched
   demand::ZoneSignals ZoneSignalsFor(const std::string& zone);  // riders and forecast for the fee desk
   void SeedLiveDemand();   // live demand of the last minutes from the orders table
+  Status OpenCache();      // the redis cache (when configured), its metrics and the rate limiter
+  std::optional<net::Response> Admit(const net::Request& req);  // rate limits
 
   const Config config_;
   const Logger& log_;
   SystemClock clock_;
   ops::Metrics metrics_;
   std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<cache::RedisCache> redis_;          // cache_url = redis://...; null for memory:
+  std::unique_ptr<cache::VersionedCache> versioned_;  // menus, restaurant lists, orders (on redis_)
+  std::unique_ptr<cache::RateLimiter> limiter_;       // null when every limit is 0
+  prometheus::Counter* rate_limited_ = nullptr;       // hotpath_rate_limited_total
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<identity::TokenSigner> signer_;
   std::unique_ptr<catalog::CatalogService> catalog_;
@@ -109,6 +119,7 @@ class Platform {
   std::shared_ptr<functions::Notify> notify_;
   std::unique_ptr<functions::Runtime> functions_;  // started by Start (it needs the bus)
   std::unique_ptr<orders::OutboxTail> tail_;  // roles primary and api (several processes, one database)
+  std::unique_ptr<cache::RedisPubSub> pubsub_;  // redis and a tail: processes wake each other's tails
 };
 
 // The config file's [[alarms]], validated ("config: alarms[1] (name): field reason").

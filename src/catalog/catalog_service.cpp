@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -116,6 +117,7 @@ Result<Restaurant> CatalogService::CreateRestaurant(const Principal& actor, std:
          r.zone_id.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(r.zone_id), r.created_at}));
     return Ok{};
   }));
+  if (shared_) shared_->Invalidate("restaurants");
   return r;
 }
 
@@ -173,6 +175,26 @@ Result<NearbyPage> CatalogService::Nearby(geo::Point center, double radius_m, in
   return page;
 }
 
+Result<std::string> CatalogService::NearbyJson(geo::Point center, double radius_m, int limit,
+                                              const std::string& cursor) {
+  auto load = [&]() -> Result<std::string> {
+    HP_ASSIGN(auto page, Nearby(center, radius_m, limit, cursor));
+    bj::array items;
+    for (const auto& [r, d] : page.items) {
+      auto o = RestaurantJson(r);
+      o["distance_m"] = static_cast<std::int64_t>(std::lround(d));
+      items.push_back(std::move(o));
+    }
+    return bj::serialize(bj::object{
+        {"items", std::move(items)},
+        {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor) : bj::value(nullptr)}});
+  };
+  if (!shared_) return load();
+  return shared_->Get("restaurants", fmt::format("{:.6f}:{:.6f}:{:.1f}:{}:{}", center.lat, center.lon, radius_m,
+                                                 limit, cursor),
+                      load);
+}
+
 Status CatalogService::CanEditMenu(const Principal& actor, const std::string& restaurant_id) {
   if (actor.Is(Role::kAdmin)) return OkStatus();
   if (actor.Is(Role::kRestaurant) && actor.restaurant_id == restaurant_id) return OkStatus();
@@ -223,15 +245,43 @@ Result<MenuItem> CatalogService::PatchItem(const Principal& actor, const std::st
 }
 
 Result<std::vector<MenuItem>> CatalogService::Menu(const std::string& restaurant_id) {
+  if (shared_) {  // pricing reads the truth: no per-process copy that another process's edit can't drop
+    HP_TRY(GetRestaurant(restaurant_id));
+    return ReadMenu(restaurant_id, storage::ReadFrom::kPrimary);
+  }
   HP_ASSIGN(auto menu, LoadMenu(restaurant_id));
   return menu->items;
 }
 
 void CatalogService::InvalidateMenu(const std::string& restaurant_id) {
-  std::lock_guard lock(mu_);
-  menu_cache_.erase(restaurant_id);
-  ++menu_generation_[restaurant_id];
+  {
+    std::lock_guard lock(mu_);
+    menu_cache_.erase(restaurant_id);
+    ++menu_generation_[restaurant_id];
+  }
+  if (shared_) shared_->Invalidate("menu:" + restaurant_id);
 }
+
+Result<std::vector<MenuItem>> CatalogService::ReadMenu(const std::string& restaurant_id, storage::ReadFrom from) {
+  return db_.Read<std::vector<MenuItem>>(
+      [&](Connection& c) -> Result<std::vector<MenuItem>> {
+        std::vector<MenuItem> out;
+        HP_TRY(
+            c.Query(fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id",
+                                kItemCols),
+                    {restaurant_id}, [&](const Row& r) { out.push_back(ItemFromRow(r)); }));
+        return out;
+      },
+      from);
+}
+
+namespace {
+std::string SerializeMenu(const std::string& restaurant_id, const std::vector<MenuItem>& items) {
+  bj::array arr;
+  for (const auto& i : items) arr.push_back(ItemJson(i));
+  return bj::serialize(bj::object{{"restaurant_id", restaurant_id}, {"items", std::move(arr)}});
+}
+}  // namespace
 
 Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMenu(
     const std::string& restaurant_id) {
@@ -244,19 +294,9 @@ Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMe
   }
   Millis loaded_at = clock_.NowMillis();
   HP_TRY(GetRestaurant(restaurant_id));
-  HP_ASSIGN(
-      auto items, db_.ReadReplica<std::vector<MenuItem>>([&](Connection& c) -> Result<std::vector<MenuItem>> {
-        std::vector<MenuItem> out;
-        HP_TRY(
-            c.Query(fmt::format("SELECT {} FROM menu_items WHERE restaurant_id = ? ORDER BY created_at, id",
-                                kItemCols),
-                    {restaurant_id}, [&](const Row& r) { out.push_back(ItemFromRow(r)); }));
-        return out;
-      }));
-  bj::array arr;
-  for (const auto& i : items) arr.push_back(ItemJson(i));
+  HP_ASSIGN(auto items, ReadMenu(restaurant_id, storage::ReadFrom::kReplica));
   auto menu = std::make_shared<CachedMenu>();
-  menu->json = bj::serialize(bj::object{{"restaurant_id", restaurant_id}, {"items", std::move(arr)}});
+  menu->json = SerializeMenu(restaurant_id, items);
   menu->items = std::move(items);
   menu->loaded_at = loaded_at;
   std::lock_guard lock(mu_);
@@ -266,6 +306,13 @@ Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMe
 }
 
 Result<std::string> CatalogService::MenuJson(const std::string& restaurant_id) {
+  if (shared_) {
+    return shared_->Get("menu:" + restaurant_id, "", [&]() -> Result<std::string> {
+      HP_TRY(GetRestaurant(restaurant_id));
+      HP_ASSIGN(auto items, ReadMenu(restaurant_id, storage::ReadFrom::kPrimary));
+      return SerializeMenu(restaurant_id, items);
+    });
+  }
   HP_ASSIGN(auto menu, LoadMenu(restaurant_id));
   return menu->json;
 }

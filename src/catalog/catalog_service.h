@@ -1,7 +1,10 @@
 #pragma once
 // Zones, restaurants and menus. Menus are read far more than written: the serialised menu of a
 // restaurant is cached in memory and dropped on every item change, so a read after an edit never
-// sees the old menu.
+// sees the old menu. With a shared cache (Redis, SetSharedCache) menus and restaurant lists are
+// cached there instead, under versions that every edit bumps after its commit, so every process
+// sees an edit as soon as it has returned; their fills then read the primary, never a replica that
+// may not have replayed another process's edit yet.
 
 #include <cstdint>
 #include <memory>
@@ -11,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cache/versioned_cache.h"
 #include "core/clock.h"
 #include "core/geo.h"
 #include "core/result.h"
@@ -62,6 +66,10 @@ class CatalogService {
   // reloaded once older than `ttl` (their edits cannot invalidate this process's cache). Set
   // before serving; 0 (the default) caches until a local edit.
   void SetCacheTtl(Millis ttl) { cache_ttl_ms_ = ttl; }
+  // Menus and restaurant lists through a cache shared by every process (null: in-process as
+  // above). Set before serving; it must outlive the service.
+  void SetSharedCache(cache::VersionedCache* shared) { shared_ = shared; }
+  [[nodiscard]] bool HasSharedCache() const { return shared_ != nullptr; }
 
   Result<Zone> CreateZone(const identity::Principal& actor, std::string name,
                           std::vector<geo::Point> polygon);
@@ -74,6 +82,8 @@ class CatalogService {
   Result<Restaurant> GetRestaurant(const std::string& id);
   bool RestaurantExists(const std::string& id) { return GetRestaurant(id).ok(); }
   Result<NearbyPage> Nearby(geo::Point center, double radius_m, int limit, const std::string& cursor);
+  // The page as served ({"items":[..],"next_cursor":..}), cached in the shared cache when there is one.
+  Result<std::string> NearbyJson(geo::Point center, double radius_m, int limit, const std::string& cursor);
 
   Result<MenuItem> AddItem(const identity::Principal& actor, const std::string& restaurant_id,
                            std::string name, std::int64_t price, bool available);
@@ -111,6 +121,8 @@ class CatalogService {
   std::unordered_map<std::string, Restaurant> restaurant_cache_;    // guarded by mu_
   std::unordered_map<std::string, std::uint64_t> menu_generation_;  // guarded by mu_; bumped on edit
   void InvalidateMenu(const std::string& restaurant_id);
+  Result<std::vector<MenuItem>> ReadMenu(const std::string& restaurant_id, storage::ReadFrom from);
+  cache::VersionedCache* shared_ = nullptr;
 };
 
 }  // namespace hotpath::catalog

@@ -70,18 +70,10 @@ net::Response Nearby(CatalogService& catalog, net::Request& req) {
     return api::ErrorResponse(Error::Invalid("query parameters 'lat' and 'lon' are required",
                                              {{"lat", "is required"}, {"lon", "is required"}}));
   }
-  auto page = catalog.Nearby({**lat, **lon}, radius->value_or(5000), static_cast<int>(limit->value_or(20)),
-                             req.Query("cursor").value_or(""));
-  return Reply(page, 200, [](const NearbyPage& p) {
-    bj::array items;
-    for (const auto& [r, d] : p.items) {
-      auto o = RestaurantJson(r);
-      o["distance_m"] = static_cast<std::int64_t>(std::lround(d));
-      items.push_back(std::move(o));
-    }
-    return bj::object{{"items", std::move(items)},
-                      {"next_cursor", p.next_cursor ? bj::value(*p.next_cursor) : bj::value(nullptr)}};
-  });
+  auto text = catalog.NearbyJson({**lat, **lon}, radius->value_or(5000), static_cast<int>(limit->value_or(20)),
+                                 req.Query("cursor").value_or(""));
+  if (!text.ok()) return api::ErrorResponse(text.error());
+  return net::Response::Json(200, *text);
 }
 
 net::Response AddItem(CatalogService& catalog, const Principal& who, net::Request& req) {
@@ -137,13 +129,20 @@ void RegisterRoutes(net::Router& router, CatalogService& catalog, const identity
   router.Add("GET", "/v1/restaurants/{id}", [&catalog](net::Request& r) {
     return Reply(catalog.GetRestaurant(r.Param("id")), 200, RestaurantJson);
   });
-  router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu", [&catalog](net::Request& r) {
+  auto menu = [&catalog](net::Request& r) {
     auto text = catalog.MenuJson(r.Param("id"));
     if (!text.ok()) return api::ErrorResponse(text.error());
     auto resp = net::Response::Json(200, *text);
     resp.headers.emplace_back("Cache-Control", "no-cache");
     return resp;
-  });
+  };
+  // In-process hits never wait: served on the I/O thread. A shared cache is a network round trip
+  // (and a database read when it is down): the worker pool.
+  if (catalog.HasSharedCache()) {
+    router.Add("GET", "/v1/restaurants/{id}/menu", menu);
+  } else {
+    router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu", menu);
+  }
   router.Add(
       "POST", "/v1/restaurants/{id}/items",
       Authenticated(identity, {Role::kAdmin, Role::kRestaurant},

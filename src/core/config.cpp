@@ -115,6 +115,7 @@ const std::vector<Key>& Keys() {
       IntKey("server", "worker_threads", &Config::worker_threads, 1, 1024),
       IntKey("server", "max_body_bytes", &Config::max_body_bytes, 1024, 64 << 20),
       IntKey("server", "shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 600000),
+      IntKey("server", "outbox_poll_ms", &Config::outbox_poll_ms, 1, 600000),
       StringKey("server", "role", &Config::role, false,
                 [](const std::string& v) -> std::optional<std::string> {
                   if (v != "single" && v != "primary" && v != "api") return "must be single, primary or api";
@@ -140,7 +141,9 @@ const std::vector<Key>& Keys() {
       IntKey("storage", "database_pool_size", &Config::database_pool_size, 1, 1000),
       BoolKey("storage", "migrate_on_start", &Config::migrate_on_start),
       StringKey("storage", "cache_url", &Config::cache_url, true,
-                [](const std::string& v) { return CheckScheme(v, {"memory:"}); }),
+                [](const std::string& v) { return CheckScheme(v, {"memory:", "redis://"}); }),
+      IntKey("storage", "cache_ttl_s", &Config::cache_ttl_s, 1, 7 * 86400),
+      IntKey("storage", "cache_timeout_ms", &Config::cache_timeout_ms, 10, 60000),
       StringKey("storage", "events_url", &Config::events_url, true,
                 [](const std::string& v) { return CheckScheme(v, {"embedded:", "kafka://"}); }),
       StringKey("storage", "objects_url", &Config::objects_url, true,
@@ -154,6 +157,10 @@ const std::vector<Key>& Keys() {
                   return std::nullopt;
                 }),
       IntKey("auth", "token_ttl_s", &Config::token_ttl_s, 60, 30 * 24 * 3600),
+      DoubleKey("rate_limit", "rate_limit_user_per_s", &Config::rate_limit_user_per_s, 0, 1e9),
+      DoubleKey("rate_limit", "rate_limit_user_burst", &Config::rate_limit_user_burst, 0, 1e9),
+      DoubleKey("rate_limit", "rate_limit_ip_per_s", &Config::rate_limit_ip_per_s, 0, 1e9),
+      DoubleKey("rate_limit", "rate_limit_ip_burst", &Config::rate_limit_ip_burst, 0, 1e9),
       StringKey("log", "log_level", &Config::log_level, false,
                 [](const std::string& v) -> std::optional<std::string> {
                   if (v != "debug" && v != "info" && v != "warn" && v != "error")

@@ -24,13 +24,18 @@ struct Config {
   // shared outbox (other processes commit too); "api": HTTP only (no dispatcher, outbox relay or
   // bus), live streams fed from the outbox. `hotpath cluster` sets it; see docs/cluster.md.
   std::string role = "single";
+  // Roles primary and api: how often the outbox is polled for other processes' order events (with a
+  // redis:// cache_url they also wake each other by pub/sub at once, so this is only a safety net).
+  int outbox_poll_ms = 20;
   // [storage]
   std::string data_dir = "./data";
   std::string database_url;       // empty: sqlite file "<data_dir>/hotpath.db"; or postgresql://...
   std::string database_replicas;  // comma-separated postgresql:// read replicas
   int database_pool_size = 8;     // read connections per database server
   bool migrate_on_start = true;   // apply pending migrations when the server starts
-  std::string cache_url = "memory:";
+  std::string cache_url = "memory:";  // or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (docs/cache.md)
+  int cache_ttl_s = 300;              // lifetime of a cached menu, restaurant list or order (redis)
+  int cache_timeout_ms = 200;         // connect and operation timeout of the redis cache
   std::string events_url = "embedded:";
   // [events.kafka]: librdkafka properties for a kafka:// events_url (TLS, SASL, timeouts, ...)
   std::map<std::string, std::string> events_kafka;
@@ -39,6 +44,11 @@ struct Config {
   // [auth]
   std::string token_secret;  // empty: generated once and kept in "<data_dir>/token.key"
   int token_ttl_s = 24 * 3600;
+  // [rate_limit] token buckets per user and per client address, in the cache (0 = off)
+  double rate_limit_user_per_s = 1000;
+  double rate_limit_user_burst = 0;  // 0: twice the rate
+  double rate_limit_ip_per_s = 0;
+  double rate_limit_ip_burst = 0;    // 0: twice the rate
   // [log]
   std::string log_level = "info";
   // [pricing]

@@ -56,6 +56,8 @@ class IdentityService {
   // Reads `Authorization: Bearer <token>` (or `access_token` query parameter, for browser
   // WebSocket/EventSource clients that cannot set headers).
   [[nodiscard]] Result<Principal> Authenticate(const net::Request& request) const;
+  // The caller named by a validly signed, unexpired token (no revocation check): for rate limits.
+  [[nodiscard]] Result<Principal> Verified(const net::Request& request) const;
 
  private:
   Result<User> Insert(NewUser u);

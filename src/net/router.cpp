@@ -137,6 +137,9 @@ Response Router::Dispatch(Request& request, std::string* error) const {
     if (IsParam(pattern)) request.params[pattern.substr(1, pattern.size() - 2)] = std::string(segments[i]);
   }
   try {
+    if (admission_) {
+      if (auto refused = admission_(request)) return std::move(*refused);
+    }
     return entry.handler(request);
   } catch (const std::exception& e) {
     if (error != nullptr) *error = e.what();

@@ -12,6 +12,8 @@
 // Not thread-safe to Add while dispatching; register everything before Server::Start. Dispatch is
 // const and safe to call concurrently.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +37,11 @@ class Router {
   void AddNonBlocking(std::string method, std::string route_template, Handler handler);
   // True when the route a request would take was registered with AddNonBlocking.
   [[nodiscard]] bool IsNonBlocking(std::string_view method, std::string_view path) const;
+
+  // Runs before every matched route's handler (route and params filled in): a response refuses the
+  // request with it (rate limits), nullopt lets it through. Set before Server::Start.
+  using Admission = std::function<std::optional<Response>(const Request&)>;
+  void SetAdmission(Admission admission) { admission_ = std::move(admission); }
 
   // Fills request.route and request.params, then runs the handler. Unknown path -> 404 problem;
   // known path with another method -> 405 problem with an Allow header. A handler that throws
@@ -65,6 +72,7 @@ class Router {
   [[nodiscard]] Lookup Find(std::string_view method, std::string_view path) const;
 
   std::vector<Entry> entries_;
+  Admission admission_;
 };
 
 }  // namespace hotpath::net

@@ -169,3 +169,38 @@ TEST(RouterHead, HeadFallsBackToGetRoutes) {
 }
 }  // namespace
 }  // namespace hotpath::net
+
+namespace hotpath::net {
+namespace {
+
+TEST(RouterAdmission, RunsBeforeMatchedHandlersOnlyAndCanRefuse) {
+  Router r;
+  int ran = 0;
+  r.Add("GET", "/v1/things/{id}", [&](Request&) {
+    ++ran;
+    return Response::Json(200, "{}");
+  });
+  std::vector<std::string> seen;
+  r.SetAdmission([&](const Request& req) -> std::optional<Response> {
+    seen.push_back(req.route + " " + req.Param("id"));
+    if (req.Param("id") == "busy") return Response::Problem(429, "{}");
+    return std::nullopt;
+  });
+  Request ok;
+  ok.method = "GET";
+  ok.path = "/v1/things/a";
+  EXPECT_EQ(r.Dispatch(ok).status, 200);
+  Request busy;
+  busy.method = "GET";
+  busy.path = "/v1/things/busy";
+  EXPECT_EQ(r.Dispatch(busy).status, 429);
+  Request missing;
+  missing.method = "GET";
+  missing.path = "/nowhere";
+  EXPECT_EQ(r.Dispatch(missing).status, 404);
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(seen, (std::vector<std::string>{"/v1/things/{id} a", "/v1/things/{id} busy"}));
+}
+
+}  // namespace
+}  // namespace hotpath::net

@@ -19,6 +19,11 @@
 //   hotpath_function_dead_letters_total{function}         counter
 //   hotpath_dispatch_epoch_seconds                        histogram, one dispatch optimisation
 //   hotpath_alarm_state{alarm}                            gauge: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA
+// Registered by app/platform.cpp on the same registry (docs/cache.md):
+//   hotpath_cache_errors_total                            counter, cache operations that failed (DB served)
+//   hotpath_cache_up                                      gauge: 1 while the cache answers
+//   hotpath_cache_requests_total{result}                  counter: hit | miss | bypass
+//   hotpath_rate_limited_total                            counter, requests refused with 429
 // Thread-safe.
 
 #include <prometheus/counter.h>

@@ -209,7 +209,9 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
 
   router.Add("GET", "/v1/orders/{id}",
              Authenticated(identity, {}, [&orders](const Principal& who, net::Request& req) {
-               return OrderReply(orders.Get(who, req.Param("id")));
+               auto text = orders.GetJson(who, req.Param("id"));
+               if (!text.ok()) return api::ErrorResponse(text.error());
+               return net::Response::Json(200, *text);
              }));
 
   const std::pair<const char*, Action> actions[] = {

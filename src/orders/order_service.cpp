@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "orders/order_json.h"
 #include "orders/order_store.h"
 
 namespace hotpath::orders {
@@ -228,6 +229,30 @@ Result<Order> OrderService::Get(const Principal& who, const std::string& order_i
   if (!o) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
   HP_TRY(CanView(who, *o));
   return std::move(*o);
+}
+
+Result<std::string> OrderService::GetJson(const Principal& who, const std::string& order_id) {
+  auto serve = [](const Order& o) { return boost::json::serialize(OrderJson(o)); };
+  if (!shared_) {
+    HP_ASSIGN(auto o, Get(who, order_id));
+    return serve(o);
+  }
+  // Cached with the parties who may see it ("customer\nrestaurant\nrider\n<json>"), checked on every read.
+  HP_ASSIGN(auto cached, shared_->Get("order:" + order_id, "", [&]() -> Result<std::string> {
+    HP_ASSIGN(auto o, db_.Read<std::optional<Order>>([&](Connection& c) { return store::LoadOrder(c, order_id); }));
+    if (!o) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
+    return fmt::format("{}\n{}\n{}\n{}", o->customer_id, o->restaurant_id, o->rider_id, serve(*o));
+  }));
+  Order parties;
+  std::size_t at = 0;
+  for (std::string* field : {&parties.customer_id, &parties.restaurant_id, &parties.rider_id}) {
+    auto nl = cached.find('\n', at);
+    if (nl == std::string::npos) return Error::Internal("malformed cached order");
+    *field = cached.substr(at, nl - at);
+    at = nl + 1;
+  }
+  HP_TRY(CanView(who, parties));
+  return cached.substr(at);
 }
 
 Result<std::vector<OrderEvent>> OrderService::EventsAfter(const Principal& who, const std::string& order_id,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/versioned_cache.h"
 #include "catalog/catalog_service.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -63,6 +64,15 @@ class OrderService {
                     const ActionArgs& args);
   Result<Order> Refund(const identity::Principal& who, const std::string& order_id);
   Result<Order> Get(const identity::Principal& who, const std::string& order_id);
+  // The order as served by GET /v1/orders/{id}, through the shared cache when there is one (each
+  // committed event of the order bumps its version: InvalidateCached).
+  Result<std::string> GetJson(const identity::Principal& who, const std::string& order_id);
+  // Orders through a cache shared by every process (null: none). Set before serving.
+  void SetSharedCache(cache::VersionedCache* shared) { shared_ = shared; }
+  // An event of the order committed (from the hub's tap, after the commit).
+  void InvalidateCached(const std::string& order_id) {
+    if (shared_) shared_->Invalidate("order:" + order_id);
+  }
   // Events after `after_seq` of an order the caller may see.
   Result<std::vector<OrderEvent>> EventsAfter(const identity::Principal& who, const std::string& order_id,
                                               std::int64_t after_seq);
@@ -108,6 +118,7 @@ class OrderService {
   Status ApplyFee(const identity::Principal& who, const OrderRequest& req, Priced& priced, Millis now);
   void ApplyCurrentFee(Priced& priced, Millis now);
   Status CanView(const identity::Principal& who, const Order& o) const;
+  cache::VersionedCache* shared_ = nullptr;
   Result<Actor> ActorFor(const identity::Principal& who, const Order& o, Action action) const;
   void SettlePayment(const Order& o, payments::PaymentStatus to);
 

@@ -38,6 +38,22 @@ if BACKEND not in ("sqlite", "postgres"):
     raise RuntimeError("HOTPATH_TEST_DATABASE must be sqlite or postgres, not %r" % BACKEND)
 _postgres = None
 _database_urls = {}
+# The cache: "memory" (default) or "redis": one throwaway redis-server per test process
+# (redis_harness), and every data directory gets its own Redis database on it.
+CACHE = os.environ.get("HOTPATH_TEST_CACHE", "memory")
+if CACHE not in ("memory", "redis"):
+    raise RuntimeError("HOTPATH_TEST_CACHE must be memory or redis, not %r" % CACHE)
+_redis = None
+_cache_urls = {}
+
+
+def redis_server():
+    """The test process's redis-server (started on first use, stopped at exit)."""
+    global _redis
+    if _redis is None:
+        import redis_harness  # noqa: PLC0415 - only the redis runs need it
+        _redis = redis_harness.RedisServer().start()
+    return _redis
 
 
 def postgres_server():
@@ -62,7 +78,20 @@ def child_env(data_dir=None):
             pg = postgres_server()
             _database_urls[key] = pg.url(pg.create_database())
         env["HOTPATH_DATABASE_URL"] = _database_urls[key]
+    if key in _cache_urls:
+        env["HOTPATH_CACHE_URL"] = _cache_urls[key]
+    elif CACHE == "redis" and key is not None:
+        r = redis_server()
+        if len(_cache_urls) >= r.databases:
+            raise RuntimeError("more data directories than Redis databases in one test process")
+        _cache_urls[key] = r.url(len(_cache_urls))
+        env["HOTPATH_CACHE_URL"] = _cache_urls[key]
     return env
+
+
+def use_cache(data_dir, url):
+    """Makes every hotpath process on `data_dir` use the cache at `url`."""
+    _cache_urls[os.path.realpath(data_dir)] = url
 
 
 def use_database(data_dir, url):

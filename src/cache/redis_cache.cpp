@@ -1,0 +1,277 @@
+#include "cache/redis_cache.h"
+
+#include <fmt/format.h>
+#include <hiredis/hiredis.h>
+
+#include <cmath>
+
+namespace hotpath::cache {
+namespace {
+
+// KEYS[1] the bucket; ARGV[1] rate (tokens/s), ARGV[2] burst. Returns {allowed, retry_after_ms}.
+// The same arithmetic as TakeOne (token_bucket.cpp), on Redis's clock.
+constexpr const char* kBucketScript = R"lua(
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(b[1])
+local at = tonumber(b[2])
+if tokens == nil or at == nil then
+  tokens = burst
+  at = now
+end
+if now > at then
+  tokens = math.min(burst, tokens + (now - at) * rate / 1000)
+  at = now
+end
+local allowed = 0
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry = math.ceil((1 - tokens) * 1000 / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
+return {allowed, retry}
+)lua";
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+void FreeContext(redisContext* c) {
+  if (c) redisFree(c);
+}
+
+std::string ReplyError(const redisReply* r) { return r && r->str ? std::string(r->str, r->len) : "error reply"; }
+
+}  // namespace
+
+RedisCache::RedisCache(RedisOptions options, const Logger& log, CacheObserver observer)
+    : options_(std::move(options)), log_(log), observer_(std::move(observer)) {}
+
+RedisCache::~RedisCache() = default;
+
+std::unique_ptr<redisContext, void (*)(redisContext*)> RedisCache::Connect(const RedisOptions& options,
+                                                                           std::chrono::milliseconds op_timeout,
+                                                                           std::string* error) {
+  const auto& ep = options.endpoint;
+  Conn c(redisConnectWithTimeout(ep.host.c_str(), ep.port, ToTimeval(options.connect_timeout)), FreeContext);
+  if (!c || c->err) {
+    *error = c ? c->errstr : "cannot allocate a redis context";
+    return Conn(nullptr, FreeContext);
+  }
+  if (op_timeout.count() > 0 && redisSetTimeout(c.get(), ToTimeval(op_timeout)) != REDIS_OK) {
+    *error = "cannot set the socket timeout";
+    return Conn(nullptr, FreeContext);
+  }
+  auto check = [&](redisReply* r, const char* what) {
+    Reply reply(r, freeReplyObject);
+    if (!reply) {
+      *error = fmt::format("{}: {}", what, c->errstr);
+      return false;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+      *error = fmt::format("{}: {}", what, ReplyError(reply.get()));
+      return false;
+    }
+    return true;
+  };
+  if (!ep.password.empty()) {
+    void* r = ep.user.empty() ? redisCommand(c.get(), "AUTH %b", ep.password.data(), ep.password.size())
+                              : redisCommand(c.get(), "AUTH %b %b", ep.user.data(), ep.user.size(),
+                                             ep.password.data(), ep.password.size());
+    if (!check(static_cast<redisReply*>(r), "AUTH")) return Conn(nullptr, FreeContext);
+  }
+  if (ep.db != 0 && !check(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %d", ep.db)), "SELECT"))
+    return Conn(nullptr, FreeContext);
+  return c;
+}
+
+Error RedisCache::Unavailable(const std::string& why) {
+  if (observer_.error) observer_.error();
+  return Error::Unavailable(fmt::format("cache {}: {}", options_.endpoint.Describe(), why));
+}
+
+Result<RedisCache::Conn> RedisCache::Acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      Conn c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    if (retry_at_ != std::chrono::steady_clock::time_point{}) {  // the circuit is open
+      if (std::chrono::steady_clock::now() < retry_at_ || probing_) return Unavailable("unreachable (retrying)");
+      probing_ = true;
+    }
+  }
+  std::string error;
+  Conn c = Connect(options_, options_.op_timeout, &error);
+  if (!c) {
+    Failed(error);
+    return Unavailable(error);
+  }
+  Succeeded();
+  return c;
+}
+
+void RedisCache::Release(Conn conn) {
+  std::lock_guard lock(mu_);
+  if (idle_.size() < options_.max_idle) idle_.push_back(std::move(conn));
+}
+
+void RedisCache::Failed(const std::string& why) {
+  {
+    std::lock_guard lock(mu_);
+    retry_at_ = std::chrono::steady_clock::now() + options_.retry;
+    probing_ = false;
+    idle_.clear();
+  }
+  if (up_.exchange(false)) {
+    log_.Warn("cache unreachable; serving from the database until it returns",
+              {{"cache", options_.endpoint.Describe()}, {"error", why}});
+    if (observer_.state) observer_.state(false);
+  }
+}
+
+void RedisCache::Succeeded() {
+  {
+    std::lock_guard lock(mu_);
+    retry_at_ = {};
+    probing_ = false;
+  }
+  if (!up_.exchange(true)) {
+    log_.Info("cache reachable again", {{"cache", options_.endpoint.Describe()}});
+    if (observer_.state) observer_.state(true);
+  }
+}
+
+Result<std::vector<Result<RedisCache::Reply>>> RedisCache::Pipeline(const std::vector<Command>& commands) {
+  HP_ASSIGN(Conn c, Acquire());
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& cmd : commands) {
+    argv.clear();
+    lens.clear();
+    for (const auto& a : cmd) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    if (redisAppendCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+      std::string why = c->errstr;
+      Failed(why);
+      return Unavailable(why);
+    }
+  }
+  std::vector<Result<Reply>> out;
+  out.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(c.get(), &raw) != REDIS_OK || raw == nullptr) {
+      std::string why = c->err ? c->errstr : "no reply";
+      Failed(why);
+      return Unavailable(why);
+    }
+    Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
+    if (reply->type == REDIS_REPLY_ERROR) {
+      out.emplace_back(Error::Internal(fmt::format("redis {}: {}", commands[i].front(), ReplyError(reply.get()))));
+    } else {
+      out.emplace_back(std::move(reply));
+    }
+  }
+  Release(std::move(c));
+  return out;
+}
+
+Result<RedisCache::Reply> RedisCache::Run(const Command& command) {
+  HP_ASSIGN(auto replies, Pipeline({command}));
+  return std::move(replies.front());
+}
+
+Result<std::vector<std::optional<std::string>>> RedisCache::Get(const std::vector<std::string>& keys) {
+  Command cmd{"MGET"};
+  cmd.insert(cmd.end(), keys.begin(), keys.end());
+  HP_ASSIGN(auto reply, Run(cmd));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != keys.size())
+    return Error::Internal("redis MGET: unexpected reply");
+  std::vector<std::optional<std::string>> out;
+  for (std::size_t i = 0; i < reply->elements; ++i) {
+    const redisReply* e = reply->element[i];
+    if (e->type == REDIS_REPLY_STRING) {
+      out.emplace_back(std::string(e->str, e->len));
+    } else {
+      out.emplace_back(std::nullopt);
+    }
+  }
+  return out;
+}
+
+Status RedisCache::Set(const std::string& key, const std::string& value, Millis ttl) {
+  Command cmd{"SET", key, value};
+  if (ttl > 0) {
+    cmd.emplace_back("PX");
+    cmd.push_back(std::to_string(ttl));
+  }
+  HP_TRY(Run(cmd));
+  return OkStatus();
+}
+
+Result<bool> RedisCache::Add(const std::string& key, const std::string& value, Millis ttl) {
+  Command cmd{"SET", key, value, "NX"};
+  if (ttl > 0) {
+    cmd.emplace_back("PX");
+    cmd.push_back(std::to_string(ttl));
+  }
+  HP_ASSIGN(auto reply, Run(cmd));
+  return reply->type == REDIS_REPLY_STATUS;  // "OK"; nil when the key existed
+}
+
+Status RedisCache::Delete(const std::string& key) {
+  HP_TRY(Run({"DEL", key}));
+  return OkStatus();
+}
+
+Result<TokenDecision> RedisCache::TakeToken(const std::string& key, double rate, double burst) {
+  const std::string rate_s = fmt::format("{}", rate);
+  const std::string burst_s = fmt::format("{}", burst);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string sha;
+    {
+      std::lock_guard lock(script_mu_);
+      sha = bucket_sha_;
+    }
+    if (sha.empty()) {
+      HP_ASSIGN(auto loaded, Run({"SCRIPT", "LOAD", kBucketScript}));
+      if (loaded->type != REDIS_REPLY_STRING) return Error::Internal("redis SCRIPT LOAD: unexpected reply");
+      sha.assign(loaded->str, loaded->len);
+      std::lock_guard lock(script_mu_);
+      bucket_sha_ = sha;
+    }
+    auto reply = Run({"EVALSHA", sha, "1", key, rate_s, burst_s});
+    if (!reply.ok()) {
+      // A restarted Redis has forgotten the script: load it again once.
+      if (reply.error().code != ErrorCode::kUnavailable && reply.error().message.find("NOSCRIPT") != std::string::npos) {
+        std::lock_guard lock(script_mu_);
+        bucket_sha_.clear();
+        continue;
+      }
+      return std::move(reply).error();
+    }
+    const redisReply* r = reply->get();
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+        r->element[1]->type != REDIS_REPLY_INTEGER)
+      return Error::Internal("redis token bucket: unexpected reply");
+    return TokenDecision{r->element[0]->integer == 1, static_cast<Millis>(r->element[1]->integer)};
+  }
+  return Error::Internal("redis token bucket: the script could not be loaded");
+}
+
+}  // namespace hotpath::cache

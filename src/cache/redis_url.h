@@ -1,0 +1,23 @@
+#pragma once
+// `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` (port 6379, database 0 by default).
+
+#include <string>
+
+#include "core/result.h"
+
+namespace hotpath::cache {
+
+struct RedisEndpoint {
+  std::string host;
+  int port = 6379;
+  int db = 0;
+  std::string user;      // Redis 6 ACL user; empty: AUTH with the password only
+  std::string password;  // empty: no AUTH
+  // The URL without its password (logs).
+  [[nodiscard]] std::string Describe() const;
+};
+
+// kInvalidArgument naming what is wrong ("redis URL: port must be 1-65535").
+Result<RedisEndpoint> ParseRedisUrl(const std::string& url);
+
+}  // namespace hotpath::cache
