@@ -253,6 +253,10 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->identity_ = std::make_unique<identity::IdentityService>(
       *p->db_, p->clock_, *p->signer_,
       [catalog](const std::string& id) { return catalog->RestaurantExists(id); });
+  p->revocations_ =
+      std::make_unique<identity::Revocations>(*p->db_, p->clock_, p->redis_.get(), config.role == "single");
+  HP_TRY(p->revocations_->Load());
+  p->identity_->SetRevocations(p->revocations_.get());
   Platform* self = p.get();
   p->fleet_ = std::make_unique<fleet::FleetService>(
       *p->db_, p->clock_, [catalog](geo::Point at) { return catalog->ZoneAt(at); },

@@ -88,6 +88,7 @@ class Platform {
   prometheus::Counter* rate_limited_ = nullptr;       // hotpath_rate_limited_total
   std::unique_ptr<events::EventBus> bus_;
   std::unique_ptr<identity::TokenSigner> signer_;
+  std::unique_ptr<identity::Revocations> revocations_;  // logout: database, plus Redis or memory
   std::unique_ptr<catalog::CatalogService> catalog_;
   std::unique_ptr<objects::ObjectStore> objects_;
   std::unique_ptr<assets::AssetService> assets_;

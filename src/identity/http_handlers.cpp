@@ -69,6 +69,13 @@ void RegisterRoutes(net::Router& router, IdentityService& service) {
     return api::JsonResponse(200, SessionJson(*s));
   });
 
+  router.Add("POST", "/v1/auth/logout", [&service](net::Request& req) {
+    auto who = service.Authenticate(req);
+    if (!who.ok()) return api::ErrorResponse(who.error());
+    if (auto st = service.Logout(*who); !st.ok()) return api::ErrorResponse(st.error());
+    return net::Response::Json(204, "");
+  });
+
   router.Add("POST", "/v1/users", [&service](net::Request& req) {
     auto who = service.Authenticate(req);
     if (!who.ok()) return api::ErrorResponse(who.error());

@@ -123,7 +123,19 @@ Result<User> IdentityService::Get(const std::string& id) {
   return std::move(**r);
 }
 
-Result<Principal> IdentityService::Authenticate(const net::Request& request) const { return Verified(request); }
+Result<Principal> IdentityService::Authenticate(const net::Request& request) const {
+  HP_ASSIGN(auto who, Verified(request));
+  if (revocations_) {
+    HP_ASSIGN(bool revoked, revocations_->IsRevoked(who.token_id));
+    if (revoked) return Error::Unauthenticated("bearer token was revoked (logged out); log in again");
+  }
+  return who;
+}
+
+Status IdentityService::Logout(const Principal& who) {
+  if (!revocations_) return Error::Unavailable("token revocation is not configured");
+  return revocations_->Revoke(who.token_id, who.expires_at);
+}
 
 Result<Principal> IdentityService::Verified(const net::Request& request) const {
   std::string token;

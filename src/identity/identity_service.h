@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "identity/principal.h"
+#include "identity/revocations.h"
 #include "identity/tokens.h"
 #include "net/http.h"
 #include "storage/database.h"
@@ -53,8 +54,13 @@ class IdentityService {
   Result<User> CreateOffline(NewUser u);                   // `hotpath admin create-user`
   Result<User> Get(const std::string& id);
 
+  // Revoked tokens are refused from then on (null: none are; set before serving).
+  void SetRevocations(Revocations* revocations) { revocations_ = revocations; }
+  // Revokes the token `who` authenticated with (POST /v1/auth/logout), in every process.
+  Status Logout(const Principal& who);
+
   // Reads `Authorization: Bearer <token>` (or `access_token` query parameter, for browser
-  // WebSocket/EventSource clients that cannot set headers).
+  // WebSocket/EventSource clients that cannot set headers); refuses revoked tokens.
   [[nodiscard]] Result<Principal> Authenticate(const net::Request& request) const;
   // The caller named by a validly signed, unexpired token (no revocation check): for rate limits.
   [[nodiscard]] Result<Principal> Verified(const net::Request& request) const;
@@ -65,6 +71,7 @@ class IdentityService {
   const Clock& clock_;
   const TokenSigner& signer_;
   std::function<bool(const std::string&)> restaurant_exists_;
+  Revocations* revocations_ = nullptr;
 };
 
 }  // namespace hotpath::identity

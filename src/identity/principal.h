@@ -2,6 +2,7 @@
 // Who is calling: the authenticated user, their role and, for restaurant staff, their restaurant.
 
 #include <algorithm>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ struct Principal {
   std::string user_id;
   Role role = Role::kCustomer;
   std::string restaurant_id;  // staff of this restaurant when role is kRestaurant
+  std::string token_id;       // the bearer token's unique id (its `jti`), what logout revokes
+  std::int64_t expires_at = 0;  // the token's expiry, epoch milliseconds
   [[nodiscard]] bool Is(Role r) const { return role == r; }
 };
 

@@ -72,7 +72,12 @@ std::string TokenSigner::Mac(std::string_view data) const {
 }
 
 std::string TokenSigner::Issue(const Principal& p, Millis now) const {
-  bj::object claims{{"sub", p.user_id}, {"role", RoleName(p.role)}, {"exp", now / 1000 + ttl_seconds_}};
+  unsigned char jti[16];
+  RandomBytes(jti, sizeof jti);
+  bj::object claims{{"sub", p.user_id},
+                    {"role", RoleName(p.role)},
+                    {"exp", now / 1000 + ttl_seconds_},
+                    {"jti", B64(std::string_view(reinterpret_cast<const char*>(jti), sizeof jti))}};
   if (!p.restaurant_id.empty()) claims["rid"] = p.restaurant_id;
   std::string body = "v1." + B64(bj::serialize(claims));
   return body + "." + B64(Mac(body));
@@ -104,6 +109,10 @@ Result<Principal> TokenSigner::Verify(std::string_view token, Millis now) const 
   Principal p{std::string(sub->as_string()), *r, {}};
   if (const auto* rid = o.if_contains("rid"); rid && rid->is_string())
     p.restaurant_id = std::string(rid->as_string());
+  // Tokens issued before ids existed are named by their MAC (unique to their claims).
+  const auto* jti = o.if_contains("jti");
+  p.token_id = jti && jti->is_string() ? std::string(jti->as_string()) : "mac." + std::string(token.substr(dot + 1));
+  p.expires_at = exp->as_int64() * 1000;
   return p;
 }
 

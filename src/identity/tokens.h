@@ -1,6 +1,6 @@
 #pragma once
 // Bearer tokens: "v1.<base64url(claims JSON)>.<base64url(HMAC-SHA256)>", signed with a server
-// secret (libsodium). Verification checks the MAC in constant time, then expiry. Stateless, so
+// secret (libsodium). Claims: sub, role, exp, jti (128 random bits: the id logout revokes), rid. Verification checks the MAC in constant time, then expiry. Stateless, so
 // every api process with the same secret accepts the same tokens.
 
 #include <cstdint>

@@ -389,6 +389,13 @@ CREATE TABLE rider_trail (
   PRIMARY KEY (rider_id, at)
 );
 )sql"},
+      {6, "identity: revoked bearer tokens (logout)", R"sql(
+CREATE TABLE revoked_tokens (
+  token_id TEXT PRIMARY KEY,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX revoked_tokens_expiry ON revoked_tokens(expires_at);
+)sql"},
   };
   return list;
 }

@@ -140,6 +140,28 @@ class Tokens(unittest.TestCase):
         self.assertEqual(r.json["id"], self.user["id"])
 
 
+class Logout(unittest.TestCase):
+    def test_logout_revokes_only_the_presented_token(self):
+        email = h.unique_email("bob")
+        first, user = h.signup(C, email=email)
+        second, _ = h.login(C, email, h.PASSWORD)
+        self.assertNotEqual(first, second)
+        self.assertEqual(C.get("/v1/users/me", token=first).status, 200)
+        r = C.post("/v1/auth/logout", None, token=first)
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(r.body, b"")
+        refused = C.get("/v1/users/me", token=first)
+        self.assertEqual(refused.status, 401, refused)
+        self.assertIn("revoked", refused.json["detail"])
+        self.assertEqual(C.get("/v1/users/me?access_token=" + first).status, 401)  # however it is presented
+        self.assertEqual(C.post("/v1/auth/logout", None, token=first).status, 401)
+        self.assertEqual(C.get("/v1/users/me", token=second).json["id"], user["id"])  # the other session lives
+
+    def test_logout_needs_a_valid_token(self):
+        self.assertEqual(C.post("/v1/auth/logout").status, 401)
+        self.assertEqual(C.post("/v1/auth/logout", None, token="v1.garbage.sig").status, 401)
+
+
 class Expiry(unittest.TestCase):
     """With a known signing secret the test can mint correctly signed tokens: one that expired a
     second ago must be refused as expired, while the same token valid for another minute works
@@ -179,6 +201,18 @@ class Expiry(unittest.TestCase):
         self.assertIn("expired", expired.json["detail"])
         # and the secret is not shown by the server it configures
         self.assertNotIn(self.SECRET, self.server.log_tail(10 ** 7))
+
+    def test_a_token_without_an_id_is_revoked_too_and_stays_revoked_after_a_restart(self):
+        now = int(time.time())
+        old_style, other = self.mint(now + 600), self.mint(now + 601)  # no jti claim
+        self.assertEqual(self.c.post("/v1/auth/logout", None, token=old_style).status, 204)
+        self.assertEqual(self.c.get("/v1/users/me", token=old_style).status, 401)
+        self.assertEqual(self.c.get("/v1/users/me", token=other).status, 200)
+        self.server.stop()
+        self.server.start()
+        type(self).c = self.server.client()  # the other tests of the class use the restarted server
+        self.assertEqual(self.c.get("/v1/users/me", token=old_style).status, 401)
+        self.assertEqual(self.c.get("/v1/users/me", token=other).status, 200)
 
 
 class Roles(unittest.TestCase):

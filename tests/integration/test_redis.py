@@ -5,6 +5,8 @@ and api, on one data directory and one throwaway redis-server):
   process is seen by the next read on the other, at once (no wait, no stale read);
 - pub/sub: with the outbox poll set to ten minutes, a live subscriber on one process still gets the
   events committed by the other at once;
+- logout: a token revoked through one process is refused by the other at once, and still after
+  Redis lost its copy of the revocation list;
 - rate limits: one token bucket per user and per client address for both processes, 429
   problem+json with Retry-After;
 - resilience: redis-server paused and then killed and restarted mid-run while a client keeps
@@ -143,6 +145,21 @@ class LiveAcrossProcessesByPubSub(unittest.TestCase):
         self.assertEqual(got, ["order.placed", "order.accepted", "order.ready"])
         sse.close()
         ws.close()
+
+
+class LogoutAcrossProcesses(unittest.TestCase):
+    def test_a_token_revoked_through_one_process_is_refused_by_the_other_even_after_redis_lost_it(self):
+        token, _ = h.signup(CP)
+        keep, _ = h.signup(CA)
+        self.assertEqual(CP.get("/v1/users/me", token=token).status, 200)
+        self.assertEqual(CA.get("/v1/users/me", token=token).status, 200)
+        self.assertEqual(CA.post("/v1/auth/logout", None, token=token).status, 204)
+        self.assertEqual(CP.get("/v1/users/me", token=token).status, 401)
+        self.assertEqual(CA.get("/v1/users/me", token=token).status, 401)
+        self.assertEqual(REDIS.command("FLUSHDB", db=1), "OK")  # as after a restart: the list is gone from Redis
+        self.assertEqual(CP.get("/v1/users/me", token=token).status, 401)  # reloaded from the database
+        self.assertEqual(CA.get("/v1/users/me", token=token).status, 401)
+        self.assertEqual(CP.get("/v1/users/me", token=keep).status, 200)
 
 
 class RateLimits(unittest.TestCase):
