@@ -4,11 +4,13 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "app/alarms_cli.h"
 #include "app/cli.h"
 #include "app/cluster_cli.h"
+#include "app/config_check.h"
 #include "app/demo.h"
 #include "app/dev_cli.h"
 #include "app/events_cli.h"
@@ -45,6 +47,7 @@ Usage:
   hotpath admin create-user --email E --password P --name N --role ROLE [--restaurant-id ID]
                             [--data-dir DIR] [--config FILE]
   hotpath config show [--config FILE] [--KEY VALUE ...]
+  hotpath config check FILE                    # every problem of a config file, explained
   hotpath alarms export --prometheus FILE [--config FILE] [--data-dir DIR] | alarms list
   hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR]
   hotpath events publish --topic TOPIC [--key KEY] [--data-dir DIR] < one record per line
@@ -164,9 +167,24 @@ int AdminCreateUser(const std::vector<std::string>& args) {
   return 0;
 }
 
+int ConfigCheck(const std::vector<std::string>& args) {
+  if (args.size() != 2) return Fail("usage: hotpath config check FILE");
+  const std::string& path = args[1];
+  if (!std::filesystem::is_regular_file(path)) return Fail(fmt::format("config check: no file {}", path));
+  auto errors = CheckConfig(path);
+  for (const auto& e : errors) fmt::print(stderr, "{}: {}\n", path, e);
+  if (!errors.empty()) {
+    fmt::print(stderr, "{}: {} problem{}\n", path, errors.size(), errors.size() == 1 ? "" : "s");
+    return 1;
+  }
+  fmt::print("{}: valid\n", path);
+  return 0;
+}
+
 int ConfigShow(const std::vector<std::string>& args) {
+  if (!args.empty() && args.front() == "check") return ConfigCheck(args);
   if (args.empty() || args.front() != "show")
-    return Fail("usage: hotpath config show [--config FILE] [--KEY VALUE ...]");
+    return Fail("usage: hotpath config show [--config FILE] [--KEY VALUE ...] | config check FILE");
   auto config = LoadFromArgs({args.begin() + 1, args.end()}, {}, {"demo"}, nullptr);
   if (!config.ok()) return Fail(config.error().message);
   fmt::print("{}", ShowConfig(*config));

@@ -450,6 +450,115 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
   return c;
 }
 
+namespace {
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "unknown key 'server.lisen' (did you mean 'server.listen'?)", or the section the name belongs in.
+std::string UnknownKey(const std::string& full) {
+  const std::string name = full.substr(full.find('.') + 1);
+  if (const Key* k = FindBy([&](const Key& key) { return key.name == name; }))
+    return fmt::format("unknown key '{}' ('{}' belongs in [{}])", full, name, k->section);
+  const Key* best = nullptr;
+  std::size_t best_d = 4;
+  for (const auto& k : Keys()) {
+    std::size_t d = EditDistance(full, k.toml());
+    if (d < best_d) {
+      best_d = d;
+      best = &k;
+    }
+  }
+  if (best) return fmt::format("unknown key '{}' (did you mean '{}'?)", full, best->toml());
+  return fmt::format("unknown key '{}' (`hotpath config show` lists every key)", full);
+}
+}  // namespace
+
+std::vector<std::string> CheckConfigFile(const std::string& path, Config* config) {
+  std::vector<std::string> errors;
+  Config c;
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    errors.push_back(fmt::format("line {}, column {}: {}", e.source().begin.line, e.source().begin.column,
+                                 e.description()));
+    return errors;
+  }
+  for (const auto& [section, node] : table) {
+    const std::string sec(section.str());
+    if (sec == "alarms") {
+      if (!node.is_array()) {
+        errors.push_back("'alarms' must be an array of tables ([[alarms]])");
+        continue;
+      }
+      std::size_t i = 0;
+      for (const auto& item : *node.as_array()) {
+        if (!item.is_table()) {
+          errors.push_back(fmt::format("alarms[{}] must be a table ([[alarms]])", i));
+        } else {
+          std::ostringstream json;
+          json << toml::json_formatter{*item.as_table()};
+          c.alarms_json.push_back(json.str());
+        }
+        ++i;
+      }
+      continue;
+    }
+    const auto* sub = node.as_table();
+    if (!sub) {
+      errors.push_back(fmt::format("'{}' is not a section: settings live in sections such as [server]{}", sec,
+                                   FindBy([&](const Key& k) { return k.name == sec; })
+                                       ? fmt::format(" ('{}' belongs in [{}])", sec,
+                                                     FindBy([&](const Key& k) { return k.name == sec; })->section)
+                                       : std::string()));
+      continue;
+    }
+    for (const auto& [name, value] : *sub) {
+      std::string full = sec + "." + std::string(name.str());
+      if (full == "events.kafka" && value.is_table()) {
+        for (const auto& [prop, pv] : *value.as_table()) {
+          auto text = NodeToString(pv);
+          if (!text) {
+            errors.push_back(fmt::format("'events.kafka.{}' must be a scalar", std::string(prop.str())));
+          } else {
+            c.events_kafka[std::string(prop.str())] = *text;
+          }
+        }
+        continue;
+      }
+      const Key* k = FindBy([&](const Key& key) { return key.toml() == full; });
+      if (!k) {
+        errors.push_back(UnknownKey(full));
+        continue;
+      }
+      auto text = NodeToString(value);
+      if (!text) {
+        errors.push_back(fmt::format("'{}' must be a scalar (a string, number or boolean)", full));
+        continue;
+      }
+      if (auto err = k->set(c, *text)) {
+        const std::string shown =
+            !k->secret ? *text : text->find("://") != std::string::npos ? RedactUrl(*text) : std::string("****");
+        errors.push_back(fmt::format("'{}' = {}: {}", full, shown, *err));
+      }
+    }
+  }
+  if (config) *config = std::move(c);
+  return errors;
+}
+
 std::string ShowConfig(const Config& config) {
   std::string out;
   std::string section;

@@ -160,6 +160,12 @@ std::map<std::string, std::string> HotpathEnvironment();
 // "config file x.toml: unknown key 'server.lisen'" or "HOTPATH_TOKEN_TTL_S: must be an integer".
 Result<Config> LoadConfig(const ConfigSources& sources);
 
+// Validates a config file without stopping at the first problem: every unknown key (with the
+// key it probably meant), every bad value (with the rule it breaks) and every TOML syntax error,
+// each as one line "'server.listen': ..." in file order; empty when the file is valid. The config
+// with every valid setting applied is returned through `config` (for checks across keys).
+std::vector<std::string> CheckConfigFile(const std::string& path, Config* config);
+
 // `key = value` lines in TOML layout, secrets masked as "****".
 std::string ShowConfig(const Config& config);
 
