@@ -30,10 +30,13 @@ forecast::FeePolicy FeeDesk::Policy(std::int64_t base_fee) const {
 }
 
 void FeeDesk::OnOrderPlaced(const std::string& zone_id, Millis at) {
-  if (zone_id.empty()) return;
+  if (!settings_.enabled || zone_id.empty()) return;
   std::lock_guard lock(mu_);
   auto& minutes = zones_[zone_id].minutes;
   const Millis minute = at - at % kMinute;
+  // Forget minutes that left the window, also in zones nobody asks a fee for.
+  const Millis window = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.demand_window).count();
+  while (!minutes.empty() && minutes.front().first + kMinute <= at - window) minutes.pop_front();
   auto it = std::find_if(minutes.rbegin(), minutes.rend(), [&](const auto& m) { return m.first <= minute; });
   if (it != minutes.rend() && it->first == minute) {
     ++it->second;

@@ -128,6 +128,16 @@ TEST(FeeDesk, LiveDemandForgetsOrdersOutsideTheWindow) {
   EXPECT_DOUBLE_EQ(f.desk.LiveOrdersPerHour("other", kT0), 4.0);
 }
 
+TEST(FeeDesk, OldMinutesAreForgottenWithoutQuotes) {
+  Fixture f(On());
+  for (int i = 0; i < 24 * 60; ++i) f.desk.OnOrderPlaced("busy", kT0 + i * 60 * kSec);  // a day, one a minute
+  // Only the last 15 minutes are kept and counted (the oldest, partial minute in full): 15-16 orders
+  // per 15 minutes, not the day's 1,440.
+  const double rate = f.desk.LiveOrdersPerHour("busy", kT0 + (24 * 60 - 1) * 60 * kSec);
+  EXPECT_GE(rate, 60.0);
+  EXPECT_LE(rate, 64.0);
+}
+
 TEST(FeeDesk, NoZoneIsTheDistanceFee) {
   Fixture f(On());
   EXPECT_EQ(f.desk.FeeFor("", 250, kT0).fee, 250);
