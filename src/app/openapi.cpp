@@ -258,7 +258,7 @@ constexpr const char* kComponents = R"json({
     "IngestResult": {"type": "object", "properties": {"accepted": {"type": "integer"},
                      "flagged": {"type": "array", "items": {"type": "object", "properties": {"index": {"type": "integer"},
                                  "reason": {"type": "string"}, "implied_kmh": {"type": "number"}}}},
-                     "latest": {"type": ["object", "null"]}}},
+                     "duplicates": {"type": "integer"}, "latest": {"type": ["object", "null"]}}},
     "LiveRider": {"type": "object", "properties": {"rider_id": {"type": "string"}, "lat": {"type": "number"},
                   "lon": {"type": "number"}, "distance_m": {"type": "number"}, "status": {"enum": ["available", "busy"]},
                   "updated_at": {"type": "string", "format": "date-time"}}},

@@ -41,8 +41,13 @@ class ManualClock final : public Clock {
   std::atomic<Millis> now_;
 };
 
-// Unguessable identifiers: "<prefix>_<26 chars of Crockford base32>" from 128 random bits.
+// Identifiers "<prefix>_<26 chars of Crockford base32>": 48 bits of creation time in milliseconds
+// (big-endian, so ids sort by creation time and B-tree inserts append instead of splitting random
+// pages) followed by 80 random bits (unguessable; unique among ids of the same millisecond).
+// Within one process every id is greater than the previous one (see ids.cpp).
 std::string NewId(std::string_view prefix);
+// The same with a given creation time (Unix milliseconds); for tests.
+std::string NewIdAt(std::string_view prefix, Millis unix_millis);
 // Random bytes from the OS CSPRNG (libsodium).
 void RandomBytes(void* out, std::size_t n);
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -65,6 +67,29 @@ TEST(Ids, AreUniqueAndPrefixed) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a.rfind("ord_", 0), 0u);
   EXPECT_EQ(a.size(), 4u + 26u);
+}
+
+TEST(Ids, IncreaseStrictlyWithinAProcessEvenInOneMillisecond) {
+  std::string previous = NewId("evt");
+  for (int i = 0; i < 20000; ++i) {
+    std::string next = NewId("evt");
+    ASSERT_LT(previous, next);
+    previous = std::move(next);
+  }
+}
+
+TEST(Ids, SortByCreationTimeAndStayUnique) {
+  // Later milliseconds sort later, whatever the random part; within one millisecond they differ.
+  std::vector<std::string> ids;
+  for (Millis t : {Millis{1}, Millis{999}, Millis{1'764'054'000'123}, Millis{1'764'054'000'124},
+                   Millis{281'474'976'710'655}}) {
+    ids.push_back(NewIdAt("ord", t));
+  }
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  std::set<std::string> same_ms;
+  for (int i = 0; i < 10000; ++i) same_ms.insert(NewIdAt("ord", 1'764'054'000'123));
+  EXPECT_EQ(same_ms.size(), 10000u);
+  for (const auto& id : same_ms) EXPECT_EQ(id.substr(0, 13), ids[2].substr(0, 13)) << id;  // "ord_" and 9 chars of time only
 }
 
 TEST(Config, PrecedenceFileThenEnvThenFlags) {

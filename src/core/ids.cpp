@@ -1,7 +1,10 @@
 #include <sodium.h>
 
 #include <array>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 #include "core/clock.h"
@@ -37,10 +40,17 @@ void PooledRandomBytes(unsigned char* out, std::size_t n) {
 }
 }  // namespace
 
-std::string NewId(std::string_view prefix) {
+namespace {
+using IdBytes = std::array<unsigned char, 16>;
+
+void PutMillis(IdBytes& bytes, Millis unix_millis) {
+  const auto t = static_cast<std::uint64_t>(unix_millis);
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(t >> (8 * (5 - i)));
+}
+
+std::string Encode(std::string_view prefix, const IdBytes& bytes) {
+  // The alphabet is in ASCII order, so the text sorts like the bytes.
   static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
-  std::array<unsigned char, 16> bytes{};
-  PooledRandomBytes(bytes.data(), bytes.size());
   std::string out(prefix);
   out.push_back('_');
   unsigned buffer = 0;
@@ -55,6 +65,48 @@ std::string NewId(std::string_view prefix) {
   }
   if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
   return out;
+}
+}  // namespace
+
+// Within one process ids are strictly increasing: an id in the same millisecond as the previous
+// one (or after the clock stepped back) keeps the previous time and adds a random 1..2^32 to its
+// random part, so consumers can order what one process created (ULID's monotonic mode, without
+// making the next id guessable from the last).
+std::string NewId(std::string_view prefix) {
+  static std::mutex mu;
+  static Millis last_ms = 0;
+  static IdBytes last{};
+  const Millis now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  std::uint32_t step = 0;
+  PooledRandomBytes(reinterpret_cast<unsigned char*>(&step), sizeof step);
+  IdBytes bytes{};
+  {
+    std::lock_guard lock(mu);
+    if (now > last_ms) {
+      last_ms = now;
+      PutMillis(last, now);
+      PooledRandomBytes(last.data() + 6, last.size() - 6);
+    } else {
+      std::uint64_t carry = std::uint64_t{step} + 1;
+      for (int i = 15; i >= 6 && carry != 0; --i) {
+        carry += last[i];
+        last[i] = static_cast<unsigned char>(carry & 0xff);
+        carry >>= 8;
+      }
+      if (carry != 0) PutMillis(last, ++last_ms);  // 80 bits ran over: borrow the next millisecond
+    }
+    bytes = last;
+  }
+  return Encode(prefix, bytes);
+}
+
+std::string NewIdAt(std::string_view prefix, Millis unix_millis) {
+  IdBytes bytes{};
+  PutMillis(bytes, unix_millis);
+  PooledRandomBytes(bytes.data() + 6, bytes.size() - 6);
+  return Encode(prefix, bytes);
 }
 
 }  // namespace hotpath

@@ -162,6 +162,7 @@ void Sender::Stop() {
   senders_.clear();
   queue_.clear();
   holding_.clear();
+  sending_channels_.clear();
 }
 
 void Sender::Wake() {
@@ -219,19 +220,35 @@ void Sender::ScanLoop() {
   }
 }
 
+std::deque<Delivery>::iterator Sender::NextSendable() {
+  std::map<std::string_view, const Delivery*> oldest;
+  for (const auto& d : queue_) {
+    auto [it, inserted] = oldest.try_emplace(d.channel_id, &d);
+    if (!inserted && d.id < it->second->id) it->second = &d;
+  }
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (!sending_channels_.contains(it->channel_id) && oldest[it->channel_id] == &*it) return it;
+  }
+  return queue_.end();
+}
+
 void Sender::SendLoop() {
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    cv_.wait(lock, [this] { return stopping_ || NextSendable() != queue_.end(); });
     if (stopping_) return;
-    Delivery d = std::move(queue_.front());
-    queue_.pop_front();
+    auto next = NextSendable();
+    Delivery d = std::move(*next);
+    queue_.erase(next);
+    sending_channels_.insert(d.channel_id);
     lock.unlock();
     auto st = Send(settings_.transport, d, clock_.NowMillis() / 1000);
     Finish(d, st);
     lock.lock();
+    sending_channels_.erase(d.channel_id);
     holding_.erase(d.id);
     finished_[d.id] = scan_epoch_;
+    cv_.notify_all();  // the channel's next delivery may go
   }
 }
 

@@ -44,6 +44,9 @@ struct SenderSettings {
 };
 
 // Delivers `notify_deliveries` rows; survives restarts (pending rows are picked up at start).
+// Channels are served in parallel; one channel gets one delivery at a time, oldest event first
+// (delivery ids start with the event id, which sorts by creation), so a healthy endpoint hears an
+// order's changes in order. A delivery waiting for a retry does not hold back later ones.
 class Sender {
  public:
   Sender(storage::Database& db, const Clock& clock, const Logger& log, SenderSettings settings);
@@ -57,6 +60,9 @@ class Sender {
  private:
   void ScanLoop();
   void SendLoop();
+  // The next delivery to send (queue_.end() if none may go now): the oldest queued one of a channel
+  // with nothing in flight. Caller holds mu_.
+  std::deque<Delivery>::iterator NextSendable();
   void Finish(const Delivery& d, const Status& result);
   std::chrono::milliseconds RetryDelay(int attempts);
 
@@ -69,6 +75,7 @@ class Sender {
   std::condition_variable cv_;
   std::deque<Delivery> queue_;     // guarded by mu_
   std::set<std::string> holding_;  // guarded by mu_: queued or being sent
+  std::set<std::string> sending_channels_;  // guarded by mu_: channels with a delivery being sent
   std::map<std::string, std::uint64_t> finished_;  // guarded by mu_: id -> scan epoch when it finished
   std::uint64_t scan_epoch_ = 0;   // guarded by mu_
   bool wake_ = false;              // guarded by mu_

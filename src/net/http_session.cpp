@@ -12,8 +12,10 @@ namespace hotpath::net::detail {
 namespace {
 
 constexpr std::size_t kHeaderLimit = 16 * 1024;
-constexpr std::size_t kLingerBytes = 256 * 1024;
-constexpr auto kLingerTime = std::chrono::seconds(1);
+// A client that sent its whole body before reading our early answer (most HTTP clients do) must
+// not get a reset instead: drain up to 16 MiB, waiting at most 5 s in all (nginx: lingering_time).
+constexpr std::size_t kLingerBytes = 16 * 1024 * 1024;
+constexpr auto kLingerTime = std::chrono::seconds(5);
 
 std::string HeaderSafe(std::string_view text) {
   std::string out;

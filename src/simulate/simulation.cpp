@@ -47,9 +47,9 @@ void Simulation::AfterSim(double sim_seconds, Scheduler::Task task) {
   sched_->After(sim_seconds / o_.speedup, std::move(task));
 }
 
-void Simulation::CountError(const std::string& kind) {
+void Simulation::CountError(const std::string& kind, const std::string& sample) {
   std::lock_guard lock(mu_);
-  ++summary_.errors[kind];
+  if (++summary_.errors[kind] == 1 && !sample.empty()) summary_.error_samples[kind] = sample.substr(0, 400);
 }
 
 bool Simulation::Failed(const std::string& step, const HttpResponse& r) {
@@ -60,7 +60,7 @@ bool Simulation::Failed(const std::string& step, const HttpResponse& r) {
   }
   consecutive_unreachable_ = 0;
   if (r.ok()) return false;
-  CountError(fmt::format("{} {}", step, r.status));
+  CountError(fmt::format("{} {}", step, r.status), r.body);
   return true;
 }
 

@@ -108,7 +108,7 @@ class Simulation {
   void AfterSim(double sim_seconds, Scheduler::Task task);
   // Records a failed request under "<step> <status>" (or "<step> unreachable"); false on success.
   bool Failed(const std::string& step, const HttpResponse& r);
-  void CountError(const std::string& kind);
+  void CountError(const std::string& kind, const std::string& sample = {});
   bool Stopping() const { return stopping_.load(); }
 
   Options o_;

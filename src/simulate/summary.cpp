@@ -33,6 +33,8 @@ int ErrorTotal(const Summary& s) {
 bj::object SummaryJson(const Summary& s) {
   bj::object errors;
   for (const auto& [kind, n] : s.errors) errors[kind] = n;
+  bj::object samples;
+  for (const auto& [kind, text] : s.error_samples) samples[kind] = text;
   bj::object o{{"mode", s.mode},
                {"speedup", s.speedup},
                {"real_seconds", Round1(s.real_seconds)},
@@ -53,7 +55,7 @@ bj::object SummaryJson(const Summary& s) {
                {"click_to_door_min", bj::object{{"count", s.click_to_door_min.size()},
                                                 {"mean", Round1(Mean(s.click_to_door_min))},
                                                 {"p90", Round1(Percentile(s.click_to_door_min, 0.9))}}},
-               {"errors", bj::object{{"total", ErrorTotal(s)}, {"by_kind", std::move(errors)}}}};
+               {"errors", bj::object{{"total", ErrorTotal(s)}, {"by_kind", std::move(errors)}, {"first", std::move(samples)}}}};
   if (!s.instance.empty()) o["instance"] = s.instance;
   return o;
 }
@@ -86,7 +88,10 @@ std::string SummaryText(const Summary& s) {
                      Mean(s.click_to_door_min), Percentile(s.click_to_door_min, 0.9), s.click_to_door_min.size());
   out += fmt::format("  offers accepted {}, location fixes sent {}\n", s.offers_accepted, s.fixes_sent);
   out += fmt::format("  errors: {}\n", ErrorTotal(s));
-  for (const auto& [kind, n] : s.errors) out += fmt::format("    {:>5}  {}\n", n, kind);
+  for (const auto& [kind, n] : s.errors) {
+    out += fmt::format("    {:>5}  {}\n", n, kind);
+    if (auto it = s.error_samples.find(kind); it != s.error_samples.end()) out += fmt::format("           first: {}\n", it->second);
+  }
   return out;
 }
 

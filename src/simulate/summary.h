@@ -21,6 +21,7 @@ struct Summary {
   long fixes_sent = 0;
   std::vector<double> click_to_door_min;    // simulated minutes, placement to delivery
   std::map<std::string, int> errors;        // kind -> count
+  std::map<std::string, std::string> error_samples;  // kind -> the first answer of that kind
   std::string stopped_because;              // "duration", "end of instance", "interrupted", ...
   [[nodiscard]] int open() const { return placed - delivered - cancelled - rejected; }
 };

@@ -23,10 +23,11 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   }
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   sqlite3_busy_timeout(db, 10000);
-  // synchronous=FULL: a commit is on disk (WAL fsync) before it is acknowledged.
+  // synchronous=FULL: a commit is on disk (WAL fsync) before it is acknowledged. temp_store=MEMORY:
+  // savepoint sub-journals stay in memory instead of temporary files (fewer writes per order).
   const char* pragmas = read_only
                             ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
-                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+                            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
   HP_TRY(conn->ExecScript(pragmas));
   return conn;
 }

@@ -57,6 +57,10 @@ Result<BatchVerdict> CheckBatch(const std::vector<Fix>& fixes, const std::option
                                     json::FormatTime(f.at), json::FormatTime(now)));
       continue;
     }
+    if (last && f.at == last->at && geo::DistanceMeters(last->position, f.position) < 0.5) {
+      ++verdict.duplicates;
+      continue;
+    }
     if (f.at <= last_at) {
       errors.Add(field, fmt::format("{} is not after the rider's latest fix ({}); fixes must be in time order",
                                     json::FormatTime(f.at), json::FormatTime(last_at)));

@@ -6,6 +6,8 @@
 // rider's latest fix (or the previous fix of the batch), more than kMaxBatch fixes.
 // Flagged (the batch is accepted, the fix is not applied): a jump from the last applied position
 // implying more than kMaxSpeedKmh.
+// Duplicates (skipped, counted, not an error): a fix with the same time and position as the last
+// applied one, which is what a phone resends when the answer to its previous batch was lost.
 
 #include <boost/json/object.hpp>
 #include <optional>
@@ -44,6 +46,7 @@ struct FlaggedFix {
 struct BatchVerdict {
   std::vector<std::size_t> applied;  // indexes of the fixes to apply, in order
   std::vector<FlaggedFix> flagged;
+  std::size_t duplicates = 0;
 };
 
 // Checks a parsed batch against the rider's latest applied fix (none for a rider never seen).

@@ -73,6 +73,18 @@ TEST(Fixes, RejectsFutureAndOutOfOrderFixes) {
   EXPECT_EQ(swapped.error().fields.at(0).field, "fixes[1].at");
 }
 
+TEST(Fixes, AResentLatestFixIsADuplicateNotAnError) {
+  Fix latest = At(40.7, -74.0, kNow - 10000);
+  auto resent = CheckBatch({At(40.7, -74.0, kNow - 10000), At(40.7001, -74.0, kNow - 5000)}, latest, kNow);
+  ASSERT_TRUE(resent.ok());
+  EXPECT_EQ(resent->duplicates, 1u);
+  EXPECT_EQ(resent->applied, (std::vector<std::size_t>{1}));
+  // The same time somewhere else is not a resend: it is out of order.
+  auto moved = CheckBatch({At(40.71, -74.0, kNow - 10000)}, latest, kNow);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().fields.at(0).field, "fixes[0].at");
+}
+
 TEST(Fixes, FlagsImpossibleJumpsWithoutApplyingThem) {
   Fix latest = At(40.7000, -74.0, kNow - 20000);
   // 10 s later: 100 m (36 km/h, fine), then 2 km more in 10 s (720 km/h, flagged), then back near.

@@ -20,7 +20,7 @@ bj::object IngestJson(const IngestResult& r) {
   for (const auto& f : r.flagged) {
     flagged.push_back(bj::object{{"index", f.index}, {"reason", f.reason}, {"implied_kmh", std::round(f.implied_kmh)}});
   }
-  bj::object o{{"accepted", r.accepted}, {"flagged", std::move(flagged)}};
+  bj::object o{{"accepted", r.accepted}, {"flagged", std::move(flagged)}, {"duplicates", r.duplicates}};
   o["latest"] = r.latest ? bj::value(bj::object{{"lat", r.latest->position.lat},
                                                 {"lon", r.latest->position.lon},
                                                 {"at", json::FormatTime(r.latest->at)}})

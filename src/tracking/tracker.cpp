@@ -114,6 +114,7 @@ Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vec
     out.accepted = verdict->applied.size();
     applied = std::move(verdict->applied);
     out.flagged = std::move(verdict->flagged);
+    out.duplicates = verdict->duplicates;
     out.latest = state.latest;
   }
   applied_ += out.accepted;

@@ -46,6 +46,7 @@ struct TrackerOptions {
 struct IngestResult {
   std::size_t accepted = 0;
   std::vector<FlaggedFix> flagged;
+  std::size_t duplicates = 0;  // resends of the latest applied fix, skipped
   std::optional<Fix> latest;  // the rider's latest applied fix after this batch
 };
 

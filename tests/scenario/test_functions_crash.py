@@ -241,8 +241,14 @@ class CrashTest(unittest.TestCase):
                    what="every webhook notification")
         hook_ids = {did for did, _ in HTTP.received("/hook/cust")}
         self.assertEqual(len(hook_ids), total_events)
-        h.wait_for(lambda: len(set(SMTP.ids)) == total_events, timeout=120, interval=0.5,
-                   what="every email notification")
+        try:
+            h.wait_for(lambda: len(set(SMTP.ids)) == total_events, timeout=120, interval=0.5,
+                       what="every email notification")
+        except AssertionError as e:
+            state = db_peek.rows(server.data_dir, "SELECT kind, status, count(*), max(attempts), max(last_error) "
+                                 "FROM notify_deliveries GROUP BY kind, status")
+            raise AssertionError("%s: %d of %d emails arrived; deliveries by kind and status: %r" % (
+                e, len(set(SMTP.ids)), total_events, state)) from None
         self.assertEqual(HTTP.bad_signatures, [])
 
         # 3. Exactly-once effects of each function.
