@@ -385,7 +385,11 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->feed_ = std::make_unique<console::LiveFeed>(
       *p->db_, *p->catalog_, p->metrics_, *p->alarms_, p->dispatcher_.get(), p->clock_, log,
       console::FeedTariff{config.currency, config.delivery_base_fee, config.delivery_fee_per_km},
-      std::chrono::milliseconds(1000));
+      std::chrono::milliseconds(1000),
+      // The primary of `hotpath cluster` shows its controller's autoscaler (same run_dir rule as the cluster).
+      config.role == "primary"
+          ? (config.run_dir.empty() ? config.data_dir + "/cluster" : config.run_dir) + "/autoscale.json"
+          : std::string());
 
   identity::RegisterRoutes(p->router_, *p->identity_);
   catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);

@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
+#include <cmath>
 
 namespace hotpath::cluster {
 
@@ -95,6 +100,52 @@ Decision Decide(const AutoscalePolicy& p, const ScalingHistory& h, int current,
   }
   d.reason = fmt::format("{} load {:.2f} within bounds", d.signal, d.load);
   return d;
+}
+
+void AutoscaleState::Record(const Decision& d, std::int64_t at_ms, int processes_after) {
+  updated_ms = at_ms;
+  processes = processes_after;
+  last = d;
+  switch (d.action) {
+    case Decision::Action::kHold: ++holds; return;
+    case Decision::Action::kScaleOut: ++scale_outs; break;
+    case Decision::Action::kScaleIn: ++scale_ins; break;
+  }
+  recent.push_front({at_ms, d});
+  if (recent.size() > kRecent) recent.pop_back();
+}
+
+namespace {
+boost::json::object DecisionJson(const Decision& d) {
+  auto r3 = [](double v) { return std::round(v * 1000) / 1000; };
+  return boost::json::object{{"action", ActionName(d.action)},
+                             {"current", d.current},
+                             {"desired", d.desired},
+                             {"signal", d.signal},
+                             {"load", r3(d.load)},
+                             {"loads", boost::json::object{{"cpu", r3(d.cpu_load)},
+                                                           {"in_flight", r3(d.in_flight_load)},
+                                                           {"p95", r3(d.p95_load)}}},
+                             {"reason", d.reason}};
+}
+}  // namespace
+
+std::string AutoscaleState::ToJson() const {
+  boost::json::array rec;
+  for (const auto& e : recent) {
+    auto o = DecisionJson(e.decision);
+    o["at_ms"] = e.at_ms;
+    rec.push_back(std::move(o));
+  }
+  return boost::json::serialize(boost::json::object{
+      {"updated_ms", updated_ms},
+      {"interval_ms", interval_ms},
+      {"processes", processes},
+      {"min_processes", min},
+      {"max_processes", max},
+      {"last", DecisionJson(last)},
+      {"decisions_total", boost::json::object{{"hold", holds}, {"scale_out", scale_outs}, {"scale_in", scale_ins}}},
+      {"recent", std::move(rec)}});
 }
 
 }  // namespace hotpath::cluster

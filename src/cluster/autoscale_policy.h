@@ -14,6 +14,7 @@
 // Every decision carries a reason for the log.
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,5 +60,26 @@ const char* ActionName(Decision::Action a);
 
 Decision Decide(const AutoscalePolicy& policy, const ScalingHistory& history, int current,
                 const std::vector<ProcessSample>& samples, std::int64_t now_ms);
+
+// What the autoscaler last did, for the operations console: the controller writes it as JSON to
+// RUN_DIR/autoscale.json after every decision (atomically); the primary's live feed reads it.
+struct AutoscaleState {
+  struct Entry {
+    std::int64_t at_ms = 0;  // wall clock, Unix ms
+    Decision decision;
+  };
+  std::int64_t updated_ms = 0;   // wall clock of the last decision (held ones too)
+  std::int64_t interval_ms = 0;  // sampling period
+  int processes = 0;             // serving processes after the decision
+  int min = 0, max = 0;
+  Decision last;                 // the last decision, holds included
+  std::int64_t holds = 0, scale_outs = 0, scale_ins = 0;
+  std::deque<Entry> recent;      // the last decisions that changed something, newest first
+
+  static constexpr std::size_t kRecent = 20;
+  // Records a decision taken at `at_ms` (counts it; keeps it when it scales).
+  void Record(const Decision& d, std::int64_t at_ms, int processes_after);
+  [[nodiscard]] std::string ToJson() const;
+};
 
 }  // namespace hotpath::cluster

@@ -100,6 +100,52 @@ TEST(AutoscalePolicy, LatencyCountsOnlyProcessesThatServed) {
   EXPECT_DOUBLE_EQ(d.p95_load, 1.5);
 }
 
+// The console's view of the autoscaler: counts every decision, keeps the scaling ones newest first
+// (at most kRecent), and serialises what the console shows.
+TEST(AutoscaleState, CountsDecisionsAndKeepsTheRecentScalingOnes) {
+  AutoscaleState st;
+  st.interval_ms = 1000;
+  st.min = 1;
+  st.max = 3;
+  Decision hold;
+  hold.current = hold.desired = 1;
+  hold.reason = "cpu load 0.40 within bounds";
+  Decision out = hold;
+  out.action = Decision::Action::kScaleOut;
+  out.desired = 2;
+  out.signal = "cpu";
+  out.load = 1.23456;
+  out.cpu_load = 1.23456;
+  out.reason = "cpu load 1.23 over target";
+  st.Record(hold, 1000, 1);
+  st.Record(out, 2000, 2);
+  Decision in = out;
+  in.action = Decision::Action::kScaleIn;
+  in.current = 2;
+  in.desired = 1;
+  in.reason = "cpu \"quiet\"";
+  st.Record(in, 3000, 1);
+  st.Record(hold, 4000, 1);
+  EXPECT_EQ(st.holds, 2);
+  EXPECT_EQ(st.scale_outs, 1);
+  EXPECT_EQ(st.scale_ins, 1);
+  ASSERT_EQ(st.recent.size(), 2u);
+  EXPECT_EQ(st.recent[0].at_ms, 3000);
+  EXPECT_EQ(st.recent[1].decision.action, Decision::Action::kScaleOut);
+  EXPECT_EQ(st.updated_ms, 4000);
+  EXPECT_EQ(st.processes, 1);
+  const std::string json = st.ToJson();
+  EXPECT_NE(json.find(R"("decisions_total":{"hold":2,"scale_out":1,"scale_in":1})"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("recent":[{"action":"scale_in","current":2,"desired":1,"signal":"cpu","load":1.235)"),
+            std::string::npos) << json;
+  EXPECT_NE(json.find(R"("reason":"cpu \"quiet\"","at_ms":3000})"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("updated_ms":4000,"interval_ms":1000,"processes":1,"min_processes":1,"max_processes":3)"),
+            std::string::npos) << json;
+  for (int i = 0; i < 30; ++i) st.Record(out, 5000 + i, 2);
+  EXPECT_EQ(st.recent.size(), AutoscaleState::kRecent);
+  EXPECT_EQ(st.recent.front().at_ms, 5029);
+}
+
 constexpr const char* kMetrics = R"(# TYPE hotpath_http_request_duration_seconds histogram
 hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="0.01"} 10
 hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="0.1"} 90

@@ -153,6 +153,7 @@ Status Supervisor::Start() {
   std::error_code ec;
   fs::create_directories(options_.run_dir, ec);
   if (ec) return Error::Unavailable(fmt::format("cannot create run directory {}: {}", options_.run_dir, ec.message()));
+  fs::remove(options_.run_dir + "/autoscale.json", ec);  // an earlier run's decisions are not this one's
   // The primary first: it migrates the database and creates the token key the others read.
   HP_TRY(StartProcess(*slots_[0]));
   std::vector<std::thread> starters;
@@ -317,6 +318,28 @@ void Supervisor::Autoscale() {
   telemetry_->load.Add({{"signal", "in_flight"}}).Set(d.in_flight_load);
   telemetry_->load.Add({{"signal", "p95"}}).Set(d.p95_load);
   telemetry_->desired.Set(d.desired);
+  // The console (the primary's live feed) shows the decisions: write them where it looks.
+  auto publish = [this, &d] {
+    const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+    state_.interval_ms = options_.interval.count();
+    state_.min = options_.policy.min;
+    state_.max = options_.policy.max;
+    state_.Record(d, wall, Active());
+    const std::string path = options_.run_dir + "/autoscale.json";
+    const std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << state_.ToJson();
+      if (!out) {
+        log_.Warn("autoscale: cannot write the console's state file", {{"path", tmp}});
+        return;
+      }
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) log_.Warn("autoscale: cannot write the console's state file", {{"path", path}, {"error", ec.message()}});
+  };
   Logger::Fields fields = {{"action", ActionName(d.action)},     {"current", std::to_string(d.current)},
                            {"desired", std::to_string(d.desired)}, {"signal", d.signal},
                            {"load", fmt::format("{:.3f}", d.load)}, {"cpu_load", fmt::format("{:.3f}", d.cpu_load)},
@@ -324,6 +347,7 @@ void Supervisor::Autoscale() {
                            {"p95_load", fmt::format("{:.3f}", d.p95_load)}, {"reason", d.reason}};
   if (d.action == Decision::Action::kHold) {
     log_.Log(LogLevel::kDebug, "autoscale: decision", fields);
+    publish();
     return;
   }
   log_.Info("autoscale: decision", fields);
@@ -360,6 +384,7 @@ void Supervisor::Autoscale() {
     }
   }
   telemetry_->processes.Set(Active());
+  publish();
 }
 
 void Supervisor::Shutdown() {

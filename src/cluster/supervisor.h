@@ -74,6 +74,7 @@ class Supervisor {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<ChildProcess> haproxy_;
   ScalingHistory history_;
+  AutoscaleState state_;  // written to RUN_DIR/autoscale.json for the console
   std::unique_ptr<Telemetry> telemetry_;
   bool shut_down_ = false;
 };

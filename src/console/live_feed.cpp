@@ -4,8 +4,11 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/parse.hpp>
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "api/edge.h"
 #include "identity/guard.h"
@@ -67,11 +70,30 @@ bj::object Distribution(const Hist& h) {
   return bj::object{{"bounds", std::move(bounds)}, {"counts", std::move(counts)}, {"count", h.count}};
 }
 
+// The cluster controller's autoscaler state (see the header); stale when it stopped writing.
+bj::value AutoscalerState(const std::string& path, Millis now) {
+  if (path.empty()) return nullptr;
+  std::ifstream in(path);
+  if (!in) return bj::object{{"running", false}};
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  bj::value v = bj::parse(text.str(), ec);
+  if (ec || !v.is_object()) return bj::object{{"running", false}};
+  auto& o = v.as_object();
+  const auto* updated = o.if_contains("updated_ms");
+  const auto* interval = o.if_contains("interval_ms");
+  const std::int64_t every = interval && interval->is_int64() ? interval->as_int64() : 1000;
+  o["running"] = true;
+  o["stale"] = !updated || !updated->is_int64() || now - updated->as_int64() > std::max<std::int64_t>(10000, 5 * every);
+  return v;
+}
 }  // namespace
 
 LiveFeed::LiveFeed(storage::Database& db, catalog::CatalogService& catalog, ops::Metrics& metrics,
                    ops::AlarmService& alarms, dispatcher::LiveDispatcher* dispatcher, const Clock& clock,
-                   const Logger& log, FeedTariff tariff, std::chrono::milliseconds interval)
+                   const Logger& log, FeedTariff tariff, std::chrono::milliseconds interval,
+                   std::string autoscale_state_path)
     : db_(db),
       catalog_(catalog),
       metrics_(metrics),
@@ -81,6 +103,7 @@ LiveFeed::LiveFeed(storage::Database& db, catalog::CatalogService& catalog, ops:
       log_(log),
       tariff_(std::move(tariff)),
       interval_(interval),
+      autoscale_state_path_(std::move(autoscale_state_path)),
       build_seconds_(&prometheus::BuildHistogram()
                           .Name("hotpath_console_snapshot_seconds")
                           .Help("Time to build one live console snapshot (database reads, metrics, JSON)")
@@ -122,6 +145,9 @@ Result<std::string> LiveFeed::Snapshot() {
     bj::array riders;
     bj::array orders;
     std::map<std::string, std::int64_t> placed_last_minute;
+    std::map<std::string, std::int64_t> placed_minute_before;  // 60-120 s ago: the previous period
+    std::map<std::string, std::int64_t> placed_this_hour;      // since the start of the UTC hour
+    std::map<std::string, std::int64_t> placed_last_hour;      // the whole previous UTC hour
     std::map<std::string, std::pair<int, int>> riders_by_zone;  // online, available
     std::map<std::string, int> open_by_zone;
   };
@@ -145,8 +171,22 @@ Result<std::string> LiveFeed::Snapshot() {
                                                     bj::string(r.Text(3)), Round(r.Double(4), 1e5),
                                                     Round(r.Double(5), 1e5), rider});
                    }));
-    HP_TRY(c.Query("SELECT zone_id, count(*) FROM orders WHERE created_at >= ? GROUP BY zone_id", {now - 60000},
-                   [&](const storage::Row& r) { out.placed_last_minute[r.OptText(0).value_or("")] = r.Int(1); }));
+    // Orders placed per zone: last minute and the minute before (orders per minute and its delta),
+    // this UTC hour so far and the whole previous hour (actual against the hourly forecast).
+    const Millis hour = now - now % 3600000;
+    const Millis since = std::min(hour - 3600000, now - 120000);
+    HP_TRY(c.Query("SELECT zone_id, count(CASE WHEN created_at >= ? THEN 1 END), "
+                   "count(CASE WHEN created_at >= ? AND created_at < ? THEN 1 END), "
+                   "count(CASE WHEN created_at >= ? THEN 1 END), count(CASE WHEN created_at >= ? AND created_at < ? THEN 1 END) "
+                   "FROM orders WHERE created_at >= ? GROUP BY zone_id",
+                   {now - 60000, now - 120000, now - 60000, hour, hour - 3600000, hour, since},
+                   [&](const storage::Row& r) {
+                     const std::string zone = r.OptText(0).value_or("");
+                     out.placed_last_minute[zone] = r.Int(1);
+                     out.placed_minute_before[zone] = r.Int(2);
+                     out.placed_this_hour[zone] = r.Int(3);
+                     out.placed_last_hour[zone] = r.Int(4);
+                   }));
     return out;
   });
   if (!rows.ok()) return rows.error();
@@ -169,6 +209,9 @@ Result<std::string> LiveFeed::Snapshot() {
                   {"riders_available", riders_by_zone[z.id].second},
                   {"open_orders", open_by_zone[z.id]},
                   {"orders_per_min", rows->placed_last_minute[z.id]},
+                  {"orders_per_min_before", rows->placed_minute_before[z.id]},
+                  {"orders_this_hour", rows->placed_this_hour[z.id]},
+                  {"orders_last_hour", rows->placed_last_hour[z.id]},
                   {"click_to_door", Distribution(c2d[z.id])},
                   {"ready_to_pickup", Distribution(r2p[z.id])},
                   {"click_to_door_p90", c2d[z.id].count > 0 ? bj::value(ops::HistogramQuantile(0.9, c2d[z.id].buckets)) : bj::value(nullptr)}};
@@ -263,7 +306,8 @@ Result<std::string> LiveFeed::Snapshot() {
                                   {"zones", std::move(zone_rows)},
                                   {"routes", std::move(routes)},
                                   {"functions", std::move(functions)},
-                                  {"alarms", std::move(alarms)}});
+                                  {"alarms", std::move(alarms)},
+                                  {"autoscaler", AutoscalerState(autoscale_state_path_, now)}});
 }
 
 void LiveFeed::Add(const std::shared_ptr<net::WebSocket>& ws) {

@@ -9,6 +9,9 @@
 // well under a megabyte per snapshot; nothing is built when no console is connected.
 //   riders: [[id, lat, lon, status]], orders: [[id, status, restaurant_id, drop_lat, drop_lon,
 //   rider_id|null]], plan: [[rider_id, restaurant_id, [order ids], committed]]
+// In a cluster's primary the snapshot also carries the autoscaler's state ("autoscaler": the
+// controller's RUN_DIR/autoscale.json plus running/stale; {"running": false} when the cluster runs
+// without autoscaling; null for a single process).
 
 #include <prometheus/histogram.h>
 
@@ -41,7 +44,7 @@ class LiveFeed {
  public:
   LiveFeed(storage::Database& db, catalog::CatalogService& catalog, ops::Metrics& metrics, ops::AlarmService& alarms,
            dispatcher::LiveDispatcher* dispatcher, const Clock& clock, const Logger& log, FeedTariff tariff,
-           std::chrono::milliseconds interval);
+           std::chrono::milliseconds interval, std::string autoscale_state_path = {});
   ~LiveFeed();
   void Register(net::Router& router, const identity::IdentityService& identity);
   void Start();
@@ -64,6 +67,7 @@ class LiveFeed {
   const Logger& log_;
   FeedTariff tariff_;
   std::chrono::milliseconds interval_;
+  std::string autoscale_state_path_;  // the cluster controller's RUN_DIR/autoscale.json; empty: no cluster
 
   std::mutex mu_;
   std::vector<std::weak_ptr<net::WebSocket>> sockets_;  // guarded by mu_

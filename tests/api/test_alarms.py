@@ -140,6 +140,10 @@ class Alarms(unittest.TestCase):
             self.assertEqual(snap["type"], "snapshot")
             for key in ("riders", "orders", "plan", "zones", "routes", "functions", "alarms"):
                 self.assertIn(key, snap)
+            self.assertIsNone(snap["autoscaler"])  # a single process has none
+            for z in snap["zones"]:
+                for key in ("orders_per_min", "orders_per_min_before", "orders_this_hour", "orders_last_hour"):
+                    self.assertIsInstance(z[key], int, (key, z))
             self.assertTrue(any(r["route"] == "/console/{file}" for r in ws.recv_json()["routes"]))
         finally:
             ws.close()

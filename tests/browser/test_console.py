@@ -1,6 +1,7 @@
 """The operations console in a real browser (Debian's chromium driven by playwright-core from the
 npm registry): starts a demo city, then runs console.mjs, which logs in, watches a rider move on
-the map, opens a zone and watches an alarm fire and clear. Screenshots of every page go to
+the map, opens a zone (orders placed, no forecast yet, the fee; then a trained model's forecast
+and staffing plan) and watches an alarm fire and clear. Screenshots of every page go to
 $CONSOLE_SCREENSHOTS (the build directory's console-screenshots/)."""
 
 import os
@@ -30,12 +31,13 @@ class ConsoleInBrowser(unittest.TestCase):
             base = "http://127.0.0.1:%d" % server.port
             run = subprocess.run(
                 ["node", os.path.join(HERE, "console.mjs"), base, "admin@demo.hotpath.dev", "demo-password",
-                 "rider01@demo.hotpath.dev", OUT],
+                 "rider01@demo.hotpath.dev", OUT, h.BIN, server.data_dir],
                 capture_output=True, text=True, timeout=170,
                 env=dict(os.environ, CONSOLE_NODE_MODULES=NODE_MODULES, CHROMIUM=chromium))
             self.assertEqual(run.returncode, 0, "browser test failed:\n%s\n%s\nserver log:\n%s"
                              % (run.stdout, run.stderr, server.log_tail()))
-            for name in ("login", "map", "zones", "zone", "platform-alarm", "platform"):
+            for name in ("login", "map", "zones", "zone", "zone-no-forecast", "zone-forecast", "platform-alarm",
+                         "platform"):
                 path = os.path.join(OUT, name + ".png")
                 self.assertTrue(os.path.getsize(path) > 1000, path)
         finally:

@@ -243,6 +243,26 @@ class Surge(unittest.TestCase):
         self.assertEqual(CLUSTER.metric("hotpath_autoscale_decisions_total", '{action="scale_in"}'),
                          float(actions.count("scale_in")))
         self.assertGreaterEqual(len(followed), 10)
+        # The operations console (the primary's live feed, through HAProxy) shows the same decisions.
+        ws = h.WebSocket("127.0.0.1", CLUSTER.port, "/v1/ops/live?access_token=" + ADMIN)
+        try:
+            self.assertEqual(ws.status, 101)
+            self.assertEqual(ws.recv_json()["type"], "hello")
+            scaler = ws.recv_json()["autoscaler"]
+            self.assertTrue(scaler["running"], scaler)
+            self.assertFalse(scaler["stale"], scaler)
+            self.assertEqual(scaler["processes"], 1)
+            self.assertEqual((scaler["min_processes"], scaler["max_processes"]), (1, MAX_PROCESSES))
+            self.assertEqual(scaler["decisions_total"]["scale_out"], actions.count("scale_out"))
+            self.assertEqual(scaler["decisions_total"]["scale_in"], actions.count("scale_in"))
+            self.assertGreater(scaler["decisions_total"]["hold"], 0)
+            scaled = [dec for dec in CLUSTER.decisions() if dec["action"] != "hold"]
+            self.assertEqual([d["action"] for d in scaler["recent"]], [dec["action"] for dec in scaled][::-1][:20])
+            logged = scaled[-1]
+            self.assertEqual((scaler["recent"][0]["current"], scaler["recent"][0]["desired"], scaler["recent"][0]["reason"]),
+                             (int(logged["current"]), int(logged["desired"]), logged["reason"]))
+        finally:
+            ws.close()
         print("surge: %d requests ok, %d orders followed, %d reconnects, decisions %s" %
               (load.ok, len(followed), sum(f.reconnects for f in followers),
                [(dec["action"], dec["current"], dec["desired"], dec["signal"]) for dec in CLUSTER.decisions()]))

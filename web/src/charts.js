@@ -63,3 +63,37 @@ export class Distribution {
     }
   }
 }
+
+// Lines over an x axis given whole (not grown point by point): the hourly forecast band against
+// actual orders. `series` are [{label, color, dash, points}] with one value (or null) per x.
+export class Lines {
+  constructor(el) { this.el = el; this.plot = null; this.last = null; this.key = ''; }
+
+  set(xs, series) {
+    this.last = { xs, series };
+    this.render();
+  }
+
+  render() {
+    if (!this.last || !this.el.isConnected || this.el.offsetParent === null) return;
+    const { xs, series } = this.last;
+    const key = series.map((s) => s.label).join('|');
+    const data = [xs, ...series.map((s) => s.values)];
+    const width = Math.max(300, this.el.clientWidth || 400);
+    if (this.plot && this.key !== key) { this.plot.destroy(); this.plot = null; }
+    if (!this.plot) {
+      this.key = key;
+      this.plot = new uPlot({
+        width, height: 220,
+        series: [{}, ...series.map((s) => ({
+          label: s.label, stroke: s.color, width: s.width || 2, dash: s.dash,
+          points: { show: !!s.points, size: 9, fill: s.color },
+        }))],
+        axes: [{}, { size: 50 }],
+      }, data, this.el);
+    } else {
+      if (Math.abs(this.plot.width - width) > 4) this.plot.setSize({ width, height: 220 });
+      this.plot.setData(data);
+    }
+  }
+}

@@ -1,7 +1,7 @@
 // The operations console: admin login, then three pages fed by the /v1/ops/live WebSocket.
 import { Api } from './api.js';
 import { LiveMap } from './map.js';
-import { Series, Distribution } from './charts.js';
+import { Series, Distribution, Lines } from './charts.js';
 
 const $ = (sel) => document.querySelector(sel);
 const api = new Api();
@@ -13,6 +13,21 @@ state.map = map;
 
 const fmt = (v, digits = 1) => (v === null || v === undefined ? '–' : Number(v).toFixed(digits));
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+const money = (m) => (m ? `${(m.amount / 100).toFixed(2)} ${m.currency}` : '–');
+const hourOf = (ms) => Math.floor(ms / 3600000) * 3600000;
+// A figure with a change against the previous period: "+3 vs 5 the minute before".
+function delta(now, before, what, lowerIsBetter = false) {
+  if (before === null || before === undefined || now === null || now === undefined) return null;
+  const d = Number(now) - Number(before);
+  const sign = d > 0 ? '+' : d < 0 ? '−' : '±';
+  const shown = Number.isInteger(d) ? Math.abs(d) : Math.abs(d).toFixed(1);
+  return { text: `${sign}${shown} vs ${Number.isInteger(before) ? before : Number(before).toFixed(1)} ${what}`, cls: d === 0 ? 'flat' : (d > 0) !== lowerIsBetter ? 'up' : 'down' };
+}
+function kpi(name, value, sub, cls = '') {
+  const d = sub ? `<span class="delta ${sub.cls || ''}">${esc(sub.text)}</span>` : '';
+  return `<div class="kpi ${cls}" data-kpi="${esc(name)}">${esc(name)}<b>${esc(value)}</b>${d}</div>`;
+}
 
 const platform = {
   rate: new Series($('#plat-rate'), ['req/s', '5xx/s']),
@@ -31,6 +46,8 @@ function route() {
   const m = hash.match(/^#\/zones\/(.+)$/);
   if (m) {
     state.zone = decodeURIComponent(m[1]);
+    const x = zoneExtras(state.zone);
+    x.planAt = 0; x.feeAt = 0;  // opening a zone fetches its forecast, plan and fee afresh
     show('zone');
     renderZone();
   } else if (hash === '#/zones') {
@@ -63,13 +80,30 @@ function renderZone() {
   if (!z) { $('#zone-title').textContent = `Unknown zone ${state.zone}`; return; }
   $('#zone-title').textContent = `Zone ${z.name}`;
   const tariff = state.hello && state.hello.tariff;
-  const fee = tariff ? `${(tariff.base_fee / 100).toFixed(2)} + ${(tariff.fee_per_km / 100).toFixed(2)}/km ${tariff.currency}` : '–';
+  const x = zoneExtras(z.id);
+  refreshZoneExtras(z.id, s);
+  const tariffFee = tariff ? `${(tariff.base_fee / 100).toFixed(2)} + ${(tariff.fee_per_km / 100).toFixed(2)}/km ${tariff.currency}` : '–';
+  const hour = hourOf(Date.parse(s.at));
+  const fcNow = x.seen.get(hour);
+  const need = currentNeed(x, hour);
+  const short = need !== null && z.riders_online < need;
   $('#zone-kpis').innerHTML = [
-    ['Orders/min', z.orders_per_min], ['Open orders', z.open_orders], ['Riders online', z.riders_online],
-    ['Riders available', z.riders_available],
-    ['Click-to-door p90', z.click_to_door_p90 === null ? '–' : `${fmt(z.click_to_door_p90 / 60)} min`],
-    ['Delivered (since start)', z.click_to_door.count], ['Delivery fee', fee],
-  ].map(([k, v]) => `<div class="kpi" data-kpi="${esc(k)}">${esc(k)}<b>${esc(v)}</b></div>`).join('');
+    kpi('Orders/min', z.orders_per_min, delta(z.orders_per_min, z.orders_per_min_before, 'the minute before')),
+    kpi('Orders this hour', z.orders_this_hour, { text: `${z.orders_last_hour} in the whole previous hour`, cls: 'flat' }),
+    kpi('Forecast this hour', fcNow ? fmt(fcNow.q50) : (x.noForecast ? 'no forecast yet' : '–'),
+      fcNow ? { text: `80% band ${fmt(fcNow.q10)}–${fmt(fcNow.q90)}; actual so far ${z.orders_this_hour}`, cls: 'flat' } : null),
+    kpi('Open orders', z.open_orders),
+    kpi('Riders online', z.riders_online),
+    kpi('Riders needed', need === null ? (x.noForecast ? 'no plan yet' : '–') : need,
+      need === null ? null : { text: short ? `${need - z.riders_online} short` : `${z.riders_online - need} spare`, cls: short ? 'down' : 'up' },
+      short ? 'short' : ''),
+    kpi('Riders available', z.riders_available),
+    kpi('Click-to-door p90', z.click_to_door_p90 === null ? '–' : `${fmt(z.click_to_door_p90 / 60)} min`),
+    kpi('Delivered (since start)', z.click_to_door.count),
+    kpi('Delivery fee', x.fee ? money(x.fee.fee) : tariffFee,
+      x.fee ? { text: x.fee.dynamic_fees ? `×${fmt(x.fee.multiplier, 2)} of ${money(x.fee.breakdown.base)} (dynamic)` : 'fixed tariff (dynamic fees off)', cls: 'flat' } : null),
+  ].join('');
+  renderZoneExtras(z);
   // Charts are per page (one set of elements): rebuild when the zone changes.
   if (state.chartZone !== state.zone) {
     for (const id of ['#zone-orders', '#zone-riders', '#zone-c2d', '#zone-r2p']) $(id).innerHTML = '';
@@ -87,6 +121,166 @@ function renderZone() {
 }
 
 state.zoneHistory = new Map();
+
+// Per zone: the demand model's forecast, the staffing plan and the current dynamic fee, fetched
+// from the admin API while the zone page is open (forecast and plan every 30 s and at each new
+// hour, the fee every 10 s). `seen` keeps every hour's latest forecast, so an hour that has passed
+// still shows what was expected of it.
+state.zoneExtras = new Map();
+const forecastChart = new Lines($('#zone-forecast'));
+state.forecastChart = forecastChart;
+
+function zoneExtras(id) {
+  if (!state.zoneExtras.has(id)) {
+    state.zoneExtras.set(id, { seen: new Map(), forecast: null, forecastError: null, noForecast: false,
+      staffing: null, staffingError: null, fee: null, feeError: null, planAt: 0, planHour: 0, feeAt: 0, busy: false });
+  }
+  return state.zoneExtras.get(id);
+}
+
+function currentNeed(x, hour) {
+  if (!x.staffing) return null;
+  const h = x.staffing.hours.find((r) => Date.parse(r.at) === hour);
+  return h ? h.couriers : null;
+}
+
+async function refreshZoneExtras(id, s) {
+  const x = zoneExtras(id);
+  if (x.busy) return;
+  const now = Date.now();
+  const hour = hourOf(Date.parse(s.at));
+  const plan = now - x.planAt > 30000 || x.planHour !== hour;
+  const fee = now - x.feeAt > 10000;
+  if (!plan && !fee) return;
+  x.busy = true;
+  const zone = encodeURIComponent(id);
+  const jobs = [];
+  if (plan) {
+    x.planAt = now; x.planHour = hour;
+    const date = new Date(hour).toISOString().slice(0, 10);
+    jobs.push(api.request('GET', `/v1/forecast?zone=${zone}`).then((f) => {
+      x.forecast = f; x.forecastError = null; x.noForecast = false;
+      for (const p of f.points) x.seen.set(Date.parse(p.at), p);
+    }, (e) => { x.forecast = null; x.forecastError = e.message; x.noForecast = e.status === 409 || e.status === 404; }));
+    jobs.push(api.request('GET', `/v1/staffing/plan?zone=${zone}&date=${date}`).then((p) => {
+      x.staffing = p; x.staffingError = null;
+    }, (e) => { x.staffing = null; x.staffingError = e.message; }));
+  }
+  if (fee) {
+    x.feeAt = now;
+    jobs.push(api.request('GET', `/v1/zones/${zone}/fee`).then((f) => { x.fee = f; x.feeError = null; },
+      (e) => { x.feeError = e.message; }));
+  }
+  await Promise.all(jobs);
+  x.busy = false;
+  if (state.zone === id && !$('#page-zone').hidden) renderZone();
+}
+
+function renderZoneExtras(z) {
+  const x = zoneExtras(z.id);
+  const hour = hourOf(Date.parse(state.snapshot.at));
+  // Forecast against actual.
+  const panel = $('#zone-forecast-panel');
+  if (x.forecast || x.seen.size) {
+    panel.dataset.state = 'forecast';
+    const m = x.forecast && x.forecast.model;
+    $('#zone-forecast-note').textContent = m
+      ? `model ${m.method}, trained ${new Date(m.trained_at).toLocaleString()}; actual: orders placed (this hour so far)`
+      : `forecast unavailable now (${x.forecastError}); showing the last one`;
+    const hours = [...new Set([...x.seen.keys(), hour, hour - 3600000])].sort((a, b) => a - b);
+    const actual = (h) => (h === hour ? z.orders_this_hour : h === hour - 3600000 ? z.orders_last_hour : null);
+    const f = (h, k) => (x.seen.has(h) ? x.seen.get(h)[k] : null);
+    forecastChart.set(hours.map((h) => h / 1000), [
+      { label: 'forecast q50', color: '#1f6feb', values: hours.map((h) => f(h, 'q50')) },
+      { label: 'q10', color: '#9db8e8', width: 1, dash: [4, 3], values: hours.map((h) => f(h, 'q10')) },
+      { label: 'q90', color: '#9db8e8', width: 1, dash: [4, 3], values: hours.map((h) => f(h, 'q90')) },
+      { label: 'actual', color: '#d33', points: true, values: hours.map(actual) },
+    ]);
+  } else if (x.noForecast || x.forecastError) {
+    panel.dataset.state = 'no-forecast';
+    $('#zone-forecast').innerHTML = '';
+    forecastChart.plot = null; forecastChart.last = null;
+    $('#zone-forecast-note').innerHTML = `<span class="empty-state" data-empty="forecast">No forecast yet for this zone: ${esc(x.forecastError)}.
+      The server trains its demand model once it has at least 14 days of orders (or on <code>POST /v1/forecast/retrain</code>).
+      Actual this hour so far: <b>${z.orders_this_hour}</b> orders (${z.orders_last_hour} in the previous hour).</span>`;
+  } else {
+    panel.dataset.state = 'loading';
+    $('#zone-forecast-note').textContent = 'loading the forecast…';
+  }
+  // Riders needed against online.
+  const sp = $('#zone-staffing-panel');
+  if (x.staffing) {
+    sp.dataset.state = 'plan';
+    const p = x.staffing;
+    $('#zone-staffing-note').textContent = `${z.riders_online} riders online now; plan of ${p.courier_hours} courier-hours `
+      + `(${p.orders_per_courier_hour.value} orders per courier-hour, ${p.orders_per_courier_hour.source}; service level ${p.service_level})`;
+    $('#zone-staffing tbody').innerHTML = p.hours.map((h) => `<tr class="${Date.parse(h.at) === hour ? 'now' : ''}">
+      <td>${esc(h.at.slice(11, 16))}</td><td>${fmt(h.demand)}</td><td>${h.couriers}</td><td>${h.on_duty}</td></tr>`).join('')
+      || '<tr><td colspan="4" class="muted">no hours left in the plan today</td></tr>';
+  } else {
+    sp.dataset.state = x.staffingError ? 'no-plan' : 'loading';
+    $('#zone-staffing-note').innerHTML = x.staffingError
+      ? `<span class="empty-state" data-empty="staffing">No staffing plan yet: ${esc(x.staffingError)}. ${z.riders_online} riders online now.</span>`
+      : 'loading the staffing plan…';
+    $('#zone-staffing tbody').innerHTML = '';
+  }
+  // The current delivery fee.
+  const fp = $('#zone-fee');
+  if (x.fee) {
+    const f = x.fee, b = f.breakdown || {};
+    fp.dataset.state = 'fee';
+    fp.innerHTML = `<dl class="facts">
+      <dt>Fee now</dt><dd data-fee="amount"><b>${esc(money(f.fee))}</b> for a distance fee of ${esc(money(b.base))}</dd>
+      <dt>Dynamic fees</dt><dd>${f.dynamic_fees ? 'on' : 'off (fixed tariff)'}</dd>
+      <dt>Multiplier</dt><dd>×${fmt(f.multiplier, 2)} (target ×${fmt(f.target_multiplier, 2)}, load ${fmt(f.load, 2)})</dd>
+      <dt>Surcharge</dt><dd>${esc(money(b.surcharge))}</dd>
+      <dt>Why</dt><dd>${esc(b.reason || '–')}</dd>
+      <dt>Evaluated</dt><dd>${f.evaluated_at ? esc(new Date(f.evaluated_at).toLocaleTimeString()) : '–'}${f.next_refresh_at ? `, next at ${esc(new Date(f.next_refresh_at).toLocaleTimeString())}` : ''}</dd>
+    </dl>${x.feeError ? `<p class="warn">refresh failed: ${esc(x.feeError)}</p>` : ''}`;
+  } else {
+    fp.dataset.state = x.feeError ? 'error' : 'loading';
+    fp.textContent = x.feeError ? `Delivery fee unavailable: ${x.feeError}` : 'loading the fee…';
+  }
+  forecastChart.render();
+}
+
+// The autoscaler of `hotpath cluster --autoscale`, as the controller last wrote it.
+function renderAutoscaler(a) {
+  const box = $('#autoscaler');
+  if (a === null || a === undefined) {
+    box.dataset.state = 'single';
+    box.innerHTML = '<p class="empty-state" data-empty="autoscaler">Single process: no autoscaler. <code>hotpath cluster --autoscale</code> runs one and its decisions show here.</p>';
+    return;
+  }
+  if (!a.running) {
+    box.dataset.state = 'off';
+    box.innerHTML = '<p class="empty-state" data-empty="autoscaler">This cluster runs without autoscaling (<code>--autoscale</code> is off) or its controller has not decided yet.</p>';
+    return;
+  }
+  box.dataset.state = a.stale ? 'stale' : 'running';
+  const t = a.decisions_total || {};
+  const l = a.last || {};
+  box.innerHTML = `<div class="kpis">
+      ${kpi('Processes', a.processes, { text: `desired ${l.desired}; bounds ${a.min_processes}–${a.max_processes}`, cls: 'flat' })}
+      ${kpi('Load', fmt(l.load, 2), { text: `cpu ${fmt(l.loads && l.loads.cpu, 2)}, in flight ${fmt(l.loads && l.loads.in_flight, 2)}, p95 ${fmt(l.loads && l.loads.p95, 2)}`, cls: 'flat' })}
+      ${kpi('Decisions', (t.hold || 0) + (t.scale_out || 0) + (t.scale_in || 0), { text: `${t.scale_out || 0} out, ${t.scale_in || 0} in, ${t.hold || 0} holds`, cls: 'flat' })}
+    </div>
+    <p>${a.stale ? '<span class="warn">stale: the controller has not written for a while</span> — ' : ''}last: <b>${esc(l.action || '–')}</b> ${esc(l.reason || '')}
+      <span class="muted">(${esc(new Date(a.updated_ms).toLocaleTimeString())})</span></p>
+    <table class="grid" id="autoscaler-decisions"><thead><tr><th>Time</th><th>Action</th><th>Processes</th><th>Signal</th><th>Load</th><th>Reason</th></tr></thead>
+    <tbody>${(a.recent || []).map((d) => `<tr data-action="${esc(d.action)}"><td>${esc(new Date(d.at_ms).toLocaleTimeString())}</td>
+      <td>${esc(d.action)}</td><td>${d.current} → ${d.desired}</td><td>${esc(d.signal)}</td><td>${fmt(d.load, 2)}</td><td>${esc(d.reason)}</td></tr>`).join('')
+      || '<tr><td colspan="6" class="muted">no scaling yet (holding)</td></tr>'}</tbody></table>`;
+}
+
+// Mean of the last n points of a series against the n before: the platform's deltas.
+function windowDelta(arr, n) {
+  const vals = arr.filter((v) => v !== null && v !== undefined);
+  if (vals.length < 2) return null;
+  const k = Math.min(n, Math.floor(vals.length / 2));
+  const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+  return [mean(vals.slice(-k)), mean(vals.slice(-2 * k, -k)), k];
+}
 
 function onSnapshot(s) {
   state.snapshot = s;
@@ -120,6 +314,16 @@ function onSnapshot(s) {
   }
   platform.rate.push(t, [rps, errs]);
   platform.latency.push(t, [p99]);
+  const kp = [];
+  // Means over the last minute against the minute before (or half and half of what is there).
+  for (const [name, arr, lowerIsBetter] of [['Requests/s', platform.rate.data[1], false], ['5xx/s', platform.rate.data[2], true],
+    ['p99 ms (worst route)', platform.latency.data[1], true]]) {
+    const w = windowDelta(arr, 60);
+    kp.push(kpi(name, w ? fmt(w[0]) : '–',
+      w ? delta(Number(w[0].toFixed(1)), Number(w[1].toFixed(1)), `the ${w[2]} s before`, lowerIsBetter) : null));
+  }
+  $('#plat-kpis').innerHTML = kp.join('');
+  renderAutoscaler(s.autoscaler);
   $('#routes-table tbody').innerHTML = s.routes.filter((r) => r.requests > 0).map((r) => `<tr><td>${esc(r.route)}</td>
     <td>${fmt(r.rps)}</td><td>${fmt(r.errors_per_s)}</td><td>${r.p50 === null ? '–' : fmt(r.p50 * 1000)}</td>
     <td>${r.p99 === null ? '–' : fmt(r.p99 * 1000)}</td><td>${r.requests}</td></tr>`).join('');
