@@ -29,6 +29,9 @@ K8S = os.path.join(REPO, "deploy", "k8s")
 DOCKERFILE = os.path.join(REPO, "deploy", "docker", "Dockerfile")
 AWS = os.path.join(REPO, "deploy", "aws")
 SECRET_TEMPLATE = "secret.example.yaml"
+HAPROXY_CONFIG = os.path.join(REPO, "src", "cluster", "haproxy_config.cpp")
+# server.role values of a cluster, one Deployment each (`single` is the one-process default).
+ROLES = {"primary", "api"}
 # Applied outside the namespace's kustomization (the adapter lives in the monitoring namespace).
 NOT_IN_KUSTOMIZATION = {SECRET_TEMPLATE, "prometheus-adapter-rules.yaml", "kustomization.yaml"}
 # Seconds the server may spend after its drain budget closing streams (net/server.cpp: at most 1 s).
@@ -112,6 +115,43 @@ def terraform_text():
         with open(path, encoding="utf-8") as f:
             text += f.read() + "\n"
     return text
+
+
+def role_of(deployment):
+    """The server.role a Deployment sets (its literal HOTPATH_ROLE), or None."""
+    for item in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
+        if item["name"] == "HOTPATH_ROLE":
+            return item.get("value")
+    return None
+
+
+def haproxy_primary_routes():
+    """What `hotpath cluster` sends to the primary: the path_beg prefixes of its dispatch_path acl
+    and the WebSocket path whose rider sockets it routes there."""
+    with open(HAPROXY_CONFIG, encoding="utf-8") as f:
+        text = f.read()
+    prefixes = re.search(r"acl dispatch_path path_beg ([^\n]+)", text)
+    ws = re.search(r"acl ws_path path (\S+)", text)
+    assert prefixes and ws, "src/cluster/haproxy_config.cpp: dispatch_path / ws_path acl not found"
+    return prefixes.group(1).split(), ws.group(1)
+
+
+def ingress_backend(ingress, path):
+    """The Service an Ingress sends `path` to: an Exact match first, then the longest Prefix match
+    by path element (the Kubernetes Ingress rules)."""
+    best = None
+    for rule in ingress["spec"]["rules"]:
+        for p in rule["http"]["paths"]:
+            service = p["backend"]["service"]["name"]
+            if p["pathType"] == "Exact":
+                if p["path"] == path:
+                    return service
+                continue
+            prefix = p["path"].rstrip("/")
+            if prefix == "" or path == prefix or path.startswith(prefix + "/"):
+                if best is None or len(prefix) > best[0]:
+                    best = (len(prefix), service)
+    return best[1] if best else None
 
 
 class Manifests(unittest.TestCase):
@@ -240,6 +280,87 @@ class Manifests(unittest.TestCase):
                                   % (d["metadata"]["name"], name))
             values, _ = self.effective_config(d)
             self.assertTrue(values, "config show printed nothing")
+
+    def test_a_deployment_per_role(self):
+        """One Deployment per server.role of a cluster, each setting it through the variable the
+        binary reads (an unknown variable or value fails `config show`), and the effective config
+        says that role."""
+        by_role = {}
+        for d in self.deployments:
+            name = d["metadata"]["name"]
+            role = role_of(d)
+            self.assertIsNotNone(role, "%s sets no HOTPATH_ROLE (it would run as `single`)" % name)
+            self.assertIn("HOTPATH_ROLE", self.known_env, "the binary no longer reads HOTPATH_ROLE")
+            self.assertEqual(self.known_env["HOTPATH_ROLE"], "server.role")
+            self.assertNotIn(role, by_role, "two Deployments run role %s" % role)
+            by_role[role] = d
+            values, _ = self.effective_config(d)
+            self.assertEqual(values["server.role"], role, name)
+            self.assertEqual(d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"], role, name)
+        self.assertEqual(set(by_role), ROLES, "deploy/k8s needs exactly one Deployment per role")
+        # The check itself: the binary refuses an unknown variable and an unknown role, so a
+        # misspelt one in a manifest fails above instead of silently running `single`.
+        self.assertNotEqual(config_show({"HOTPATH_SERVER_ROLE": "api"}).returncode, 0)
+        self.assertNotEqual(config_show({"HOTPATH_ROLE": "dispatcher"}).returncode, 0)
+
+    def test_the_primary_is_a_singleton(self):
+        primary = [d for d in self.deployments if role_of(d) == "primary"]
+        self.assertEqual(len(primary), 1)
+        spec = primary[0]["spec"]
+        self.assertEqual(spec["replicas"], 1, "one primary")
+        self.assertEqual(spec["strategy"], {"type": "Recreate"}, "a rollout must stop the old primary first")
+        name = primary[0]["metadata"]["name"]
+        labels = spec["template"]["metadata"]["labels"]
+        for hpa in objects(self.docs, "HorizontalPodAutoscaler"):
+            target = [d for d in self.deployments if d["metadata"]["name"] == hpa["spec"]["scaleTargetRef"]["name"]]
+            self.assertEqual(len(target), 1)
+            self.assertEqual(role_of(target[0]), "api", "only the api role autoscales (%s)" % hpa["metadata"]["name"])
+        pdbs = [p for p in objects(self.docs, "PodDisruptionBudget")
+                if all(labels.get(k) == v for k, v in p["spec"]["selector"]["matchLabels"].items())]
+        self.assertEqual(len(pdbs), 1, "one PodDisruptionBudget for %s" % name)
+        budget = pdbs[0]["spec"]
+        # An eviction is replaced at once, while the evicted primary still drains: refuse them.
+        self.assertTrue(budget.get("maxUnavailable") == 0 or budget.get("minAvailable") == 1, budget)
+        self.assertNotEqual(budget.get("unhealthyPodEvictionPolicy"), "AlwaysAllow")
+        # Rollouts of the api role never stop serving.
+        for d in self.deployments:
+            if role_of(d) == "api":
+                self.assertEqual(d["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"], 0)
+
+    def test_a_service_account_per_role(self):
+        accounts = [d["spec"]["template"]["spec"]["serviceAccountName"] for d in self.deployments]
+        self.assertEqual(len(set(accounts)), len(accounts), "roles share a ServiceAccount")
+        for a in objects(self.docs, "ServiceAccount"):
+            self.assertFalse(a.get("automountServiceAccountToken", True), a["metadata"]["name"])
+            arn = a["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+            component = a["metadata"]["labels"]["app.kubernetes.io/component"]
+            self.assertTrue(arn.endswith("-" + component), "%s: IAM role of another role" % arn)
+
+    def test_the_edge_routes_like_the_cluster(self):
+        """The Ingress sends the primary what HAProxy sends it in `hotpath cluster` (state in the
+        primary's memory), and everything else to the api role. Checked for every documented path."""
+        role_of_service = {}
+        for s in objects(self.docs, "Service"):
+            for d in self.deployments:
+                labels = d["spec"]["template"]["metadata"]["labels"]
+                if all(labels.get(k) == v for k, v in s["spec"]["selector"].items()):
+                    role_of_service[s["metadata"]["name"]] = role_of(d)
+        prefixes, ws = haproxy_primary_routes()
+        server = h.Server().start()
+        try:
+            paths = list(server.client().get("/v1/openapi.json").json["paths"])
+        finally:
+            server.cleanup()
+        self.assertIn(ws, paths)
+        for ing in objects(self.docs, "Ingress"):
+            for path in paths:
+                concrete = re.sub(r"\{[^}]+\}", "x", path)
+                to_primary = path == ws or any(concrete.startswith(p) for p in prefixes)
+                service = ingress_backend(ing, concrete)
+                self.assertIsNotNone(service, "the Ingress does not route %s" % path)
+                want = "primary" if to_primary else "api"
+                self.assertEqual(role_of_service.get(service), want,
+                                 "Ingress sends %s to %s; `hotpath cluster` sends it to the %s" % (path, service, want))
 
     def test_every_secret_key_is_used(self):
         used = set()
@@ -383,6 +504,19 @@ class Manifests(unittest.TestCase):
             self.assertIn(d["spec"]["template"]["spec"]["serviceAccountName"], accounts)
 
     def test_only_the_edge_is_public(self):
+        # Every role's pods have a policy of their own that admits only the edge and Prometheus.
+        policies = [p for p in objects(self.docs, "NetworkPolicy") if p["spec"]["podSelector"]]
+        for d in self.deployments:
+            labels = d["spec"]["template"]["metadata"]["labels"]
+            mine = [p for p in policies
+                    if all(labels.get(k) == v for k, v in p["spec"]["podSelector"]["matchLabels"].items())]
+            self.assertEqual(len(mine), 1, "%s: one NetworkPolicy of its own" % d["metadata"]["name"])
+            for rule in mine[0]["spec"]["ingress"]:
+                for peer in rule["from"]:
+                    self.assertNotIn("podSelector", peer, "no pod calls another role: %s" % peer)
+                    if "namespaceSelector" in peer:
+                        self.assertIn(peer["namespaceSelector"]["matchLabels"],
+                                      [{"hotpath.dev/edge": "true"}, {"kubernetes.io/metadata.name": "monitoring"}])
         for s in objects(self.docs, "Service"):
             self.assertEqual(s["spec"].get("type", "ClusterIP"), "ClusterIP", s["metadata"]["name"])
         deny = [p for p in objects(self.docs, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
