@@ -1,6 +1,8 @@
 # EC2 + Docker + Auto Scaling of the reference design: one launch template and auto scaling group
-# per hotpath role, instances in the private subnets, the api role registered with the ALB.
-# Rollouts replace instances gradually (instance refresh); scale-in waits for the ALB to drain.
+# per hotpath role, instances in the private subnets, the api role registered with the ALB and the
+# primary with its own target group (alb.tf). api rollouts replace instances gradually (instance
+# refresh); scale-in waits for the ALB to drain. The primary's group is one instance, replaced
+# terminate-first (the ASG's Recreate), and never scaled.
 data "aws_ami" "debian" {
   most_recent = true
   owners      = ["136693071363"] # Debian's official AWS account
@@ -16,6 +18,9 @@ data "aws_ami" "debian" {
 
 locals {
   metrics_namespace = "hotpath"
+  # The single primary: terminated before its replacement launches, not autoscaled.
+  primary_role = "primary"
+  scaled_roles = { for name, role in var.roles : name => role if name != local.primary_role }
   role_env = { for name, role in var.roles : name => <<-EOT
     ROLE=${name}
     ROLE_ARGS='${join(" ", role.args)}'
@@ -84,7 +89,7 @@ resource "aws_autoscaling_group" "role" {
   max_size                  = each.value.max
   desired_capacity          = each.value.desired
   vpc_zone_identifier       = aws_subnet.private[*].id
-  target_group_arns         = each.value.public ? [aws_lb_target_group.api.arn] : []
+  target_group_arns         = each.value.public ? [each.key == local.primary_role ? aws_lb_target_group.primary.arn : aws_lb_target_group.api.arn] : []
   health_check_type         = each.value.public ? "ELB" : "EC2"
   health_check_grace_period = 120
   default_instance_warmup   = 60
@@ -96,10 +101,20 @@ resource "aws_autoscaling_group" "role" {
     version = aws_launch_template.role[each.key].latest_version
   }
 
+  # Replacing the primary's unhealthy instance: it is terminated (drained, container stopped)
+  # before the new one launches, so two primaries never run side by side.
+  dynamic "instance_maintenance_policy" {
+    for_each = each.key == local.primary_role ? [1] : []
+    content {
+      min_healthy_percentage = 0
+      max_healthy_percentage = 100
+    }
+  }
+
   instance_refresh {
     strategy = "Rolling"
     preferences {
-      min_healthy_percentage = 90
+      min_healthy_percentage = each.key == local.primary_role ? 0 : 90
       instance_warmup        = 60
     }
   }
@@ -116,10 +131,11 @@ resource "aws_autoscaling_group" "role" {
   }
 }
 
-# The autoscaler's signals: CPU for every role, and for the api role requests per instance and
-# p95 latency at the load balancer (hotpath autoscale and the Kubernetes HPA use the same three).
+# The autoscaler's signals: CPU for every scaled role (not the primary), and for the api role requests
+# per instance and p95 latency at the load balancer (hotpath autoscale and the Kubernetes HPA use the
+# same three).
 resource "aws_autoscaling_policy" "cpu" {
-  for_each               = var.roles
+  for_each               = local.scaled_roles
   name                   = "cpu"
   autoscaling_group_name = aws_autoscaling_group.role[each.key].name
   policy_type            = "TargetTrackingScaling"
@@ -132,7 +148,7 @@ resource "aws_autoscaling_policy" "cpu" {
 }
 
 resource "aws_autoscaling_policy" "requests" {
-  for_each               = { for name, role in var.roles : name => role if role.public }
+  for_each               = { for name, role in local.scaled_roles : name => role if role.public }
   name                   = "requests-per-instance"
   autoscaling_group_name = aws_autoscaling_group.role[each.key].name
   policy_type            = "TargetTrackingScaling"
@@ -146,7 +162,7 @@ resource "aws_autoscaling_policy" "requests" {
 }
 
 resource "aws_autoscaling_policy" "latency_step_out" {
-  for_each                  = { for name, role in var.roles : name => role if role.public }
+  for_each                  = { for name, role in local.scaled_roles : name => role if role.public }
   name                      = "p95-latency-step-out"
   autoscaling_group_name    = aws_autoscaling_group.role[each.key].name
   policy_type               = "StepScaling"
@@ -164,7 +180,7 @@ resource "aws_autoscaling_policy" "latency_step_out" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "latency_scale_out" {
-  for_each            = { for name, role in var.roles : name => role if role.public }
+  for_each            = { for name, role in local.scaled_roles : name => role if role.public }
   alarm_name          = "${var.environment}-${each.key}-p95-latency-scale-out"
   alarm_description   = "p95 latency above the autoscaling target: add instances"
   namespace           = "AWS/ApplicationELB"

@@ -164,7 +164,7 @@ resource "aws_cloudwatch_metric_alarm" "kafka_disk" {
 
 # hotpath metric: hotpath_outbox_relay_failures_total
 resource "aws_cloudwatch_metric_alarm" "outbox_relay_failures" {
-  for_each            = var.roles
+  for_each            = { for name, role in var.roles : name => role if name == local.primary_role } # the relay runs there
   alarm_name          = "${var.environment}-${each.key}-outbox-relay-failures"
   alarm_description   = "The outbox relay failed to publish events to Kafka for 10 minutes (events wait in the database)"
   namespace           = local.metrics_namespace

@@ -47,9 +47,12 @@ variable "shutdown_grace_s" {
 
 variable "roles" {
   description = <<-EOT
-    hotpath roles, one auto scaling group each. `args` follow the binary name in the container
-    (`serve` is the api role, which also runs the assignment loop); `public` roles sit behind the ALB;
-    `s3_write` lets the role write assets (reading is allowed to every role).
+    hotpath roles, one auto scaling group each. `args` follow the binary name in the container:
+    `serve --role=api` serves the API only and scales; `serve --role=primary` also runs what must
+    run once (dispatcher, outbox relay, functions, alarms, retraining), so its group is fixed at one
+    instance and replaced terminate-first (docs/deploy.md, "Roles"). `public` roles sit behind the
+    ALB (the primary gets its own target group for the routes listed in alb.tf); `s3_write` lets
+    the role write assets (reading is allowed to every role).
   EOT
   type = map(object({
     args          = list(string)
@@ -62,7 +65,7 @@ variable "roles" {
   }))
   default = {
     api = {
-      args          = ["serve"]
+      args          = ["serve", "--role=api"]
       instance_type = "c7i.large"
       min           = 3
       max           = 30
@@ -70,6 +73,19 @@ variable "roles" {
       public        = true
       s3_write      = true
     }
+    primary = {
+      args          = ["serve", "--role=primary"]
+      instance_type = "c7i.large"
+      min           = 1
+      max           = 1
+      desired       = 1
+      public        = true
+      s3_write      = false
+    }
+  }
+  validation {
+    condition     = contains(keys(var.roles), "primary") && var.roles["primary"].min == 1 && var.roles["primary"].max == 1
+    error_message = "roles needs a primary with min = max = 1: exactly one process may run the dispatcher and the outbox relay."
   }
 }
 

@@ -560,6 +560,45 @@ class Manifests(unittest.TestCase):
         for args in roles_args:
             self.assertIn(json.loads(args)[0], ("serve",), "a role runs a subcommand the binary lacks")
 
+    def test_terraform_roles_match_the_binary(self):
+        """deploy/aws's var.roles runs the same roles as the Deployments: each role's `serve` flags
+        are accepted by the binary and name its server.role; the primary is one instance."""
+        with open(os.path.join(AWS, "variables.tf"), encoding="utf-8") as f:
+            text = f.read()
+        block = re.search(r'variable "roles" \{(.*?)\n\}', text, re.S).group(1)
+        default = block[block.index("default"):]
+        roles = {}
+        for name, body in re.findall(r"\n    (\w+) = \{(.*?)\n    \}", default, re.S):
+            fields = dict(re.findall(r"^\s*(\w+)\s*=\s*(.+)$", body, re.M))
+            roles[name] = {k: json.loads(v) for k, v in fields.items() if k != "instance_type"}
+        self.assertTrue(roles, "no roles in the default of var.roles")
+        seen = set()
+        for name, role in roles.items():
+            args = role["args"]
+            self.assertEqual(args[0], "serve", name)
+            out = config_show({}) if len(args) == 1 else subprocess.run(
+                [h.BIN, "config", "show"] + args[1:], capture_output=True, text=True, timeout=30, env=h.CHILD_ENV)
+            self.assertEqual(out.returncode, 0, "var.roles.%s: the binary refuses %s: %s" % (name, args[1:], out.stderr))
+            role = parse_show(out.stdout)["server.role"]
+            self.assertEqual(role, name, "var.roles.%s runs server.role %s" % (name, role))
+            seen.add(role)
+        self.assertEqual(seen, ROLES, "deploy/aws runs the same roles as deploy/k8s")
+        self.assertEqual((roles["primary"]["min"], roles["primary"]["max"], roles["primary"]["desired"]), (1, 1, 1))
+        # Its routes at the ALB are the Ingress's (and so HAProxy's).
+        tf = terraform_text()
+        alb_paths = set()
+        for values in re.findall(r"\d+ = (\[[^\]]*\])", re.search(r"primary_paths = \{(.*?)\}", tf, re.S).group(1)):
+            alb_paths |= set(json.loads(values))
+        ingress_paths = set()
+        for ing in objects(self.docs, "Ingress"):
+            for rule in ing["spec"]["rules"]:
+                for p in rule["http"]["paths"]:
+                    if p["backend"]["service"]["name"] == "hotpath-primary":
+                        ingress_paths.add(p["path"])
+                        if p["pathType"] == "Prefix":
+                            ingress_paths.add(p["path"] + "/*")
+        self.assertEqual(alb_paths, ingress_paths, "the ALB's primary routes vs. the Ingress's")
+
 
 class AgainstTheRunningServer(unittest.TestCase):
     """Probe paths, routes and metric names the deploy files use, asked of a live server."""
