@@ -30,13 +30,15 @@ test-asan: deps
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # Load benchmark of the platform against nginx, HAProxy and the CDN cache (bench/cluster/run.py), the
-# dispatch epoch timings, the embedded log, then the end-to-end order.placed -> notify webhook latency.
+# dispatch epoch timings, the embedded log, the end-to-end order.placed -> notify webhook latency, then
+# real-time tracking against redis GEOADD/GEOSEARCH (bench/tracking/run.sh).
 bench: build
 	@bench/run.sh
 	@bench/cluster/run.py
 	@build/bin/dispatch_epoch_benchmark
 	@bench/events/run.sh
 	@bench/functions/run.sh
+	@bench/tracking/run.sh
 
 # The functions crash test at the issue's full size (5,000 orders, SIGKILL 5 times; several minutes).
 bench-functions-crash: build

@@ -33,6 +33,9 @@
 #ifdef HOTPATH_HAS_SIMULATE
 #include "simulate/cli.h"
 #endif
+#ifdef HOTPATH_HAS_LOADGEN
+#include "loadgen/cli.h"
+#endif
 
 namespace hotpath::app {
 namespace {
@@ -57,6 +60,7 @@ Usage:
   hotpath dev kafka [--port 9092] [--brokers 3] [--partitions 4]   (a mock Kafka cluster for development)
   hotpath cdn nginx-config --upstream HOST:PORT... --listen HOST:PORT --dir DIR [--menu-ttl-s N]
   hotpath simulate [--url URL] [--speedup X] [--duration S] [--mdrp INSTANCE_DIR] [--json] ...
+  hotpath bench tracking [--riders N] [--watchers M] [--seconds S] [--json] ...   (docs/tracking.md)
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
   hotpath pdptw solve INSTANCE.txt --time-limit SECONDS --out FILE [--threads N]
   hotpath forecast backtest|train|predict|prepare ...   hotpath staffing plan ...
@@ -225,6 +229,9 @@ int Run(const std::vector<std::string>& argv) {
 #endif
 #ifdef HOTPATH_HAS_PDPTW
   if (cmd == "pdptw") return dispatch::pdptw::PdptwCommand(rest);
+#endif
+#ifdef HOTPATH_HAS_LOADGEN
+  if (cmd == "bench") return loadgen::BenchCommand(rest);
 #endif
 #ifdef HOTPATH_HAS_SIMULATE
   if (cmd == "simulate") return simulate::SimulateCommand(rest);

@@ -42,6 +42,7 @@ std::string EventZone(const orders::OrderEvent& ev) {
 }  // namespace
 
 void Platform::RefreshZoneLoad() {
+  RefreshTracking();  // in memory: before the database queries, which may fail
   auto loads = db_->ReadReplica<std::vector<ops::ZoneLoad>>(
       [](storage::Connection& c) -> Result<std::vector<ops::ZoneLoad>> {
         std::vector<ops::ZoneLoad> out;
@@ -66,6 +67,28 @@ void Platform::RefreshZoneLoad() {
   std::vector<std::pair<std::string, std::int64_t>> reads;
   for (const auto& s : db_->Stats()) reads.emplace_back(s.pool, s.reads);
   metrics_.SetDatabaseReads(reads);
+}
+
+void Platform::RefreshTracking() {
+  const auto t = tracker_->Stats();
+  ops::TrackingSample s;
+  s.fixes_applied = t.fixes_applied;
+  s.fixes_flagged = t.fixes_flagged;
+  s.batches_rejected = t.batches_rejected;
+  s.trail_points = t.trail_points_written;
+  s.fixes_published = t.fixes_published;
+  s.fixes_dropped = t.fixes_unpublished_dropped;
+  s.riders_indexed = static_cast<std::int64_t>(t.riders_indexed);
+  s.watchers = static_cast<std::int64_t>(live_->SubscriptionCount());
+  s.positions_sent = live_->PositionsSent();
+  s.positions_coalesced = live_->PositionsCoalesced();
+  if (server_) {
+    const auto streams = server_->Streams();
+    s.websockets = streams.websockets;
+    s.event_streams = streams.event_streams;
+    s.overflow_disconnects = streams.overflow_disconnects;
+  }
+  metrics_.SetTracking(s);
 }
 
 Result<std::vector<ops::AlarmDefinition>> ConfigAlarms(const Config& config) {
@@ -261,8 +284,13 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->fleet_ = std::make_unique<fleet::FleetService>(
       *p->db_, p->clock_, [catalog](geo::Point at) { return catalog->ZoneAt(at); },
       [self] { self->WakeDispatch(); });
-  p->tracker_ = std::make_unique<tracking::Tracker>(*p->db_, p->clock_, log,
-                                                    [catalog](geo::Point at) { return catalog->ZoneAt(at); });
+  tracking::TrackerOptions tracker_options;
+  tracker_options.stale_after_ms = Millis{config.rider_stale_after_s} * 1000;
+  tracker_options.trail_interval_ms = Millis{config.trail_interval_s} * 1000;
+  tracker_options.flush_interval = std::chrono::milliseconds(config.location_flush_interval_ms);
+  tracker_options.max_unpublished = static_cast<std::size_t>(config.max_unpublished_fixes);
+  p->tracker_ = std::make_unique<tracking::Tracker>(
+      *p->db_, p->clock_, log, [catalog](geo::Point at) { return catalog->ZoneAt(at); }, tracker_options);
   HP_TRY(p->tracker_->Load());
   p->fleet_->SetListener([self](const fleet::Rider& r) { self->tracker_->OnRiderChanged(r); });
   p->fleet_->SetPositionSource([self](const std::string& id) { return self->tracker_->LatestPosition(id); });
@@ -313,6 +341,9 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->orders_->SetSharedCache(p->versioned_.get());
   tracking::LiveSettings live;
   live.rider_speed_kmh = config.rider_speed_kmh;
+  live.geofence_m = config.geofence_m;
+  live.position_interval_ms = config.position_interval_ms;
+  live.position_tolerance_ms = config.position_tolerance_ms;
   p->live_ = std::make_unique<tracking::LiveTracking>(*p->db_, *p->orders_, p->hub_, *p->catalog_, *p->tracker_,
                                                       p->clock_, log, live);
   HP_TRY(p->live_->Load());
@@ -428,6 +459,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   opts.io_threads = config.io_threads;
   opts.worker_threads = config.worker_threads;
   opts.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
+  opts.max_stream_queue = static_cast<std::size_t>(config.max_stream_queue);
   p->server_ = std::make_unique<net::Server>(
       opts, p->router_,
       [self](const net::Request& req, int status, double seconds) {

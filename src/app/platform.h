@@ -71,6 +71,7 @@ class Platform {
   Platform(const Config& config, const Logger& log) : config_(config), log_(log) {}
   void RegisterOpsRoutes();
   void RefreshZoneLoad();  // riders online and open orders per zone, into the metrics
+  void RefreshTracking();  // the tracker's, live tracking's and the server's stream figures, into the metrics
   void WakeDispatch();     // an order or a rider may now be matched
   demand::ZoneSignals ZoneSignalsFor(const std::string& zone);  // riders and forecast for the fee desk
   void SeedLiveDemand();   // live demand of the last minutes from the orders table

@@ -116,6 +116,7 @@ const std::vector<Key>& Keys() {
       IntKey("server", "max_body_bytes", &Config::max_body_bytes, 1024, 64 << 20),
       IntKey("server", "shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 600000),
       IntKey("server", "outbox_poll_ms", &Config::outbox_poll_ms, 1, 600000),
+      IntKey("server", "max_stream_queue", &Config::max_stream_queue, 16, 1000000),
       StringKey("server", "role", &Config::role, false,
                 [](const std::string& v) -> std::optional<std::string> {
                   if (v != "single" && v != "primary" && v != "api") return "must be single, primary or api";
@@ -216,6 +217,13 @@ const std::vector<Key>& Keys() {
       IntKey("fees", "fee_demand_window_min", &Config::fee_demand_window_min, 1, 240),
       DoubleKey("fees", "fee_load_threshold", &Config::fee_load_threshold, 0.05, 10),
       IntKey("fees", "fee_quote_validity_s", &Config::fee_quote_validity_s, 10, 3600),
+      IntKey("tracking", "rider_stale_after_s", &Config::rider_stale_after_s, 1, 86400),
+      IntKey("tracking", "trail_interval_s", &Config::trail_interval_s, 1, 86400),
+      IntKey("tracking", "location_flush_interval_ms", &Config::location_flush_interval_ms, 10, 60000),
+      IntKey("tracking", "max_unpublished_fixes", &Config::max_unpublished_fixes, 0, 100000000),
+      IntKey("tracking", "position_interval_ms", &Config::position_interval_ms, 0, 600000),
+      IntKey("tracking", "position_tolerance_ms", &Config::position_tolerance_ms, 0, 600000),
+      DoubleKey("tracking", "geofence_m", &Config::geofence_m, 1, 10000),
       IntKey("assets", "max_image_bytes", &Config::max_image_bytes, 1024, 64 << 20),
       StringKey("assets", "assets_base_url", &Config::assets_base_url, false,
                 [](const std::string& v) -> std::optional<std::string> {

@@ -20,6 +20,7 @@ struct Config {
   int worker_threads = 32;
   std::int64_t max_body_bytes = 1 << 20;
   int shutdown_grace_ms = 5000;
+  int max_stream_queue = 1024;  // messages queued per SSE/WebSocket client before it is dropped as too slow
   // "single": one process does everything; "primary": everything, live order streams fed from the
   // shared outbox (other processes commit too); "api": HTTP only (no dispatcher, outbox relay or
   // bus), live streams fed from the outbox. `hotpath cluster` sets it; see docs/cluster.md.
@@ -89,6 +90,14 @@ struct Config {
   int fee_demand_window_min = 15;     // live demand: orders placed in the last N minutes
   double fee_load_threshold = 0.8;    // expected demand / rider capacity above which the fee rises
   int fee_quote_validity_s = 300;     // a quote's fee holds this long (its quote_id)
+  // [tracking] (docs/tracking.md)
+  int rider_stale_after_s = 60;            // riders with no fix for this long drop out of the geo index's answers
+  int trail_interval_s = 10;               // one persisted trail point per rider per interval
+  int location_flush_interval_ms = 1000;   // trail, latest positions and riders.locations: written this often
+  std::int64_t max_unpublished_fixes = 500000;  // fixes waiting for the bus; beyond, counted as dropped
+  int position_interval_ms = 1000;         // a subscriber gets the rider's position at most once per interval
+  int position_tolerance_ms = 200;         // ...or this much sooner for a fix taken a whole interval after (jitter)
+  double geofence_m = 50.0;                // rider.arrived_restaurant / rider.arriving radius
   // [assets]
   std::int64_t max_image_bytes = 8 << 20;  // uploads are also bounded by max_body_bytes
   std::string assets_base_url;             // prefix of asset URLs (a CDN origin); empty: relative

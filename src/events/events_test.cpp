@@ -63,6 +63,23 @@ std::string LastSegmentPath(const std::string& root, const std::string& topic, i
   return dir + "/" + logfmt::SegmentName(segs.back());
 }
 
+TEST(LogFormat, Crc32cMatchesTheStandardAndThePortableTable) {
+  const std::string check = "123456789";
+  EXPECT_EQ(logfmt::Crc32c(check.data(), check.size()), 0xE3069283u);  // the CRC-32C check value
+  EXPECT_EQ(logfmt::Crc32cPortable(check.data(), check.size()), 0xE3069283u);
+  std::string data;
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 1000; ++i) {
+    x = x * 1103515245u + 12345u;
+    data.push_back(static_cast<char>(x >> 16));
+  }
+  for (std::size_t start : {0u, 1u, 3u, 7u}) {
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 63u, 500u, 993u}) {
+      EXPECT_EQ(logfmt::Crc32c(data.data() + start, n), logfmt::Crc32cPortable(data.data() + start, n)) << start << " " << n;
+    }
+  }
+}
+
 TEST(LogFormat, RoundTripsAndDetectsDamage) {
   std::string buf;
   logfmt::Encode(buf, 42, 1700000000000, "ord_1", "{\"a\":1}");

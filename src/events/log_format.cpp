@@ -33,11 +33,38 @@ std::uint64_t GetU64(const char* p) {
 
 }  // namespace
 
-std::uint32_t Crc32c(const void* data, std::size_t n) {
-  // CRC-32C (Castagnoli), the polynomial Kafka and ext4 use.
+std::uint32_t Crc32cPortable(const void* data, std::size_t n) {
   boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
   crc.process_bytes(data, n);
   return crc.checksum();
+}
+
+namespace {
+#if defined(__x86_64__)
+// The SSE 4.2 crc32 instruction computes exactly this CRC, 8 bytes at a time (every record of the
+// embedded log is checksummed: rider locations make that tens of thousands per second).
+__attribute__((target("sse4.2"))) std::uint32_t Crc32cSse42(const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::uint64_t crc = 0xFFFFFFFFu;
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    crc = __builtin_ia32_crc32di(crc, v);
+  }
+  auto c = static_cast<std::uint32_t>(crc);
+  for (; n > 0; --n, ++p) c = __builtin_ia32_crc32qi(c, *p);
+  return c ^ 0xFFFFFFFFu;
+}
+#endif
+}  // namespace
+
+std::uint32_t Crc32c(const void* data, std::size_t n) {
+  // CRC-32C (Castagnoli), the polynomial Kafka and ext4 use.
+#if defined(__x86_64__)
+  static const bool kHardware = __builtin_cpu_supports("sse4.2");
+  if (kHardware) return Crc32cSse42(data, n);
+#endif
+  return Crc32cPortable(data, n);
 }
 
 void Encode(std::string& out, std::int64_t offset, std::int64_t timestamp, std::string_view key,

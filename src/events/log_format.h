@@ -24,7 +24,8 @@ inline constexpr std::size_t kHeaderBytes = 8;
 inline constexpr std::size_t kFixedBodyBytes = 20;
 inline constexpr std::uint32_t kMaxBodyBytes = 64u << 20;
 
-std::uint32_t Crc32c(const void* data, std::size_t n);
+std::uint32_t Crc32c(const void* data, std::size_t n);  // hardware-assisted where the CPU has it
+std::uint32_t Crc32cPortable(const void* data, std::size_t n);  // the same, table-driven (tests compare)
 
 // Appends the encoding of one record to `out`.
 void Encode(std::string& out, std::int64_t offset, std::int64_t timestamp, std::string_view key,

@@ -51,6 +51,11 @@ struct WebSocketHandlers {
   std::function<void(const std::shared_ptr<WebSocket>&)> on_open;
   std::function<void(const std::shared_ptr<WebSocket>&, std::string_view text)> on_message;
   std::function<void(const std::shared_ptr<WebSocket>&)> on_close;
+  // Optional fast path, tried first for every text message on the connection's I/O thread (no hop
+  // to the worker pool): it handles the message and returns true only when that cannot block
+  // (in-memory work and queued sends); false hands the message to on_message as usual. Either way
+  // the next message is read after it returns, so messages stay in order.
+  std::function<bool(const std::shared_ptr<WebSocket>&, std::string_view text)> try_inline;
 };
 
 struct Response {

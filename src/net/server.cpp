@@ -349,6 +349,11 @@ int Server::InFlight() const {
   return impl_->in_flight;
 }
 
+StreamStats Server::Streams() const {
+  return {impl_->websockets.load(std::memory_order_relaxed), impl_->event_streams.load(std::memory_order_relaxed),
+          impl_->overflows.load(std::memory_order_relaxed)};
+}
+
 void Server::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
 
 }  // namespace hotpath::net

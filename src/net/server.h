@@ -33,6 +33,13 @@ struct ServerOptions {
   std::chrono::seconds sse_keepalive{15};  // SSE keep-alive comment period; 0 disables
 };
 
+// Open streams and slow clients dropped (Server::Streams).
+struct StreamStats {
+  std::int64_t websockets = 0;     // WebSocket connections now
+  std::int64_t event_streams = 0;  // SSE streams now
+  std::uint64_t overflow_disconnects = 0;  // streams closed so far because their queue overflowed
+};
+
 // Called after each response with the request (route filled in; "" when unmatched), status and
 // latency (from the end of the request headers to the handler's return). Streams (SSE 200, WebSocket 101) are reported once, when they start.
 // Runs on a worker thread (or an I/O thread for 400/413 rejections); must be thread-safe.
@@ -53,6 +60,7 @@ class Server {
   [[nodiscard]] uint16_t Port() const;
   // Requests being read or handled or answered now; SSE and WebSocket streams are not requests.
   [[nodiscard]] int InFlight() const;
+  [[nodiscard]] StreamStats Streams() const;
   // Graceful stop: stop accepting, let in-flight requests finish (up to `drain`), close streams
   // (EventStream::OnClose and WebSocketHandlers::on_close run), join all threads. Idempotent; the
   // destructor calls it. A handler that never returns blocks it (threads cannot be abandoned).

@@ -78,6 +78,9 @@ struct ServerCore {
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mutex)
   int in_flight = 0;                                                    // GUARDED_BY(mutex)
   std::atomic<bool> stopping{false};
+  // Stream sessions alive, and those disconnected for overflowing their queue (Server::Streams).
+  std::atomic<std::int64_t> websockets{0}, event_streams{0};
+  std::atomic<std::uint64_t> overflows{0};
 
   // `workers` outlives `ioc`: sessions destroyed with the io_context still hold strands of the pool.
   asio::thread_pool workers;

@@ -35,11 +35,14 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
         strand_(stream_.get_executor()),
         chunked_(chunked),
         handle_(std::make_shared<SseHandle>(core.options.max_stream_queue)),
-        keepalive_(strand_) {}
+        keepalive_(strand_) {
+    core_.event_streams.fetch_add(1, std::memory_order_relaxed);
+  }
 
   ~SseSession() override {
     handle_->state().RunCallbacks();
     core_.Unregister(this);
+    core_.event_streams.fetch_sub(1, std::memory_order_relaxed);
   }
 
   // On the strand.
@@ -82,6 +85,7 @@ class SseSession final : public StreamSession, public std::enable_shared_from_th
 
   void Overflow(std::string reason) override {
     if (done_) return;
+    core_.overflows.fetch_add(1, std::memory_order_relaxed);
     while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
     std::string last = FormatSseEvent("", "overflow", "{\"reason\":\"" + reason + "\"}");
     Frame(last);

@@ -1,7 +1,8 @@
 // A WebSocket connection (Beast websocket::stream). Text messages are handed to on_message one at a
 // time: the next frame is read only after the callback returns, which orders the callbacks and gives
 // natural back-pressure. Callbacks run on a per-connection strand of the worker pool, never on the
-// I/O threads. Outgoing messages queue (bounded) and are written one at a time on the I/O strand.
+// I/O threads, except the optional non-blocking try_inline, which runs on the I/O strand. Outgoing
+// messages queue (bounded) and are written one at a time on the I/O strand.
 
 #include <boost/beast/websocket.hpp>
 
@@ -35,11 +36,14 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
         callbacks_(asio::make_strand(core.workers.get_executor())),
         handlers_(std::move(handlers)),
         request_id_(std::move(request_id)),
-        handle_(std::make_shared<WsHandle>(core.options.max_stream_queue)) {}
+        handle_(std::make_shared<WsHandle>(core.options.max_stream_queue)) {
+    core_.websockets.fetch_add(1, std::memory_order_relaxed);
+  }
 
   ~WsSession() override {
     NotifyCloseNow();  // normally a no-op: Terminate already notified
     core_.Unregister(this);
+    core_.websockets.fetch_sub(1, std::memory_order_relaxed);
   }
 
   // On the strand.
@@ -68,6 +72,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
 
   void Overflow(std::string reason) override {
     if (done_) return;
+    core_.overflows.fetch_add(1, std::memory_order_relaxed);
     // Keep only the frame being written; the close frame goes next, if the client reads at all.
     while (queue_.size() > (writing_ ? 1u : 0u)) queue_.pop_back();
     overflow_reason_ = std::move(reason);
@@ -137,6 +142,23 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     if (!ws_.got_text()) {  // binary frames are not part of the protocol; ignore them
       buffer_.consume(buffer_.size());
       return DoRead();
+    }
+    if (handlers_.try_inline) {
+      const std::string_view view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      bool handled = false;
+      try {
+        handled = handlers_.try_inline(handle_, view);
+      } catch (const std::exception& e) {
+        handled = true;
+        core_.Log("error", IncidentLogLine("error", "websocket try_inline threw", request_id_, e.what(),
+                                           std::chrono::system_clock::now()));
+      } catch (...) {
+        handled = true;
+      }
+      if (handled) {
+        buffer_.consume(buffer_.size());
+        return DoRead();
+      }
     }
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());

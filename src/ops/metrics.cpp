@@ -76,6 +76,28 @@ Metrics::Metrics()
                             "hotpath_delivery_fee_multiplier", "Dynamic delivery fee multiplier by zone (1 = distance fee)")),
       demand_model_age_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge,
                               "hotpath_demand_model_age_seconds", "Age of the demand forecast model file")),
+      tracking_fixes_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_tracking_fixes_total",
+                     "Rider location fixes by result: applied, or flagged as an implausible jump")),
+      tracking_rejected_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_tracking_batches_rejected_total",
+                     "Fix batches refused (a rejected fix, or the rider offline)")),
+      tracking_trail_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_tracking_trail_points_total",
+                     "Downsampled trail points written")),
+      tracking_published_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_tracking_fixes_published_total",
+                     "Fixes published to the riders.locations topic")),
+      tracking_dropped_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_tracking_fixes_dropped_total",
+                     "Fixes not published (backlog full or bus unavailable)")),
+      tracking_riders_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_tracking_riders_indexed",
+                     "Riders in the geo index")),
+      tracking_watchers_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_tracking_watchers",
+                     "Live order-tracking subscriptions (SSE and WebSocket)")),
+      tracking_positions_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_tracking_positions_sent_total",
+                     "Rider positions sent to tracking subscribers")),
+      tracking_coalesced_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_tracking_positions_coalesced_total",
+                     "Positions replaced by a newer one while held back by the pacer")),
+      stream_connections_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_stream_connections",
+                     "Open streams by kind (websocket, sse)")),
+      stream_overflows_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_stream_overflow_disconnects_total",
+                     "Streams disconnected because their queue overflowed (a too slow client)")),
       epoch_(&dispatch_epoch_.Add({}, EpochBuckets())) {}
 
 void Metrics::SetFeeMultiplier(const std::string& zone, double multiplier) {
@@ -90,6 +112,29 @@ void Metrics::SetDatabaseReads(const std::vector<std::pair<std::string, std::int
     double delta = static_cast<double>(n) - counter.Value();
     if (delta > 0) counter.Increment(delta);
   }
+}
+
+namespace {
+void CatchUp(prometheus::Counter& counter, std::uint64_t total) {
+  const double delta = static_cast<double>(total) - counter.Value();
+  if (delta > 0) counter.Increment(delta);
+}
+}  // namespace
+
+void Metrics::SetTracking(const TrackingSample& s) {
+  CatchUp(tracking_fixes_.Add({{"result", "applied"}}), s.fixes_applied);
+  CatchUp(tracking_fixes_.Add({{"result", "flagged"}}), s.fixes_flagged);
+  CatchUp(tracking_rejected_.Add({}), s.batches_rejected);
+  CatchUp(tracking_trail_.Add({}), s.trail_points);
+  CatchUp(tracking_published_.Add({}), s.fixes_published);
+  CatchUp(tracking_dropped_.Add({}), s.fixes_dropped);
+  CatchUp(tracking_positions_.Add({}), s.positions_sent);
+  CatchUp(tracking_coalesced_.Add({}), s.positions_coalesced);
+  CatchUp(stream_overflows_.Add({}), s.overflow_disconnects);
+  tracking_riders_.Add({}).Set(static_cast<double>(s.riders_indexed));
+  tracking_watchers_.Add({}).Set(static_cast<double>(s.watchers));
+  stream_connections_.Add({{"kind", "websocket"}}).Set(static_cast<double>(s.websockets));
+  stream_connections_.Add({{"kind", "sse"}}).Set(static_cast<double>(s.event_streams));
 }
 
 void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,

@@ -24,6 +24,18 @@
 //   hotpath_cache_up                                      gauge: 1 while the cache answers
 //   hotpath_cache_requests_total{result}                  counter: hit | miss | bypass
 //   hotpath_rate_limited_total                            counter, requests refused with 429
+//   hotpath_tracking_fixes_total{result}                  counter: location fixes applied | flagged (implausible jump)
+//   hotpath_tracking_batches_rejected_total               counter: fix batches refused (bad fix, rider offline)
+//   hotpath_tracking_trail_points_total                   counter: downsampled trail points written
+//   hotpath_tracking_fixes_published_total                counter: fixes published to riders.locations
+//   hotpath_tracking_fixes_dropped_total                  counter: fixes not published (backlog full, bus down)
+//   hotpath_tracking_riders_indexed                       gauge: riders in the geo index
+//   hotpath_tracking_watchers                             gauge: live order-tracking subscriptions
+//   hotpath_tracking_positions_sent_total                 counter: rider positions sent to subscribers
+//   hotpath_tracking_positions_coalesced_total            counter: positions replaced by a newer one while paced
+//   hotpath_stream_connections{kind}                      gauge: open WebSocket (websocket) and SSE (sse) streams
+//   hotpath_stream_overflow_disconnects_total             counter: streams dropped because their queue overflowed
+// The tracking and stream figures are sampled from their owners before each collection (SetTracking).
 // Thread-safe.
 
 #include <prometheus/counter.h>
@@ -41,6 +53,12 @@
 #include <vector>
 
 namespace hotpath::ops {
+
+struct TrackingSample {
+  std::uint64_t fixes_applied = 0, fixes_flagged = 0, batches_rejected = 0, trail_points = 0, fixes_published = 0,
+                fixes_dropped = 0, positions_sent = 0, positions_coalesced = 0, overflow_disconnects = 0;
+  std::int64_t riders_indexed = 0, watchers = 0, websockets = 0, event_streams = 0;
+};
 
 struct ZoneLoad {
   std::string zone;
@@ -73,6 +91,8 @@ class Metrics {
   void SetDemandModelAge(double seconds);
   // Read transactions served so far by each database server ("primary", "replica0", ...).
   void SetDatabaseReads(const std::vector<std::pair<std::string, std::int64_t>>& reads);
+  // The tracker's and the server's running totals (counters move by the difference) and gauges.
+  void SetTracking(const TrackingSample& s);
 
   // Runs before each collection (Render, Collect): gauges read from the database are refreshed here.
   void SetRefresher(std::function<void()> refresh);
@@ -107,6 +127,17 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& db_reads_;
   prometheus::Family<prometheus::Gauge>& fee_multiplier_;
   prometheus::Family<prometheus::Gauge>& demand_model_age_;
+  prometheus::Family<prometheus::Counter>& tracking_fixes_;
+  prometheus::Family<prometheus::Counter>& tracking_rejected_;
+  prometheus::Family<prometheus::Counter>& tracking_trail_;
+  prometheus::Family<prometheus::Counter>& tracking_published_;
+  prometheus::Family<prometheus::Counter>& tracking_dropped_;
+  prometheus::Family<prometheus::Gauge>& tracking_riders_;
+  prometheus::Family<prometheus::Gauge>& tracking_watchers_;
+  prometheus::Family<prometheus::Counter>& tracking_positions_;
+  prometheus::Family<prometheus::Counter>& tracking_coalesced_;
+  prometheus::Family<prometheus::Gauge>& stream_connections_;
+  prometheus::Family<prometheus::Counter>& stream_overflows_;
   prometheus::Histogram* epoch_;
 
   std::function<void()> refresh_;

@@ -108,6 +108,21 @@ std::string WsError(const Error& e) {
 
 using Extensions = std::vector<WsExtension*>;
 
+// The non-blocking messages of an extension (rider locations) are handled on the I/O thread.
+bool TryInline(const Extensions& exts, const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
+  auto state = std::static_pointer_cast<WsState>(ws->user_data);
+  if (!state) return false;
+  auto body = json::ParseObject(text);
+  if (!body.ok()) return false;  // on_message answers with the error
+  const auto* t = body->if_contains("type");
+  if (!t || !t->is_string()) return false;
+  std::string_view type = t->get_string();
+  for (auto* ext : exts) {
+    if (ext->HandlesInline(type)) return ext->OnMessage(ws, state->who, type, *body);
+  }
+  return false;
+}
+
 void OnWsMessage(OrderService& orders, LiveHub& hub, const Extensions& exts, const std::shared_ptr<net::WebSocket>& ws,
                  std::string_view text) {
   auto state = std::static_pointer_cast<WsState>(ws->user_data);
@@ -252,6 +267,9 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
                };
                h.on_message = [&orders, &hub, exts](const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
                  OnWsMessage(orders, hub, exts, ws, text);
+               };
+               h.try_inline = [exts](const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
+                 return TryInline(exts, ws, text);
                };
                h.on_close = [exts](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::static_pointer_cast<WsState>(ws->user_data);

@@ -20,6 +20,9 @@ class WsExtension {
   virtual bool OnMessage(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who,
                          std::string_view type, const boost::json::object& message) = 0;
   virtual void OnClose(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who) = 0;
+  // True when OnMessage handles `type` without blocking (no database, no waiting): such messages run
+  // on the socket's I/O thread (net::WebSocketHandlers::try_inline), the others on the worker pool.
+  [[nodiscard]] virtual bool HandlesInline(std::string_view /*type*/) const { return false; }
 };
 
 }  // namespace hotpath::orders

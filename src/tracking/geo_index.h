@@ -5,6 +5,11 @@
 // edits (swap-remove). Queries visit only the cells overlapping the query's bounding box (or every
 // non-empty cell when that is fewer), then check exact great-circle distances or polygon membership.
 //
+// Nearest keeps each rider's unit vector in its cell's list (contiguous), compares squared chord
+// lengths (monotonic in great-circle distance, no trigonometry per rider), visits the cells in rings
+// around the centre and stops at the first ring that cannot hold anything nearer than the current
+// `limit`-th; the great-circle distance is computed for the answers only.
+//
 // Entries older than the `fresh_after` cut-off a query is given are invisible (stale riders drop
 // out of every answer); RemoveStale reclaims them. Pure and single-threaded: the owner locks.
 
@@ -62,19 +67,31 @@ class GeoIndex {
     std::uint64_t cell = 0;
     std::uint32_t pos_in_cell = 0;  // index in cells_[cell]
   };
+  // What Nearest reads, kept beside the other riders of the cell.
+  struct CellItem {
+    std::uint32_t slot = 0;
+    bool available = false;
+    Millis updated_at = 0;
+    double x = 0, y = 0, z = 0;  // unit vector of the position
+  };
+  struct Candidate {
+    double chord2 = 0;
+    std::uint32_t slot = 0;
+  };
   static std::int32_t Row(double lat);
   static std::int32_t Col(double lon);
   static std::uint64_t Key(std::int32_t row, std::int32_t col);
   void AddToCell(std::uint32_t slot, std::uint64_t cell);
   void RemoveFromCell(std::uint32_t slot);
   void RemoveSlot(std::uint32_t slot);
-  // Calls f(const Entry&) for every entry in the cells overlapping `box`.
+  // Calls f(const CellItem&) for every rider in the cells overlapping `box`.
   template <typename F>
   void ForEachInBox(const geo::Box& box, F&& f) const;
+  static CellItem ItemOf(std::uint32_t slot, const IndexedRider& r);
 
   std::vector<Entry> entries_;                                      // dense; slots
   std::unordered_map<std::string, std::uint32_t> slot_of_;          // rider id -> slot
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> cells_;  // cell -> slots
+  std::unordered_map<std::uint64_t, std::vector<CellItem>> cells_;  // cell -> its riders
 };
 
 }  // namespace hotpath::tracking

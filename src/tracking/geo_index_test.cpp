@@ -51,6 +51,45 @@ TEST(GeoIndex, NearestMatchesBruteForceOnRandomRiders) {
   }
 }
 
+TEST(GeoIndex, NearestMatchesBruteForceInADenseCity) {
+  // About 100 riders per km2 (the rings stop early), status changes, stale riders, several limits.
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> lat(40.65, 40.75), lon(-74.05, -73.95);
+  GeoIndex index;
+  std::vector<IndexedRider> all;
+  for (int i = 0; i < 20000; ++i) {
+    IndexedRider r{"d" + std::to_string(i), {lat(rng), lon(rng)}, 1000 + i % 3, i % 2 == 0};
+    index.Upsert(r.rider_id, r.position, r.updated_at, r.available);
+    all.push_back(r);
+  }
+  for (int i = 0; i < 20000; i += 5) {
+    all[static_cast<std::size_t>(i)].available = !all[static_cast<std::size_t>(i)].available;
+    index.SetAvailable(all[static_cast<std::size_t>(i)].rider_id, all[static_cast<std::size_t>(i)].available);
+  }
+  for (int q = 0; q < 300; ++q) {
+    geo::Point c{lat(rng), lon(rng)};
+    const double radius = q % 3 == 0 ? 300 : 1000;
+    const std::size_t limit = q % 4 == 0 ? 1 : q % 4 == 1 ? 50 : 10;
+    const auto which = q % 5 == 0 ? Availability::kAny : q % 5 == 1 ? Availability::kBusy : Availability::kAvailable;
+    auto got = index.Nearest(c, radius, limit, which, 1001);
+    std::vector<std::pair<double, std::string>> want;
+    for (const auto& r : all) {
+      if (r.updated_at < 1001) continue;
+      if (which == Availability::kAvailable && !r.available) continue;
+      if (which == Availability::kBusy && r.available) continue;
+      double d = geo::DistanceMeters(c, r.position);
+      if (d <= radius) want.emplace_back(d, r.rider_id);
+    }
+    std::sort(want.begin(), want.end());
+    if (want.size() > limit) want.resize(limit);
+    ASSERT_EQ(got.size(), want.size()) << q;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].rider.rider_id, want[i].second) << q;
+      EXPECT_NEAR(got[i].distance_m, want[i].first, 1e-6);
+    }
+  }
+}
+
 TEST(GeoIndex, StaleRidersDropOutAndAreReclaimed) {
   GeoIndex index;
   index.Upsert("old", {40.7, -74.0}, 1000, true);

@@ -222,6 +222,15 @@ bool TrackingWs::OnMessage(const std::shared_ptr<net::WebSocket>& ws, const Prin
     ws->Send(WsError(result.error(), ref));
     return true;
   }
+  if (result->flagged.empty()) {  // the usual answer, formatted without building a JSON tree
+    const std::string latest = result->latest ? fmt::format(R"({{"lat":{},"lon":{},"at":"{}"}})", result->latest->position.lat,
+                                                            result->latest->position.lon,
+                                                            json::FormatTime(result->latest->at))
+                                              : "null";
+    ws->Send(fmt::format(R"({{"accepted":{},"flagged":[],"latest":{},"type":"locations_ack","ref":{}}})", result->accepted,
+                         latest, bj::serialize(ref)));
+    return true;
+  }
   bj::object ack = IngestJson(*result);
   ack["type"] = "locations_ack";
   ack["ref"] = ref;

@@ -36,6 +36,8 @@ class TrackingWs final : public orders::WsExtension {
   bool OnMessage(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who, std::string_view type,
                  const boost::json::object& message) override;
   void OnClose(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who) override;
+  // Location batches only touch memory (the tracker, live tracking's queues): the I/O thread takes them.
+  [[nodiscard]] bool HandlesInline(std::string_view type) const override { return type == "locations"; }
 
  private:
   void Track(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who, const boost::json::object& m,

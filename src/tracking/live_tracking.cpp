@@ -2,22 +2,26 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "core/json.h"
 
 namespace hotpath::tracking {
 using orders::OrderStatus;
 
-class LiveTracking::Subscription {
+class LiveTracking::Subscription : public std::enable_shared_from_this<Subscription> {
  public:
+  Subscription(Millis interval, Millis tolerance) : pacer(interval, tolerance) {}
   std::string order_id;
   std::shared_ptr<Watcher> watcher;
   std::shared_ptr<orders::OrderFeed> feed;
   // Guarded by LiveTracking::mu_.
-  Millis last_sent = INT64_MIN / 2;
-  std::string pending;  // a position held back by the rate limit
-  bool deferred = false;
+  PositionPacer pacer;
+  std::string pending;  // a position held back by the pacer
+  Millis pending_at = 0;  // its fix time
+  Millis deferred_due = INT64_MAX;  // listed in deferred_ with this due time (MAX: not listed)
   bool stopped = false;
 };
 
@@ -143,21 +147,30 @@ void LiveTracking::Refresh(const std::string& order_id) {
   }
 }
 
-void LiveTracking::SendPositionLocked(Subscription& sub, const std::string& json, Millis now) {
+void LiveTracking::SendPositionLocked(Subscription& sub, const std::string& json, Millis fix_at, Millis now) {
   if (sub.stopped) return;
-  if (now - sub.last_sent >= settings_.position_interval_ms) {
-    sub.last_sent = now;
+  if (sub.pacer.TryAdmit(now, fix_at)) {
     sub.pending.clear();
     sub.watcher->SendPosition(json);
+    positions_sent_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (!sub.pending.empty()) positions_coalesced_.fetch_add(1, std::memory_order_relaxed);
   sub.pending = json;  // only the newest waits
-  if (!sub.deferred) {
-    sub.deferred = true;
-    for (const auto& s : subs_[sub.order_id]) {
-      if (s.get() == &sub) deferred_.push_back(s);
-    }
+  sub.pending_at = fix_at;
+  const Millis due = sub.pacer.DueAt(fix_at);
+  if (due < sub.deferred_due) {  // a newer fix may be due earlier: list it again (FlushDeferred skips the old entry)
+    sub.deferred_due = due;
+    deferred_.push_back({due, sub.weak_from_this()});
+    std::push_heap(deferred_.begin(), deferred_.end(), std::greater<>());
+    WakeBy(due);
   }
+}
+
+void LiveTracking::WakeBy(Millis due) {
+  std::lock_guard lock(work_mu_);  // lock order: mu_, then work_mu_ (never the other way round)
+  earliest_ = std::min(earliest_, due);
+  if (due < next_wake_) work_cv_.notify_one();
 }
 
 void LiveTracking::OnFix(const std::string& rider_id, const Fix& fix) {
@@ -186,7 +199,7 @@ void LiveTracking::OnFix(const std::string& rider_id, const Fix& fix) {
       const std::string json = PositionJson(
           MakePositionFrame(order_id, rider_id, fix, a.picked_up, a.restaurant, a.customer, settings_.rider_speed_kmh),
           now);
-      for (const auto& sub : s->second) SendPositionLocked(*sub, json, now);
+      for (const auto& sub : s->second) SendPositionLocked(*sub, json, fix.at, now);
     }
   }
   if (raised.empty()) return;
@@ -197,37 +210,46 @@ void LiveTracking::OnFix(const std::string& rider_id, const Fix& fix) {
   work_cv_.notify_one();
 }
 
-void LiveTracking::FlushDeferred(Millis now) {
+Millis LiveTracking::FlushDeferred(Millis now) {
   std::lock_guard lock(mu_);
-  std::vector<std::weak_ptr<Subscription>> keep;
-  for (const auto& weak : deferred_) {
-    auto sub = weak.lock();
-    if (!sub || sub->stopped || sub->pending.empty()) {
-      if (sub) sub->deferred = false;
-      continue;
-    }
-    if (now - sub->last_sent >= settings_.position_interval_ms) {
-      sub->last_sent = now;
+  while (!deferred_.empty() && deferred_.front().due <= now) {
+    std::pop_heap(deferred_.begin(), deferred_.end(), std::greater<>());
+    const Millis due = deferred_.back().due;
+    auto sub = deferred_.back().sub.lock();
+    deferred_.pop_back();
+    if (!sub || sub->deferred_due != due) continue;  // gone, or listed again for an earlier time
+    sub->deferred_due = INT64_MAX;
+    if (sub->stopped || sub->pending.empty()) continue;
+    if (sub->pacer.TryAdmit(now, sub->pending_at)) {
       sub->watcher->SendPosition(sub->pending);
+      positions_sent_.fetch_add(1, std::memory_order_relaxed);
       sub->pending.clear();
-      sub->deferred = false;
       continue;
     }
-    keep.push_back(weak);
+    sub->deferred_due = sub->pacer.DueAt(sub->pending_at);  // not due after all: keep it
+    deferred_.push_back({sub->deferred_due, sub});
+    std::push_heap(deferred_.begin(), deferred_.end(), std::greater<>());
   }
-  deferred_.swap(keep);
+  return deferred_.empty() ? INT64_MAX : deferred_.front().due;
 }
 
 void LiveTracking::Loop() {
-  // Deferred positions are due at most one interval after they were held back: check 10x as often.
-  const auto tick = std::chrono::milliseconds(std::max<Millis>(10, settings_.position_interval_ms / 10));
+  Millis due = INT64_MAX;  // the earliest held-back position
   while (true) {
     std::deque<std::string> refresh;
     std::deque<Milestone> milestones;
     {
       std::unique_lock lock(work_mu_);
-      work_cv_.wait_for(lock, tick, [&] { return stopping_ || !refresh_.empty() || !milestones_.empty(); });
+      const Millis target = std::min(due, earliest_);
+      next_wake_ = target;
+      // Bounded by a second: the clock may be a test's, and a due time may be far off.
+      const Millis wait_ms = std::clamp<Millis>(target == INT64_MAX ? 1000 : target - clock_.NowMillis(), 0, 1000);
+      work_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] {
+        return stopping_ || !refresh_.empty() || !milestones_.empty() || earliest_ < target;
+      });
       if (stopping_) return;
+      next_wake_ = INT64_MIN;
+      earliest_ = INT64_MAX;  // what was deferred until now is in deferred_, which FlushDeferred reads next
       refresh.swap(refresh_);
       milestones.swap(milestones_);
     }
@@ -239,14 +261,14 @@ void LiveTracking::Loop() {
                   {{"order_id", m.order_id}, {"type", m.type}, {"error", r.error().message}});
       }
     }
-    FlushDeferred(clock_.NowMillis());
+    due = FlushDeferred(clock_.NowMillis());
   }
 }
 
 std::shared_ptr<LiveTracking::Subscription> LiveTracking::Subscribe(const identity::Principal& who,
                                                                     const std::string& order_id, std::int64_t after_seq,
                                                                     std::shared_ptr<Watcher> watcher) {
-  auto sub = std::make_shared<Subscription>();
+  auto sub = std::make_shared<Subscription>(settings_.position_interval_ms, settings_.position_tolerance_ms);
   sub->order_id = order_id;
   sub->watcher = std::move(watcher);
   std::weak_ptr<Watcher> weak = sub->watcher;
@@ -258,6 +280,7 @@ std::shared_ptr<LiveTracking::Subscription> LiveTracking::Subscribe(const identi
     std::lock_guard lock(mu_);
     subs_[order_id].push_back(sub);
   }
+  subscriptions_.fetch_add(1, std::memory_order_relaxed);
   sub->feed->Start([this, who, order_id](std::int64_t seq) { return orders_.EventsAfter(who, order_id, seq); });
   bool known = false;
   {
@@ -274,12 +297,13 @@ std::shared_ptr<LiveTracking::Subscription> LiveTracking::Subscribe(const identi
   Fix fix;
   fix.position = pos->position;
   fix.at = pos->updated_at;
+  // A snapshot for the new subscriber, outside the pacing of the live positions that follow.
   const Millis now = clock_.NowMillis();
-  SendPositionLocked(*sub,
-                     PositionJson(MakePositionFrame(order_id, a->second.rider_id, fix, a->second.picked_up,
-                                                    a->second.restaurant, a->second.customer, settings_.rider_speed_kmh),
-                                  now),
-                     now);
+  sub->watcher->SendPosition(PositionJson(MakePositionFrame(order_id, a->second.rider_id, fix, a->second.picked_up,
+                                                            a->second.restaurant, a->second.customer,
+                                                            settings_.rider_speed_kmh),
+                                          now));
+  positions_sent_.fetch_add(1, std::memory_order_relaxed);
   return sub;
 }
 
@@ -295,14 +319,8 @@ void LiveTracking::Unsubscribe(const std::shared_ptr<Subscription>& sub) {
       if (it->second.empty()) subs_.erase(it);
     }
   }
+  subscriptions_.fetch_sub(1, std::memory_order_relaxed);
   sub->feed->Stop();
-}
-
-std::size_t LiveTracking::SubscriptionCount() const {
-  std::lock_guard lock(mu_);
-  std::size_t n = 0;
-  for (const auto& [id, list] : subs_) n += list.size();
-  return n;
 }
 
 }  // namespace hotpath::tracking

@@ -2,7 +2,7 @@
 // Live order tracking (issue #4): a subscriber of an order (its customer, restaurant, rider or an
 // admin; the caller checks) receives every status event of the order in sequence, resumable after
 // a Last-Event-ID with no gap (orders::OrderFeed), and the assigned rider's position at most once
-// per `position_interval_ms` with an ETA that follows the rider.
+// per `position_interval_ms` (paced by PositionPacer) with an ETA that follows the rider.
 //
 // Geofences: an applied fix within `geofence_m` of the restaurant (before pickup) or of the
 // customer (after pickup) records `rider.arrived_restaurant` / `rider.arriving` once per order as
@@ -15,8 +15,10 @@
 // Ingest never waits for subscribers: OnFix only queues.
 //
 // Threads: OnFix runs on ingest threads, OnOrderEvent on the database writer (it only queues); a
-// worker thread loads assigned orders, writes geofence milestones and sends deferred positions.
+// worker thread loads assigned orders, writes geofence milestones and sends held-back positions
+// when they are due (it sleeps until the earliest one, not on a fixed tick).
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -33,6 +35,7 @@
 #include "orders/live_hub.h"
 #include "orders/order_feed.h"
 #include "orders/order_service.h"
+#include "tracking/position_pacer.h"
 #include "tracking/tracker.h"
 
 namespace hotpath::tracking {
@@ -41,6 +44,10 @@ struct LiveSettings {
   double rider_speed_kmh = 18.0;
   double geofence_m = 50.0;
   Millis position_interval_ms = 1000;
+  // A position may go out this much before its interval is up when its fix was taken a whole
+  // interval after the previous one (PositionPacer): riders reporting once per interval are not
+  // held back by network jitter, faster ones still get one position per interval.
+  Millis position_tolerance_ms = 200;
 };
 
 // Where one subscription's frames go (an SSE stream or a WebSocket).
@@ -84,7 +91,10 @@ class LiveTracking {
   std::shared_ptr<Subscription> Subscribe(const identity::Principal& who, const std::string& order_id,
                                           std::int64_t after_seq, std::shared_ptr<Watcher> watcher);
   void Unsubscribe(const std::shared_ptr<Subscription>& sub);
-  [[nodiscard]] std::size_t SubscriptionCount() const;
+  [[nodiscard]] std::size_t SubscriptionCount() const { return subscriptions_.load(std::memory_order_relaxed); }
+  // Positions handed to subscribers, and positions replaced by a newer one while held back.
+  [[nodiscard]] std::uint64_t PositionsSent() const { return positions_sent_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t PositionsCoalesced() const { return positions_coalesced_.load(std::memory_order_relaxed); }
 
  private:
   struct Active {
@@ -98,10 +108,17 @@ class LiveTracking {
   struct Milestone {
     std::string order_id, rider_id, type, extra;
   };
+  struct Deferred {
+    Millis due = 0;
+    std::weak_ptr<Subscription> sub;
+    bool operator>(const Deferred& o) const { return due > o.due; }
+  };
   void Loop();
   void Refresh(const std::string& order_id);
-  void SendPositionLocked(Subscription& sub, const std::string& json, Millis now);  // requires mu_
-  void FlushDeferred(Millis now);
+  void SendPositionLocked(Subscription& sub, const std::string& json, Millis fix_at, Millis now);  // requires mu_
+  // Sends the held-back positions that are due; returns when the next one is (INT64_MAX: none).
+  Millis FlushDeferred(Millis now);
+  void WakeBy(Millis due);  // the worker must wake by `due`; may be called with mu_ held
 
   storage::Database& db_;
   orders::OrderService& orders_;
@@ -116,14 +133,18 @@ class LiveTracking {
   std::unordered_map<std::string, Active> active_;                      // guarded by mu_: order -> state
   std::unordered_map<std::string, std::set<std::string>> by_rider_;      // guarded by mu_: rider -> orders
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscription>>> subs_;  // guarded by mu_
-  std::vector<std::weak_ptr<Subscription>> deferred_;                   // guarded by mu_: positions held back
+  std::vector<Deferred> deferred_;  // guarded by mu_: min-heap on `due` of subscriptions holding a position back
 
   std::mutex work_mu_;
   std::condition_variable work_cv_;
   std::deque<std::string> refresh_;      // guarded by work_mu_: orders to reload
   std::deque<Milestone> milestones_;     // guarded by work_mu_
   bool stopping_ = false;                // guarded by work_mu_
+  Millis next_wake_ = INT64_MIN;         // guarded by work_mu_: when the sleeping worker wakes (MIN: awake)
+  Millis earliest_ = INT64_MAX;          // guarded by work_mu_: earliest due deferred since it woke
   std::thread thread_;
+  std::atomic<std::size_t> subscriptions_{0};
+  std::atomic<std::uint64_t> positions_sent_{0}, positions_coalesced_{0};
 };
 
 }  // namespace hotpath::tracking
