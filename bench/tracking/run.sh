@@ -12,7 +12,9 @@
 # to BENCHMARKS.md under "Real-time tracking (issue #4)". Everything stops by itself.
 #
 # Knobs (environment): HOTPATH_BIN (default build/bin/hotpath), TRACK_RIDERS (10000),
-# TRACK_WATCHERS (20000), TRACK_SECONDS (10), TRACK_CLIENT_THREADS (1), REDIS_REQUESTS (200000).
+# TRACK_WATCHERS (20000), TRACK_SECONDS (10), TRACK_CLIENT_THREADS (1), REDIS_REQUESTS (200000),
+# TRACK_WATCHERS_PER_CONNECTION (default: 1 when the open-file limit allows one connection per
+# watcher, else the smallest K that fits: each customer then tracks K orders on one connection).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,14 +43,32 @@ for tool in redis-server redis-benchmark redis-cli python3; do
 done
 [ -x "$BIN" ] || { echo "bench/tracking/run.sh: no binary at $BIN (run make build)" >&2; exit 1; }
 
-# One descriptor per connection on each side (the benchmark raises its own limit up to the hard one;
-# raising the hard limit needs root).
-NEED=$(( (RIDERS + WATCHERS) * 2 + 4096 ))
+# One descriptor per connection in each process (load generator and server), plus ~2,000 for the
+# server's files. Raise the limit if allowed (raising the hard one needs CAP_SYS_RESOURCE); where it
+# stays too low, customers track several orders each on one connection.
+NEED=$((RIDERS + WATCHERS + 2048))
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$NEED" ]; then
   ulimit -Hn "$NEED" 2>/dev/null || true
 fi
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$NEED" ]; then
   ulimit -n "$NEED" 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+fi
+PER_CONNECTION=${TRACK_WATCHERS_PER_CONNECTION:-}
+if [ -z "$PER_CONNECTION" ]; then
+  PER_CONNECTION=1
+  LIMIT=$(ulimit -n)
+  if [ "$LIMIT" != unlimited ]; then
+    if [ $((RIDERS + 2048)) -ge "$LIMIT" ]; then
+      echo "bench/tracking/run.sh: $RIDERS riders do not fit the open-file limit ($LIMIT)" >&2
+      exit 1
+    fi
+    while [ $((RIDERS + (WATCHERS + PER_CONNECTION - 1) / PER_CONNECTION + 2048)) -gt "$LIMIT" ]; do
+      PER_CONNECTION=$((PER_CONNECTION + 1))
+    done
+    if [ "$PER_CONNECTION" -gt 1 ]; then
+      echo "bench/tracking/run.sh: open-file limit $LIMIT: each customer tracks $PER_CONNECTION orders on one connection" >&2
+    fi
+  fi
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hotpath-bench-tracking-ref.XXXXXX")
@@ -109,12 +129,12 @@ wait "$REDIS_PID" 2>/dev/null || true
 REDIS_PID=""
 
 # --- hotpath ---------------------------------------------------------------------------------
-HOTPATH_CMD="hotpath bench tracking --riders $RIDERS --watchers $WATCHERS --seconds $SECONDS_PER_PHASE --client-threads $CLIENT_THREADS --json"
+HOTPATH_CMD="hotpath bench tracking --riders $RIDERS --watchers $WATCHERS --watchers-per-connection $PER_CONNECTION --seconds $SECONDS_PER_PHASE --client-threads $CLIENT_THREADS --json"
 echo "hotpath: bench tracking ($RIDERS riders, $WATCHERS watchers, $SECONDS_PER_PHASE s per phase)..." >&2
 # The binary reads every HOTPATH_* variable as configuration; the benchmark's server gets none of ours.
 mapfile -t unset_args < <(env | sed -n 's/^\(HOTPATH_[A-Za-z0-9_]*\)=.*/-u\n\1/p')
 JSON=$(env "${unset_args[@]}" "$BIN" bench tracking --riders "$RIDERS" --watchers "$WATCHERS" \
-  --seconds "$SECONDS_PER_PHASE" --client-threads "$CLIENT_THREADS" --json)
+  --watchers-per-connection "$PER_CONNECTION" --seconds "$SECONDS_PER_PHASE" --client-threads "$CLIENT_THREADS" --json)
 
 # --- report ----------------------------------------------------------------------------------
 TABLE=$(JSON="$JSON" GEOADD_RPS="$GEOADD_RPS" GEOSEARCH_RPS="$GEOSEARCH_RPS" python3 - <<'PY'
@@ -129,7 +149,7 @@ rows = [
     ("peak ingest (fixes/s over WebSockets)", "%.0f" % d["fixes_per_s"], ""),
     ("redis GEOADD (ops/s, 50 clients, no pipelining)", "%.0f" % geoadd, "reference"),
     ("peak ingest / GEOADD", "%.2fx" % ingest, ">= 1.0x (%s)" % verdict(ingest >= 1.0)),
-    ("fan-out p50 / p99 (ms), %d riders, %d watchers" % (d["riders"], d["watchers"]),
+    ("fan-out p50 / p99 (ms), %d riders, %d watchers on %d connections" % (d["riders"], d["watchers"], d["watcher_connections"]),
      "%.2f / %.2f" % (d["fanout_p50_ms"], d["fanout_p99_ms"]),
      "p99 < 20 ms at 10,000 / 20,000 (%s)" % (verdict(d["fanout_p99_ms"] < 20) if full else "not at full size")),
     ("positions to watchers (frames/s), live fixes/s", "%.0f, %.0f" % (d["positions_per_s"], d["live_fixes_per_s"]), ""),
@@ -145,7 +165,7 @@ for r in rows: print("| %s | %s | %s |" % r)
 PY
 )
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-HEADER="hotpath $COMMIT, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg)), redis $REDIS_VERSION"
+HEADER="hotpath $COMMIT, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg)), redis $REDIS_VERSION, open-file limit $(ulimit -n)"
 echo
 echo "$HEADER"
 echo "$JSON"

@@ -19,7 +19,10 @@ idle connections (memory), peak ingest, live load with watchers (fan-out latency
 index's nearest-10-within-1-km query rate. Stops by itself.
 
   --riders N          rider connections (default 10000)
-  --watchers M        customers tracking an order each (default 20000)
+  --watchers M        orders tracked live by their customers (default 20000)
+  --watchers-per-connection K
+                      each customer has K orders and tracks them on one connection (default 1);
+                      fits M watchers in fewer sockets where the open-file limit is low
   --seconds S         length of each phase (default 10)
   --nearby-riders K   riders in the geo index for the query rate (default 50000; 0 skips it)
   --client-threads T  load generator threads (default 1)
@@ -69,6 +72,8 @@ int BenchCommand(const std::vector<std::string>& args) {
       ok = ParseNumber(value, 1, 200000, &o.riders);
     } else if (name == "--watchers") {
       ok = ParseNumber(value, 0, 400000, &o.watchers);
+    } else if (name == "--watchers-per-connection") {
+      ok = ParseNumber(value, 1, 1000, &o.watchers_per_connection);
     } else if (name == "--seconds") {
       ok = ParseNumber(value, 0.1, 3600.0, &o.seconds);
     } else if (name == "--nearby-riders") {

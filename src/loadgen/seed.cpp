@@ -57,8 +57,11 @@ Result<SeedData> Seed(storage::Database& db, const SeedPlan& plan, Millis now) {
     r.north_mps = kRiderSpeedMps * std::sin(angle);
     out.riders.push_back(std::move(r));
   }
+  const int per_customer = std::max(1, plan.orders_per_customer);
   for (int i = 0; i < plan.watchers && plan.riders > 0; ++i) {
-    out.orders.push_back({OrderId(i), CustomerId(i), i % plan.riders});
+    const int customer = i / per_customer;
+    if (customer == static_cast<int>(out.customers.size())) out.customers.push_back(CustomerId(customer));
+    out.orders.push_back({OrderId(i), CustomerId(customer), customer, i % plan.riders});
   }
 
   const std::string hash = identity::HashPassword(kPassword);  // one Argon2id hash for every account
@@ -77,12 +80,14 @@ Result<SeedData> Seed(storage::Database& db, const SeedPlan& plan, Millis now) {
       HP_TRY(c.Exec("INSERT INTO riders(user_id, status, lat, lon, zone_id, updated_at) VALUES (?,?,?,?,NULL,?)",
                     {r.id, std::string(i < busy ? "busy" : "available"), r.start.lat, r.start.lon, now}));
     }
-    for (std::size_t i = 0; i < out.orders.size(); ++i) {
-      const auto& o = out.orders[i];
+    for (std::size_t i = 0; i < out.customers.size(); ++i) {
       HP_TRY(c.Exec("INSERT INTO users(id, email, name, role, restaurant_id, password_hash, created_at) "
                     "VALUES (?,?,?,'customer',NULL,?,?)",
-                    {o.customer_id, fmt::format("c{:06}@bench.hotpath.dev", i), fmt::format("Bench customer {}", i),
+                    {out.customers[i], fmt::format("c{:06}@bench.hotpath.dev", i), fmt::format("Bench customer {}", i),
                      hash, now}));
+    }
+    for (std::size_t i = 0; i < out.orders.size(); ++i) {
+      const auto& o = out.orders[i];
       const std::size_t rst = static_cast<std::size_t>(o.rider) % restaurants.size();
       const geo::Point to = Offset(restaurants[rst], 1500, 1500);
       HP_TRY(c.Exec(

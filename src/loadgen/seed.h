@@ -3,7 +3,7 @@
 // server starts (creating 30,000 accounts through the API would hash 30,000 passwords):
 // `riders` riders online at spread-out positions, `restaurants` restaurants, and `watchers`
 // customers with one accepted order each, order i assigned to rider i % riders (so those riders are
-// busy). Ids are deterministic (RiderId(i), CustomerId(i), OrderId(i)); positions come from a
+// busy); with `orders_per_customer` K, customer j owns orders jK .. jK+K-1. Ids are deterministic (RiderId(i), CustomerId(i), OrderId(i)); positions come from a
 // fixed seed. Every account's password is kPassword.
 
 #include <cstdint>
@@ -27,6 +27,7 @@ struct SeedPlan {
   int watchers = 0;
   int restaurants = 100;
   std::uint64_t seed = 4;
+  int orders_per_customer = 1;
 };
 
 struct SeededRider {
@@ -39,12 +40,14 @@ struct SeededRider {
 struct SeededOrder {
   std::string id;
   std::string customer_id;
-  int rider = 0;  // index into SeedData::riders
+  int customer = 0;  // customer index
+  int rider = 0;     // index into SeedData::riders
 };
 
 struct SeedData {
   std::vector<SeededRider> riders;
   std::vector<SeededOrder> orders;
+  std::vector<std::string> customers;  // ids, by index
 };
 
 std::string RiderId(int i);

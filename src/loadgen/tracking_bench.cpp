@@ -108,7 +108,10 @@ Result<TrackingBenchResult> RunTrackingBench(const TrackingBenchOptions& o) {
     if (o.progress) std::fprintf(stderr, "bench tracking: %s\n", line.c_str());
   };
   if (sodium_init() < 0) return Error::Internal("libsodium failed to initialise");
-  HP_TRY(RaiseFileLimit(static_cast<std::size_t>(o.riders + o.watchers) + 1024));
+  const int per_connection = std::max(1, o.watchers_per_connection);
+  const int watcher_connections = (o.watchers + per_connection - 1) / per_connection;
+  const int connections = o.riders + watcher_connections;
+  HP_TRY(RaiseFileLimit(static_cast<std::size_t>(connections) + 1024));
   TempDir tmp(o.tmp_dir, o.keep);
   if (tmp.path().empty()) return Error::Unavailable("cannot create a temporary directory");
   const std::string data_dir = (fs::path(tmp.path()) / "data").string();
@@ -117,6 +120,8 @@ Result<TrackingBenchResult> RunTrackingBench(const TrackingBenchOptions& o) {
   TrackingBenchResult r;
   r.riders = o.riders;
   r.watchers = o.watchers;
+  r.watcher_connections = watcher_connections;
+  r.watchers_per_connection = per_connection;
   r.seconds = o.seconds;
   r.client_threads = o.client_threads;
   r.nearby_riders = o.nearby_riders;
@@ -127,12 +132,13 @@ Result<TrackingBenchResult> RunTrackingBench(const TrackingBenchOptions& o) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   SeedData data;
   {
-    say(fmt::format("seeding {} riders and {} customers with an order each", o.riders, o.watchers));
+    say(fmt::format("seeding {} riders and {} customers with {} order(s) each", o.riders, watcher_connections,
+                    per_connection));
     HP_ASSIGN(auto db, storage::Database::Open({.path = (fs::path(data_dir) / "hotpath.db").string(),
                                                 .read_connections = 1,
                                                 .max_batch = 16}));
     HP_TRY(db->Migrate());
-    HP_ASSIGN(data, Seed(*db, SeedPlan{o.riders, o.watchers, 100, 4}, seed_time));
+    HP_ASSIGN(data, Seed(*db, SeedPlan{o.riders, o.watchers, 100, 4, per_connection}, seed_time));
     if (o.nearby_riders > 0) {
       say(fmt::format("nearest 10 within 1 km among {} riders (in process, 1 thread)", o.nearby_riders));
       auto nearby = RunNearby(*db, o.nearby_riders, phase, 7);
@@ -146,8 +152,8 @@ Result<TrackingBenchResult> RunTrackingBench(const TrackingBenchOptions& o) {
   const Millis now = seed_time;
   std::vector<std::string> rider_tokens, watcher_tokens;
   for (const auto& rider : data.riders) rider_tokens.push_back(signer.Issue({rider.id, identity::Role::kRider, ""}, now));
-  for (const auto& order : data.orders) {
-    watcher_tokens.push_back(signer.Issue({order.customer_id, identity::Role::kCustomer, ""}, now));
+  for (const auto& customer : data.customers) {
+    watcher_tokens.push_back(signer.Issue({customer, identity::Role::kCustomer, ""}, now));
   }
 
   ServerProcess server;
@@ -165,17 +171,15 @@ Result<TrackingBenchResult> RunTrackingBench(const TrackingBenchOptions& o) {
 
   WsLoad load(LoadOptions{server.port(), o.client_threads, 256, seed_time}, data, std::move(rider_tokens),
               std::move(watcher_tokens));
-  say(fmt::format("opening {} WebSocket connections", o.riders + o.watchers));
+  say(fmt::format("opening {} WebSocket connections", connections));
   if (auto st = load.ConnectAll(std::chrono::seconds(300)); !st.ok()) {
     return Error::Unavailable(st.error().message + "\nserver log:\n" +
                               Tail((fs::path(tmp.path()) / "server.log").string(), 10));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the server's on-open callbacks
   r.rss_idle_bytes = server.RssBytes();
-  if (o.riders + o.watchers > 0) {
-    r.bytes_per_connection =
-        static_cast<double>(r.rss_idle_bytes - r.rss_before_bytes) / static_cast<double>(o.riders + o.watchers);
-  }
+  r.bytes_per_connection =
+      static_cast<double>(r.rss_idle_bytes - r.rss_before_bytes) / static_cast<double>(std::max(1, connections));
 
   say(fmt::format("phase 1: peak ingest for {} s", o.seconds));
   const double server_cpu0 = server.CpuSeconds(), client_cpu0 = ProcessCpuSeconds();
@@ -215,24 +219,24 @@ std::string ResultJson(const TrackingBenchResult& r) {
                           std::isfinite(value) ? fmt::format("{}", value) : "null");
   }
   return fmt::format(
-      R"({{"riders":{},"watchers":{},"seconds":{},"client_threads":{},)"
+      R"({{"riders":{},"watchers":{},"watcher_connections":{},"seconds":{},"client_threads":{},)"
       R"("fixes_per_s":{:.0f},"peak_fixes":{},"peak_errors":{},"peak_server_cpu_us_per_fix":{:.2f},"peak_client_cpu_us_per_fix":{:.2f},)"
       R"("live_fixes_per_s":{:.0f},"live_errors":{},"positions_per_s":{:.0f},)"
       R"("fanout_samples":{},"fanout_p50_ms":{:.3f},"fanout_p99_ms":{:.3f},"fanout_max_ms":{:.3f},)"
       R"("connections":{},"server_rss_before_bytes":{},"server_rss_idle_bytes":{},"server_rss_end_bytes":{},)"
       R"("bytes_per_connection":{:.0f},"closed_by_server":{},)"
       R"("nearby_riders":{},"nearby_per_s":{:.0f},"nearby_mean_found":{:.2f},"server_metrics":{{{}}}}})",
-      r.riders, r.watchers, r.seconds, r.client_threads, r.fixes_per_s, r.peak_fixes, r.peak_errors,
+      r.riders, r.watchers, r.watcher_connections, r.seconds, r.client_threads, r.fixes_per_s, r.peak_fixes, r.peak_errors,
       r.peak_server_cpu_us_per_fix, r.peak_client_cpu_us_per_fix,
       r.live_fixes_per_s, r.live_errors, r.positions_per_s, r.positions_timed, r.fanout_p50_ms, r.fanout_p99_ms,
-      r.fanout_max_ms, r.riders + r.watchers, r.rss_before_bytes, r.rss_idle_bytes, r.rss_end_bytes,
+      r.fanout_max_ms, r.riders + r.watcher_connections, r.rss_before_bytes, r.rss_idle_bytes, r.rss_end_bytes,
       r.bytes_per_connection, r.closed_by_server, r.nearby_riders, r.nearby_per_s, r.nearby_mean_found, server);
 }
 
 std::string ResultText(const TrackingBenchResult& r) {
   std::string out;
-  out += fmt::format("riders {}, watchers {}, {} s per phase, {} client thread(s)\n", r.riders, r.watchers, r.seconds,
-                     r.client_threads);
+  out += fmt::format("riders {}, watchers {} on {} connections, {} s per phase, {} client thread(s)\n", r.riders,
+                     r.watchers, r.watcher_connections, r.seconds, r.client_threads);
   out += fmt::format("peak ingest        {:>12.0f} fixes/s  ({} fixes, {} errors)\n", r.fixes_per_s, r.peak_fixes,
                      r.peak_errors);
   out += fmt::format("peak CPU per fix   server {:.1f} us, load generator {:.1f} us\n", r.peak_server_cpu_us_per_fix,

@@ -18,7 +18,8 @@ namespace hotpath::loadgen {
 
 struct TrackingBenchOptions {
   int riders = 10000;
-  int watchers = 20000;
+  int watchers = 20000;       // order subscriptions (customers watching an order)
+  int watchers_per_connection = 1;  // a customer's connection tracks this many of their orders
   double seconds = 10;       // per phase
   int nearby_riders = 50000;
   int client_threads = 1;
@@ -30,7 +31,7 @@ struct TrackingBenchOptions {
 };
 
 struct TrackingBenchResult {
-  int riders = 0, watchers = 0, client_threads = 0;
+  int riders = 0, watchers = 0, client_threads = 0, watcher_connections = 0, watchers_per_connection = 1;
   double seconds = 0;
   // peak ingest
   double fixes_per_s = 0;

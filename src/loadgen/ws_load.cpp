@@ -76,7 +76,7 @@ struct WsLoad::Impl {
     Conn(Ctx& c, bool is_rider, int i, int global) : ctx(c), rider(is_rider), index(i), number(global), ws(c.ioc), timer(c.ioc) {}
     Ctx& ctx;
     const bool rider;
-    const int index;   // rider index, or order index for a watcher
+    const int index;   // rider index, or customer index for a watcher
     const int number;  // position among all connections (picks the source address)
     websocket::stream<beast::tcp_stream> ws;
     asio::steady_timer timer;
@@ -106,6 +106,7 @@ struct WsLoad::Impl {
   std::vector<std::unique_ptr<Ctx>> ctxs;    // destroyed after conns
   std::vector<std::unique_ptr<Conn>> conns;
   std::unique_ptr<SendLog[]> send_log;
+  std::vector<std::vector<int>> orders_of;  // customer index -> order indexes
 
   std::atomic<int> phase{kIdle};
   std::atomic<std::int64_t> live_start_ns{INT64_MAX};
@@ -118,6 +119,11 @@ struct WsLoad::Impl {
   Impl(LoadOptions o, const SeedData& d, std::vector<std::string> rt, std::vector<std::string> wt)
       : options(o), data(d), rider_tokens(std::move(rt)), watcher_tokens(std::move(wt)),
         send_log(new SendLog[std::max<std::size_t>(1, d.riders.size())]) {
+    orders_of.resize(watcher_tokens.size());
+    for (std::size_t i = 0; i < d.orders.size(); ++i) {
+      const auto c = static_cast<std::size_t>(d.orders[i].customer);
+      if (c < orders_of.size()) orders_of[c].push_back(static_cast<int>(i));
+    }
     const int threads = std::max(1, options.threads);
     for (int t = 0; t < threads; ++t) ctxs.push_back(std::make_unique<Ctx>());
     int global = 0;
@@ -306,7 +312,12 @@ struct WsLoad::Impl {
       auto end = text.find('"', at_pos + 6);
       auto at = events::ParseRfc3339(text.substr(at_pos + 6, end - at_pos - 6));
       if (!at.ok()) return;
-      const int rider = data.orders[static_cast<std::size_t>(k.index)].rider;
+      // "order_id":"ord_bench_NNNNNN": the order's index, hence its rider.
+      auto id_pos = text.find(R"("order_id":"ord_bench_)");
+      if (id_pos == std::string_view::npos) return;
+      const auto order = static_cast<std::size_t>(std::strtoul(text.data() + id_pos + 22, nullptr, 10));
+      if (order >= data.orders.size()) return;
+      const int rider = data.orders[order].rider;
       SendLog& log = send_log[static_cast<std::size_t>(rider)];
       const std::int64_t start = live_start_ns.load(std::memory_order_relaxed);
       for (int s = 0; s < SendLog::kSlots; ++s) {
@@ -392,9 +403,11 @@ Status WsLoad::SubscribeAll(std::chrono::seconds timeout) {
   Impl& m = *impl_;
   m.ForEachConn([&m](Impl::Conn& k) {
     if (k.rider || !k.open) return;
-    m.Send(k, fmt::format(R"({{"type":"track","order_id":"{}"}})", m.data.orders[static_cast<std::size_t>(k.index)].id));
+    for (int order : m.orders_of[static_cast<std::size_t>(k.index)]) {
+      m.Send(k, fmt::format(R"({{"type":"track","order_id":"{}"}})", m.data.orders[static_cast<std::size_t>(order)].id));
+    }
   });
-  const std::size_t watchers = m.watcher_tokens.size();
+  const std::size_t watchers = m.data.orders.size();
   bool done = WaitFor([&] { return m.tracking + m.tracking_failed >= watchers; }, timeout);
   if (m.tracking_failed > 0) {
     return Error::Unavailable(fmt::format("{} watchers could not track their order; first: {}", m.tracking_failed.load(),

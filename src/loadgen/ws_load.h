@@ -4,7 +4,8 @@
 // over them, no locks on the I/O path). Each connection binds a source address in 127.0.0.2-17 so
 // that tens of thousands of them fit in the ephemeral port range.
 //
-// Riders send `locations` messages of one fix, positions along their seeded straight line and
+// A watcher connection is one customer tracking each of their orders (SeedData::orders of that
+// customer). Riders send `locations` messages of one fix, positions along their seeded straight line and
 // times from the wall clock (strictly increasing per rider). Watchers `track` their order and time
 // every `position` frame against the moment its rider's fix was written (fan-out latency, end to
 // end: rider socket -> server -> watcher socket).
@@ -47,8 +48,9 @@ struct LiveStats {
 
 class WsLoad {
  public:
+  // One connection per rider token and per customer token (customer index = token index).
   WsLoad(LoadOptions options, const SeedData& data, std::vector<std::string> rider_tokens,
-         std::vector<std::string> watcher_tokens);
+         std::vector<std::string> customer_tokens);
   ~WsLoad();
   WsLoad(const WsLoad&) = delete;
   WsLoad& operator=(const WsLoad&) = delete;
@@ -60,7 +62,7 @@ class WsLoad {
   // Riders send fixes back to back (one in flight per rider) for `duration`, then wait for the
   // last acknowledgements (bounded).
   PeakStats RunPeak(std::chrono::milliseconds duration);
-  // Every watcher tracks its order; waits (bounded) for every `tracking` answer.
+  // Every customer connection tracks each of its orders; waits (bounded) for every `tracking` answer.
   Status SubscribeAll(std::chrono::seconds timeout);
   // Riders send one fix per second each, spread over the second, for `duration`.
   LiveStats RunLive(std::chrono::milliseconds duration);
