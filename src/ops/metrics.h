@@ -19,11 +19,6 @@
 //   hotpath_function_dead_letters_total{function}         counter
 //   hotpath_dispatch_epoch_seconds                        histogram, one dispatch optimisation
 //   hotpath_alarm_state{alarm}                            gauge: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA
-// Registered by app/platform.cpp on the same registry (docs/cache.md):
-//   hotpath_cache_errors_total                            counter, cache operations that failed (DB served)
-//   hotpath_cache_up                                      gauge: 1 while the cache answers
-//   hotpath_cache_requests_total{result}                  counter: hit | miss | bypass
-//   hotpath_rate_limited_total                            counter, requests refused with 429
 //   hotpath_tracking_fixes_total{result}                  counter: location fixes applied | flagged (implausible jump)
 //   hotpath_tracking_batches_rejected_total               counter: fix batches refused (bad fix, rider offline)
 //   hotpath_tracking_trail_points_total                   counter: downsampled trail points written
@@ -36,6 +31,11 @@
 //   hotpath_stream_connections{kind}                      gauge: open WebSocket (websocket) and SSE (sse) streams
 //   hotpath_stream_overflow_disconnects_total             counter: streams dropped because their queue overflowed
 // The tracking and stream figures are sampled from their owners before each collection (SetTracking).
+// Registered by app/platform.cpp on the same registry (docs/cache.md):
+//   hotpath_cache_errors_total                            counter, cache operations that failed (DB served)
+//   hotpath_cache_up                                      gauge: 1 while the cache answers
+//   hotpath_cache_requests_total{result}                  counter: hit | miss | bypass
+//   hotpath_rate_limited_total                            counter, requests refused with 429
 // Thread-safe.
 
 #include <prometheus/counter.h>
