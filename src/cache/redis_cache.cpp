@@ -55,9 +55,35 @@ std::string ReplyError(const redisReply* r) { return r && r->str ? std::string(r
 }  // namespace
 
 RedisCache::RedisCache(RedisOptions options, const Logger& log, CacheObserver observer)
-    : options_(std::move(options)), log_(log), observer_(std::move(observer)) {}
+    : options_(std::move(options)), log_(log), observer_(std::move(observer)) {
+  prober_ = std::thread([this] { ProbeLoop(); });
+}
 
-RedisCache::~RedisCache() = default;
+RedisCache::~RedisCache() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  prober_.join();
+}
+
+void RedisCache::ProbeLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return open_ || stopping_; });
+    if (stopping_) return;
+    if (cv_.wait_for(lock, options_.retry, [&] { return stopping_; })) return;
+    lock.unlock();
+    std::string error;
+    Conn c = Connect(options_, options_.op_timeout, &error);
+    if (c) {
+      Release(std::move(c));
+      Succeeded();
+    }
+    lock.lock();
+  }
+}
 
 std::unique_ptr<redisContext, void (*)(redisContext*)> RedisCache::Connect(const RedisOptions& options,
                                                                            std::chrono::milliseconds op_timeout,
@@ -108,10 +134,7 @@ Result<RedisCache::Conn> RedisCache::Acquire() {
       idle_.pop_back();
       return c;
     }
-    if (retry_at_ != std::chrono::steady_clock::time_point{}) {  // the circuit is open
-      if (std::chrono::steady_clock::now() < retry_at_ || probing_) return Unavailable("unreachable (retrying)");
-      probing_ = true;
-    }
+    if (open_) return Unavailable("unreachable (reconnecting in the background)");
   }
   std::string error;
   Conn c = Connect(options_, options_.op_timeout, &error);
@@ -119,7 +142,6 @@ Result<RedisCache::Conn> RedisCache::Acquire() {
     Failed(error);
     return Unavailable(error);
   }
-  Succeeded();
   return c;
 }
 
@@ -131,10 +153,10 @@ void RedisCache::Release(Conn conn) {
 void RedisCache::Failed(const std::string& why) {
   {
     std::lock_guard lock(mu_);
-    retry_at_ = std::chrono::steady_clock::now() + options_.retry;
-    probing_ = false;
+    open_ = true;
     idle_.clear();
   }
+  cv_.notify_all();
   if (up_.exchange(false)) {
     log_.Warn("cache unreachable; serving from the database until it returns",
               {{"cache", options_.endpoint.Describe()}, {"error", why}});
@@ -145,8 +167,7 @@ void RedisCache::Failed(const std::string& why) {
 void RedisCache::Succeeded() {
   {
     std::lock_guard lock(mu_);
-    retry_at_ = {};
-    probing_ = false;
+    open_ = false;
   }
   if (!up_.exchange(true)) {
     log_.Info("cache reachable again", {{"cache", options_.endpoint.Describe()}});

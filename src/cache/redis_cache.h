@@ -1,8 +1,9 @@
 #pragma once
 // Cache on Redis through hiredis: a pool of blocking connections (one per concurrent caller, kept
-// idle for reuse), a socket timeout on every operation, and a circuit breaker. When Redis cannot be
-// reached every operation fails at once with kUnavailable (no waiting on a dead socket) for
-// `retry` before one caller probes it again; a successful probe closes the circuit (recovery).
+// idle for reuse), a socket timeout on every operation, and a circuit breaker. Once an operation
+// fails every operation fails at once with kUnavailable (no caller waits on a dead socket again,
+// not even the database writer thread that invalidates orders) while a background thread tries to
+// connect every `retry`; its first success closes the circuit (recovery).
 // Every failed operation is reported to the observer (hotpath_cache_errors_total), each change of
 // state once (logged, and hotpath_cache_up). Thread-safe.
 //
@@ -11,6 +12,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -72,6 +75,7 @@ class RedisCache final : public Cache {
   void Release(Conn conn);
   void Failed(const std::string& why);  // a connection failed: open the circuit
   void Succeeded();
+  void ProbeLoop();  // while the circuit is open: connect every `retry`
   Error Unavailable(const std::string& why);
 
   const RedisOptions options_;
@@ -79,11 +83,13 @@ class RedisCache final : public Cache {
   const CacheObserver observer_;
   std::mutex mu_;
   std::vector<Conn> idle_;  // guarded by mu_
-  std::chrono::steady_clock::time_point retry_at_{};  // guarded by mu_: closed before, fail fast until
-  bool probing_ = false;                              // guarded by mu_: one caller probes an open circuit
+  bool open_ = false;       // guarded by mu_: the circuit is open (fail fast)
+  bool stopping_ = false;   // guarded by mu_
+  std::condition_variable cv_;
   std::atomic<bool> up_{true};                        // as last reported
   std::mutex script_mu_;
   std::string bucket_sha_;  // guarded by script_mu_
+  std::thread prober_;      // last: started once everything above exists
 };
 
 }  // namespace hotpath::cache
