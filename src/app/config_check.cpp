@@ -13,7 +13,7 @@ std::vector<std::string> CheckConfig(const std::string& path) {
   Config c;
   auto errors = CheckConfigFile(path, &c);
   if (!errors.empty() && errors.front().rfind("line ", 0) == 0) return errors;  // not TOML: nothing more to say
-  if (c.cache_url.rfind("redis://", 0) == 0) {
+  if (c.cache_url.rfind("redis://", 0) == 0 || c.cache_url.rfind("rediss://", 0) == 0) {
     if (auto ep = cache::ParseRedisUrl(c.cache_url); !ep.ok())
       errors.push_back(fmt::format("'storage.cache_url': {}", RedactUrl(ep.error().message)));
   }

@@ -218,7 +218,7 @@ Status Platform::OpenCache() {
                        .Help("Requests refused with 429 by the per-user and per-address rate limits")
                        .Register(registry)
                        .Add({});
-  if (config_.cache_url.rfind("redis://", 0) == 0) {
+  if (config_.cache_url.rfind("redis://", 0) == 0 || config_.cache_url.rfind("rediss://", 0) == 0) {
     HP_ASSIGN(auto endpoint, cache::ParseRedisUrl(config_.cache_url));
     cache::RedisOptions ro;
     ro.endpoint = endpoint;

@@ -271,8 +271,16 @@ TEST(RedisUrl, ParsesHostPortDatabaseAndCredentials) {
   EXPECT_EQ(ep.password, "s3cret");
   EXPECT_EQ(ep.Describe(), "redis://app:****@cache:6379/1");
   EXPECT_EQ(ParseRedisUrl("redis://:pw@h/").value().password, "pw");
+  EXPECT_FALSE(ep.tls);
+  ep = ParseRedisUrl("rediss://:tok@master.cache.amazonaws.com:6379/0").value();
+  EXPECT_TRUE(ep.tls);
+  EXPECT_TRUE(ep.ca_file.empty());  // the system's CAs
+  EXPECT_EQ(ep.Describe(), "rediss://:****@master.cache.amazonaws.com:6379/0");
+  ep = ParseRedisUrl("rediss://127.0.0.1:6390/2?ca_file=/tmp/ca.pem").value();
+  EXPECT_EQ(ep.ca_file, "/tmp/ca.pem");
+  EXPECT_EQ(ep.db, 2);
   for (const char* bad : {"http://h", "redis://", "redis://h:0", "redis://h:99999", "redis://h:x", "redis://h/db",
-                          "redis://h?x=1", "redis://pw@h"}) {
+                          "redis://h?x=1", "redis://pw@h", "redis://h?ca_file=/x", "rediss://h?verify=no"}) {
     auto r = ParseRedisUrl(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;

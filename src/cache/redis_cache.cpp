@@ -39,17 +39,6 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
 return {allowed, retry}
 )lua";
 
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-void FreeContext(redisContext* c) {
-  if (c) redisFree(c);
-}
-
 std::string ReplyError(const redisReply* r) { return r && r->str ? std::string(r->str, r->len) : "error reply"; }
 
 }  // namespace
@@ -85,40 +74,9 @@ void RedisCache::ProbeLoop() {
   }
 }
 
-std::unique_ptr<redisContext, void (*)(redisContext*)> RedisCache::Connect(const RedisOptions& options,
-                                                                           std::chrono::milliseconds op_timeout,
-                                                                           std::string* error) {
-  const auto& ep = options.endpoint;
-  Conn c(redisConnectWithTimeout(ep.host.c_str(), ep.port, ToTimeval(options.connect_timeout)), FreeContext);
-  if (!c || c->err) {
-    *error = c ? c->errstr : "cannot allocate a redis context";
-    return Conn(nullptr, FreeContext);
-  }
-  if (op_timeout.count() > 0 && redisSetTimeout(c.get(), ToTimeval(op_timeout)) != REDIS_OK) {
-    *error = "cannot set the socket timeout";
-    return Conn(nullptr, FreeContext);
-  }
-  auto check = [&](redisReply* r, const char* what) {
-    Reply reply(r, freeReplyObject);
-    if (!reply) {
-      *error = fmt::format("{}: {}", what, c->errstr);
-      return false;
-    }
-    if (reply->type == REDIS_REPLY_ERROR) {
-      *error = fmt::format("{}: {}", what, ReplyError(reply.get()));
-      return false;
-    }
-    return true;
-  };
-  if (!ep.password.empty()) {
-    void* r = ep.user.empty() ? redisCommand(c.get(), "AUTH %b", ep.password.data(), ep.password.size())
-                              : redisCommand(c.get(), "AUTH %b %b", ep.user.data(), ep.user.size(),
-                                             ep.password.data(), ep.password.size());
-    if (!check(static_cast<redisReply*>(r), "AUTH")) return Conn(nullptr, FreeContext);
-  }
-  if (ep.db != 0 && !check(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %d", ep.db)), "SELECT"))
-    return Conn(nullptr, FreeContext);
-  return c;
+std::unique_ptr<RedisConn> RedisCache::Connect(const RedisOptions& options, std::chrono::milliseconds op_timeout,
+                                               std::string* error) {
+  return RedisConn::Open(options.endpoint, options.connect_timeout, op_timeout, error);
 }
 
 Error RedisCache::Unavailable(const std::string& why) {
@@ -177,31 +135,20 @@ void RedisCache::Succeeded() {
 
 Result<std::vector<Result<RedisCache::Reply>>> RedisCache::Pipeline(const std::vector<Command>& commands) {
   HP_ASSIGN(Conn c, Acquire());
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& cmd : commands) {
-    argv.clear();
-    lens.clear();
-    for (const auto& a : cmd) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-      std::string why = c->errstr;
-      Failed(why);
-      return Unavailable(why);
-    }
+  for (const auto& cmd : commands) c->Append(cmd);
+  std::string why;
+  if (!c->Flush(&why)) {
+    Failed(why);
+    return Unavailable(why);
   }
   std::vector<Result<Reply>> out;
   out.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(c.get(), &raw) != REDIS_OK || raw == nullptr) {
-      std::string why = c->err ? c->errstr : "no reply";
+    Reply reply = c->Read(&why);
+    if (!reply) {
       Failed(why);
       return Unavailable(why);
     }
-    Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
     if (reply->type == REDIS_REPLY_ERROR) {
       out.emplace_back(Error::Internal(fmt::format("redis {}: {}", commands[i].front(), ReplyError(reply.get()))));
     } else {

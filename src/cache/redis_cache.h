@@ -21,11 +21,9 @@
 #include <vector>
 
 #include "cache/cache.h"
+#include "cache/redis_conn.h"
 #include "cache/redis_url.h"
 #include "core/log.h"
-
-struct redisContext;
-struct redisReply;
 
 namespace hotpath::cache {
 
@@ -58,19 +56,18 @@ class RedisCache final : public Cache {
 
   // Runs the commands in one round trip (pipelined); their replies in order. kUnavailable when the
   // connection fails; a Redis error reply fails only its own command (kInternal).
-  using Reply = std::unique_ptr<redisReply, void (*)(void*)>;
+  using Reply = RedisConn::Reply;
   using Command = std::vector<std::string>;
   Result<std::vector<Result<Reply>>> Pipeline(const std::vector<Command>& commands);
   // One command.
   Result<Reply> Run(const Command& command);
   [[nodiscard]] bool Up() const { return up_.load(); }
   // A connection of its own (for SUBSCRIBE), with AUTH and SELECT done; nullptr with the reason.
-  static std::unique_ptr<redisContext, void (*)(redisContext*)> Connect(const RedisOptions& options,
-                                                                        std::chrono::milliseconds op_timeout,
-                                                                        std::string* error);
+  static std::unique_ptr<RedisConn> Connect(const RedisOptions& options, std::chrono::milliseconds op_timeout,
+                                            std::string* error);
 
  private:
-  using Conn = std::unique_ptr<redisContext, void (*)(redisContext*)>;
+  using Conn = std::unique_ptr<RedisConn>;
   Result<Conn> Acquire();
   void Release(Conn conn);
   void Failed(const std::string& why);  // a connection failed: open the circuit

@@ -140,3 +140,23 @@ TEST(RedisPubSub, MessagesReachEverySubscriber) {
 
 }  // namespace
 }  // namespace hotpath::cache
+
+namespace hotpath::cache {
+namespace {
+
+TEST(RedisCache, TlsRefusesAServerItDoesNotTrustOrThatSpeaksNoTls) {
+  RedisOptions o = Options();
+  std::string error;
+  if (o.endpoint.tls) {
+    o.endpoint.ca_file = "/etc/ssl/certs/ca-certificates.crt";  // the system's CAs: not the test CA
+    EXPECT_EQ(RedisConn::Open(o.endpoint, o.connect_timeout, o.op_timeout, &error), nullptr);
+    EXPECT_NE(error.find("not trusted"), std::string::npos) << error;
+  } else {
+    o.endpoint.tls = true;  // a TLS client against the plain port
+    EXPECT_EQ(RedisConn::Open(o.endpoint, o.connect_timeout, o.op_timeout, &error), nullptr);
+    EXPECT_NE(error.find("TLS"), std::string::npos) << error;
+  }
+}
+
+}  // namespace
+}  // namespace hotpath::cache

@@ -1,7 +1,6 @@
 #include "cache/redis_pubsub.h"
 
 #include <hiredis/hiredis.h>
-#include <sys/socket.h>
 
 namespace hotpath::cache {
 
@@ -17,7 +16,7 @@ RedisPubSub::RedisPubSub(RedisOptions options, RedisCache& publisher, std::strin
 RedisPubSub::~RedisPubSub() { Stop(); }
 
 void RedisPubSub::Start(std::chrono::milliseconds wait) {
-  subscriber_ = std::thread([this] { SubscribeLoop(); });
+  subscriber_thread_ = std::thread([this] { SubscribeLoop(); });
   sender_ = std::thread([this] { PublishLoop(); });
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, wait, [&] { return subscribed_ || stopping_; });
@@ -26,12 +25,12 @@ void RedisPubSub::Start(std::chrono::milliseconds wait) {
 void RedisPubSub::Stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !subscriber_.joinable() && !sender_.joinable()) return;
+    if (stopping_ && !subscriber_thread_.joinable() && !sender_.joinable()) return;
     stopping_ = true;
-    if (subscriber_fd_ >= 0) ::shutdown(subscriber_fd_, SHUT_RDWR);
+    if (subscriber_) subscriber_->Shutdown();
   }
   cv_.notify_all();
-  if (subscriber_.joinable()) subscriber_.join();
+  if (subscriber_thread_.joinable()) subscriber_thread_.join();
   if (sender_.joinable()) sender_.join();
 }
 
@@ -78,16 +77,16 @@ void RedisPubSub::SubscribeLoop() {
     std::string error;
     auto c = RedisCache::Connect(options_, std::chrono::milliseconds(0), &error);  // reads block
     if (c) {
-      const char* argv[] = {"SUBSCRIBE", channel_.c_str()};
-      const std::size_t lens[] = {9, channel_.size()};
-      RedisCache::Reply reply(static_cast<redisReply*>(redisCommandArgv(c.get(), 2, argv, lens)), freeReplyObject);
+      c->Append({"SUBSCRIBE", channel_});
+      RedisCache::Reply reply(nullptr, freeReplyObject);
+      if (c->Flush(&error)) reply = c->Read(&error);
       if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        error = reply ? "unexpected SUBSCRIBE reply" : c->errstr;
+        if (reply) error = "unexpected SUBSCRIBE reply";
       } else {
         {
           std::lock_guard lock(mu_);
           if (stopping_) return;
-          subscriber_fd_ = c->fd;
+          subscriber_ = c.get();
           subscribed_ = true;
         }
         cv_.notify_all();
@@ -95,19 +94,15 @@ void RedisPubSub::SubscribeLoop() {
         warned = false;
         if (on_connected_) on_connected_();
         for (;;) {
-          void* raw = nullptr;
-          if (redisGetReply(c.get(), &raw) != REDIS_OK || raw == nullptr) {
-            error = c->err ? c->errstr : "connection closed";
-            break;
-          }
-          RedisCache::Reply msg(static_cast<redisReply*>(raw), freeReplyObject);
+          RedisCache::Reply msg = c->Read(&error);
+          if (!msg) break;
           if (msg->type == REDIS_REPLY_ARRAY && msg->elements == 3 && msg->element[2]->type == REDIS_REPLY_STRING &&
               std::string_view(msg->element[0]->str, msg->element[0]->len) == "message") {
             on_message_(std::string_view(msg->element[2]->str, msg->element[2]->len));
           }
         }
         std::lock_guard lock(mu_);
-        subscriber_fd_ = -1;
+        subscriber_ = nullptr;
         subscribed_ = false;
         if (stopping_) return;
       }

@@ -46,9 +46,9 @@ class RedisPubSub {
   std::condition_variable cv_;
   bool stopping_ = false;           // guarded by mu_
   bool subscribed_ = false;         // guarded by mu_
-  int subscriber_fd_ = -1;          // guarded by mu_: shut down by Stop to end a blocking read
+  RedisConn* subscriber_ = nullptr;  // guarded by mu_: shut down by Stop to end a blocking read
   std::deque<std::string> outbox_;  // guarded by mu_
-  std::thread subscriber_;
+  std::thread subscriber_thread_;
   std::thread sender_;
 };
 

@@ -16,15 +16,35 @@ bool ParseInt(std::string_view s, int lo, int hi, int& out) {
 std::string RedisEndpoint::Describe() const {
   std::string auth;
   if (!user.empty() || !password.empty()) auth = fmt::format("{}:****@", user);
-  return fmt::format("redis://{}{}:{}/{}", auth, host, port, db);
+  return fmt::format("{}://{}{}:{}/{}", tls ? "rediss" : "redis", auth, host, port, db);
 }
 
 Result<RedisEndpoint> ParseRedisUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "redis://";
   auto bad = [&](std::string_view why) { return Error::Invalid(fmt::format("redis URL '{}': {}", url, why)); };
-  if (url.rfind(kScheme, 0) != 0) return bad("must start with redis://");
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
   RedisEndpoint ep;
+  std::string_view rest = url;
+  if (url.rfind("redis://", 0) == 0) {
+    rest.remove_prefix(8);
+  } else if (url.rfind("rediss://", 0) == 0) {
+    rest.remove_prefix(9);
+    ep.tls = true;
+  } else {
+    return bad("must start with redis:// or rediss://");
+  }
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    std::string_view query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    while (!query.empty()) {
+      auto amp = query.find('&');
+      std::string_view param = query.substr(0, amp);
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+      if (param.rfind("ca_file=", 0) == 0 && ep.tls && param.size() > 8) {
+        ep.ca_file = std::string(param.substr(8));
+      } else {
+        return bad(fmt::format("unknown parameter '{}' (rediss:// takes ca_file=PATH)", param));
+      }
+    }
+  }
   if (auto at = rest.rfind('@'); at != std::string_view::npos) {
     std::string_view cred = rest.substr(0, at);
     rest = rest.substr(at + 1);
@@ -39,7 +59,6 @@ Result<RedisEndpoint> ParseRedisUrl(const std::string& url) {
     std::string_view db = rest.substr(slash + 1);
     if (!db.empty() && !ParseInt(db, 0, 1000, ep.db)) return bad("the database must be a number 0-1000");
   }
-  if (hostport.find('?') != std::string_view::npos) return bad("takes no query parameters");
   if (auto colon = hostport.rfind(':'); colon != std::string_view::npos && hostport.front() != '[') {
     if (!ParseInt(hostport.substr(colon + 1), 1, 65535, ep.port)) return bad("port must be 1-65535");
     hostport = hostport.substr(0, colon);

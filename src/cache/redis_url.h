@@ -1,5 +1,6 @@
 #pragma once
-// `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` (port 6379, database 0 by default).
+// `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` (port 6379, database 0 by default), or
+// `rediss://...[?ca_file=PATH]` for TLS, verified against the system's CAs or those in PATH.
 
 #include <string>
 
@@ -13,6 +14,8 @@ struct RedisEndpoint {
   int db = 0;
   std::string user;      // Redis 6 ACL user; empty: AUTH with the password only
   std::string password;  // empty: no AUTH
+  bool tls = false;      // rediss://
+  std::string ca_file;   // rediss: trusted CAs (PEM); empty: the system's
   // The URL without its password (logs).
   [[nodiscard]] std::string Describe() const;
 };

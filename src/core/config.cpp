@@ -142,7 +142,7 @@ const std::vector<Key>& Keys() {
       IntKey("storage", "database_pool_size", &Config::database_pool_size, 1, 1000),
       BoolKey("storage", "migrate_on_start", &Config::migrate_on_start),
       StringKey("storage", "cache_url", &Config::cache_url, true,
-                [](const std::string& v) { return CheckScheme(v, {"memory:", "redis://"}); }),
+                [](const std::string& v) { return CheckScheme(v, {"memory:", "redis://", "rediss://"}); }),
       IntKey("storage", "cache_ttl_s", &Config::cache_ttl_s, 1, 7 * 86400),
       IntKey("storage", "cache_timeout_ms", &Config::cache_timeout_ms, 10, 60000),
       StringKey("storage", "events_url", &Config::events_url, true,

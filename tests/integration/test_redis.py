@@ -9,6 +9,7 @@ and api, on one data directory and one throwaway redis-server):
   Redis lost its copy of the revocation list;
 - rate limits: one token bucket per user and per client address for both processes, 429
   problem+json with Retry-After;
+- TLS: a rediss:// cache URL (a throwaway CA) works like redis://;
 - resilience: redis-server paused and then killed and restarted mid-run while a client keeps
   reading and ordering: no request fails, failures are counted in hotpath_cache_errors_total, the
   cache is used again once Redis is back, and an edit made during the outage is never followed by
@@ -198,6 +199,28 @@ class RateLimits(unittest.TestCase):
         statuses = [(self.cp if i % 2 else self.ca).get("/v1/zones", headers=via).status for i in range(10)]
         self.assertEqual(statuses, [200] * 8 + [429] * 2)
         self.assertEqual(self.cp.get("/v1/zones", headers={"X-Forwarded-For": "10.1.0.3"}).status, 200)
+
+
+class Tls(unittest.TestCase):
+    def test_a_rediss_url_caches_over_tls(self):
+        redis = redis_harness.RedisServer(tls=True).start()
+        server = None
+        try:
+            server = h.Server(env={"HOTPATH_CACHE_URL": redis.url(0)})
+            h.create_user_offline(server.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
+            server.start()
+            client = server.client()
+            admin, _ = h.login(client, ADMIN_EMAIL, h.PASSWORD)
+            world = h.World(client, admin)
+            for _ in range(3):
+                self.assertEqual(client.get("/v1/restaurants/%s/menu" % world.rid).status, 200)
+            self.assertGreaterEqual(metric(client, "hotpath_cache_requests_total", '{result="hit"}'), 2)
+            self.assertEqual(metric(client, "hotpath_cache_errors_total"), 0)
+            self.assertTrue(redis.command("EXISTS", "hp:d:menu:" + world.rid))
+        finally:
+            if server is not None:
+                server.cleanup()
+            redis.stop()
 
 
 class Resilience(unittest.TestCase):

@@ -1,7 +1,8 @@
 """The Redis cache client against a real server: runs the redis_cache_test binary (get/set/lock and
 expiry, the token bucket Lua script shared by two clients and reloaded after SCRIPT FLUSH, the
 circuit breaker failing fast on an unreachable server, versioned cache-aside across two clients,
-pub/sub to two subscribers) against a throwaway redis-server."""
+pub/sub to two subscribers) against a throwaway redis-server, over TCP and over TLS (rediss://,
+a throwaway CA; a client that does not trust it is refused)."""
 
 import os
 import subprocess
@@ -17,7 +18,13 @@ TEST_BIN = os.environ.get("REDIS_CACHE_TEST_BIN") or os.path.join(REPO, "build",
 
 class RedisCache(unittest.TestCase):
     def test_cache_suite_passes_against_redis(self):
-        redis = redis_harness.RedisServer().start()
+        self.run_suite(redis_harness.RedisServer())
+
+    def test_cache_suite_passes_against_redis_over_tls(self):
+        self.run_suite(redis_harness.RedisServer(tls=True))
+
+    def run_suite(self, redis):
+        redis.start()
         try:
             env = dict(os.environ, HOTPATH_TEST_REDIS_URL=redis.url(3))
             out = subprocess.run([TEST_BIN], capture_output=True, text=True, timeout=120, env=env)

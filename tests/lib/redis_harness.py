@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -83,9 +84,28 @@ class _Reader:
         raise RuntimeError("bad RESP reply %r" % line)
 
 
+def _make_certs(d):
+    """A throwaway CA and a server certificate for 127.0.0.1 and localhost (openssl CLI)."""
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, timeout=60)
+    ca_key, ca, key, csr, cert = (os.path.join(d, n) for n in ("ca.key", "ca.pem", "server.key", "server.csr",
+                                                                 "server.pem"))
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+        "-subj", "/CN=hotpath test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
+    ext = os.path.join(d, "san.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2",
+        "-extfile", ext)
+    return ca, cert, key
+
+
 class RedisServer:
-    def __init__(self, databases=256):
+    def __init__(self, databases=256, tls=False):
         self.databases = databases
+        self.tls = tls
+        self.ca = None
         self.dir = None
         self.port = None
         self.proc = None
@@ -97,8 +117,13 @@ class RedisServer:
     def _spawn(self):
         conf = os.path.join(self.dir, "redis.conf")
         with open(conf, "w") as f:
-            f.write("port %d\nbind 127.0.0.1\ndir %s\nsave \"\"\nappendonly no\ndatabases %d\nlogfile %s\n"
-                    "daemonize no\nprotected-mode no\n" % (self.port, self.dir, self.databases, self.log))
+            f.write("bind 127.0.0.1\ndir %s\nsave \"\"\nappendonly no\ndatabases %d\nlogfile %s\n"
+                    "daemonize no\nprotected-mode no\n" % (self.dir, self.databases, self.log))
+            if self.tls:
+                f.write("port 0\ntls-port %d\ntls-cert-file %s\ntls-key-file %s\ntls-ca-cert-file %s\n"
+                        "tls-auth-clients no\n" % (self.port, self.cert, self.key, self.ca))
+            else:
+                f.write("port %d\n" % self.port)
         self.proc = subprocess.Popen(["redis-server", conf], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
@@ -119,6 +144,8 @@ class RedisServer:
         if shutil.which("redis-server") is None:
             raise RuntimeError("redis-server not found (apt-get install redis-server)")
         self.dir = tempfile.mkdtemp(prefix="hotpath-redis-")
+        if self.tls:
+            self.ca, self.cert, self.key = _make_certs(self.dir)
         for _ in range(5):
             self.port = _free_port()
             if self._spawn():
@@ -163,10 +190,15 @@ class RedisServer:
             return ""
 
     def url(self, db=0):
+        if self.tls:
+            return "rediss://127.0.0.1:%d/%d?ca_file=%s" % (self.port, db, self.ca)
         return "redis://127.0.0.1:%d/%d" % (self.port, db)
 
     def command(self, *args, db=0):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as raw:
+            s = raw
+            if self.tls:
+                s = ssl.create_default_context(cafile=self.ca).wrap_socket(raw, server_hostname="127.0.0.1")
             r = _Reader(s)
             if db:
                 s.sendall(_encode(["SELECT", db]))
