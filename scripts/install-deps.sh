@@ -14,7 +14,7 @@ PACKAGES=(
   yamllint python3-yaml shellcheck
   prometheus chromium
   librdkafka-dev kcat
-  libhiredis-dev redis-server redis-tools
+  libhiredis-dev redis-server redis-tools libssl-dev openssl
 )
 
 missing=()
