@@ -231,6 +231,7 @@ Status Platform::OpenCache() {
         *redis_, vo, cache::VersionedStats{[hit, miss, bypass](std::string_view r) {
           (r == "hit" ? hit : r == "miss" ? miss : bypass)->Increment();
         }});
+    versioned_->StartEpoch();  // a crash of this process may have skipped a bump: trust nothing older
     log_.Info("cache", {{"url", endpoint.Describe()}});
   }
   cache::RateLimits limits{config_.rate_limit_user_per_s, config_.rate_limit_user_burst, config_.rate_limit_ip_per_s,

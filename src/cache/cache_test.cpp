@@ -149,6 +149,21 @@ TEST(VersionedCache, AValueLoadedBeforeAnEditIsNotServedAfterIt) {
   EXPECT_EQ(vc.Get("order:o1", "", [&]() -> Result<std::string> { return truth; }).value(), "new");
 }
 
+TEST(VersionedCache, AProcessStartDropsEverythingCachedBefore) {
+  ManualClock clock(kStart);
+  MemoryCache mem(clock);
+  VersionedCache before(mem, {});
+  int loads = 0;
+  auto load = [&]() -> Result<std::string> { return std::to_string(++loads); };
+  EXPECT_EQ(before.Get("order:o1", "", load).value(), "1");
+  EXPECT_EQ(before.Get("order:o1", "", load).value(), "1");
+  // The process was killed after a commit, before its bump; it starts again:
+  VersionedCache after(mem, {});
+  after.StartEpoch();
+  EXPECT_EQ(after.Get("order:o1", "", load).value(), "2");
+  EXPECT_EQ(before.Get("order:o1", "", load).value(), "2");  // every process sees the new epoch
+}
+
 TEST(VersionedCache, LoadErrorsAreReturnedAndNotCached) {
   ManualClock clock(kStart);
   MemoryCache mem(clock);

@@ -46,19 +46,20 @@ Result<std::string> VersionedCache::Get(const std::string& entity, const std::st
     return load();
   }
   const std::string data_key = options_.prefix + "d:" + entity + (key.empty() ? "" : ":" + key);
-  auto got = cache_.Get({VersionKey(entity), data_key});
+  auto got = cache_.Get({VersionKey(kEpoch), VersionKey(entity), data_key});
   if (!got.ok()) {
     Count("bypass");
     return load();
   }
-  const std::string version = (*got)[0].value_or(std::string(kInitialVersion));
+  const std::string version = (*got)[0].value_or(std::string(kInitialVersion)) + "." +
+                              (*got)[1].value_or(std::string(kInitialVersion));
   auto tagged = [&](const std::optional<std::string>& v) -> std::optional<std::string> {
     if (!v || v->size() <= version.size() || v->compare(0, version.size(), version) != 0 ||
         (*v)[version.size()] != '\n')
       return std::nullopt;
     return v->substr(version.size() + 1);
   };
-  if (auto hit = tagged((*got)[1])) {
+  if (auto hit = tagged((*got)[2])) {
     Count("hit");
     return std::move(*hit);
   }

@@ -11,6 +11,10 @@
 // for that key and version and loads; the others wait up to `lock_wait` for its value, then load
 // themselves rather than wait longer.
 //
+// Crashes: a process killed between a commit and its bump would leave the old value valid, so
+// every value is also tagged with a cache-wide epoch that each process start replaces (StartEpoch):
+// a restart after a crash drops everything cached before it.
+//
 // Failures: when the cache cannot answer, the loader runs (the database serves) and nothing breaks.
 // A version bump that failed is remembered and retried before this process trusts the cache again
 // (while any is pending, reads go to the loader), so an edit made while the cache was unreachable
@@ -51,6 +55,9 @@ class VersionedCache {
   Result<std::string> Get(const std::string& entity, const std::string& key, const Loader& load);
   // `entity` changed (call after the commit). Never fails: see the header comment.
   void Invalidate(const std::string& entity);
+  // A process starts: nothing cached before is trusted any more (see the header comment).
+  void StartEpoch() { Invalidate(kEpoch); }
+  static constexpr const char* kEpoch = "epoch";
   [[nodiscard]] std::size_t PendingForTest() const;
 
  private:

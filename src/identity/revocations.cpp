@@ -12,6 +12,13 @@ Revocations::Revocations(storage::Database& db, const Clock& clock, cache::Cache
     : db_(db), clock_(clock), shared_(shared), local_(shared == nullptr && single_process) {}
 
 Status Revocations::Load() {
+  // A process killed between a logout's commit and its Redis write left that revocation out of
+  // Redis: every start makes the processes copy the list from the database again.
+  if (shared_ && !shared_->Delete(kLoadedKey).ok()) {
+    std::lock_guard lock(mu_);
+    reload_pending_ = true;
+    has_pending_ = true;
+  }
   if (!local_) return OkStatus();
   Millis now = clock_.NowMillis();
   HP_ASSIGN(auto all, db_.Read<std::vector<std::pair<std::string, Millis>>>(
@@ -50,6 +57,10 @@ bool Revocations::FlushPending() {
   if (!has_pending_.load()) return true;
   Millis now = clock_.NowMillis();
   std::lock_guard lock(mu_);
+  if (reload_pending_) {
+    if (!shared_->Delete(kLoadedKey).ok()) return false;
+    reload_pending_ = false;
+  }
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second > now && !shared_->Set(Key(it->first), "1", it->second - now).ok()) return false;
     it = pending_.erase(it);

@@ -29,7 +29,8 @@ class Revocations {
  public:
   // `shared` may be null; `single_process` picks the in-memory set when it is.
   Revocations(storage::Database& db, const Clock& clock, cache::Cache* shared, bool single_process);
-  // Loads the in-memory set (single process without a shared cache); nothing otherwise.
+  // At start: loads the in-memory set (single process without a shared cache), or makes every
+  // process reload the shared cache's copy from the database (a crash may have left one out).
   Status Load();
   // Durable once it returns; `expires_at` (epoch ms) is the token's own expiry.
   Status Revoke(const std::string& token_id, Millis expires_at);
@@ -47,6 +48,7 @@ class Revocations {
   std::mutex mu_;
   std::unordered_map<std::string, Millis> local_set_;  // guarded by mu_ (local_ only)
   std::unordered_map<std::string, Millis> pending_;    // guarded by mu_: not yet written to the cache
+  bool reload_pending_ = false;                        // guarded by mu_: the start's marker delete failed
   std::atomic<bool> has_pending_{false};
 };
 
