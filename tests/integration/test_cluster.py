@@ -74,6 +74,18 @@ class Balancing(unittest.TestCase):
 
 
 class LiveAcrossProcesses(unittest.TestCase):
+    def test_console_says_the_cluster_runs_without_autoscaling(self):
+        # The live feed runs on the primary (HAProxy routes /v1/ops/* there); without --autoscale the
+        # controller writes no decisions, and the platform page says so.
+        ws = h.WebSocket("127.0.0.1", CLUSTER.port, "/v1/ops/live?access_token=" + ADMIN)
+        try:
+            self.assertEqual(ws.status, 101)
+            self.assertEqual(ws.recv_json()["type"], "hello")
+            self.assertEqual(ws.recv_json()["autoscaler"], {"running": False})
+        finally:
+            ws.close()
+        self.assertFalse(os.path.exists(os.path.join(CLUSTER.run_dir, "autoscale.json")))
+
     def test_events_committed_on_one_process_reach_subscribers_on_the_other(self):
         world = h.World(direct("s0"), ADMIN)
         order = world.place_ok()
