@@ -17,6 +17,7 @@ and api, on one data directory and one throwaway redis-server):
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -59,9 +60,14 @@ def setUpModule():
     ADMIN, _ = h.login(CP, ADMIN_EMAIL, h.PASSWORD)
 
 
-def tearDownModule():
-    for s in (A, P):
+def stop_pair(primary, api):
+    for s in (api, primary):
         s.cleanup()
+    shutil.rmtree(primary.data_dir, ignore_errors=True)  # start_pair made it: the servers do not own it
+
+
+def tearDownModule():
+    stop_pair(P, A)
     REDIS.stop()
 
 
@@ -173,8 +179,7 @@ class RateLimits(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.a.cleanup()
-        cls.p.cleanup()
+        stop_pair(cls.p, cls.a)
 
     def test_a_users_bucket_is_shared_by_both_processes(self):
         via = {"X-Forwarded-For": "10.1.0.1"}
