@@ -11,7 +11,9 @@
 #
 # Knobs (environment): HOTPATH_BIN (binary, default build/bin/hotpath), BENCH_DURATION (10s),
 # BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_NGINX_WORKERS (auto), BENCH_DATA_DIR (reuse a
-# seeded data directory), BENCH_KEEP=1 (keep the temp dir with the logs and wrk outputs).
+# seeded data directory), BENCH_KEEP=1 (keep the temp dir with the logs and wrk outputs),
+# BENCH_DATABASE_URL / BENCH_DATABASE_REPLICAS (run hotpath on PostgreSQL; bench/postgres/run.py),
+# BENCH_RESULTS=FILE (also write the measures as KEY=VALUE lines there).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +27,7 @@ RECORD=0
 for arg in "$@"; do
   case "$arg" in
     --record) RECORD=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,8 +72,12 @@ echo "starting hotpath --demo (seeding hashes ~50 demo passwords; a few seconds)
 # The binary reads every HOTPATH_* variable as configuration; it gets none of ours.
 mapfile -t unset_args < <(env | sed -n 's/^\(HOTPATH_[A-Za-z0-9_]*\)=.*/-u\n\1/p')
 DATA_DIR=${BENCH_DATA_DIR:-$TMP/data}  # a kept directory skips the seeding on the next run
+db_args=()
+[ -n "${BENCH_DATABASE_URL:-}" ] && db_args+=(--database-url "$BENCH_DATABASE_URL")
+[ -n "${BENCH_DATABASE_REPLICAS:-}" ] && db_args+=(--database-replicas "$BENCH_DATABASE_REPLICAS")
 # The load generators act as one customer at full speed: no per-user rate limit here.
 env "${unset_args[@]}" "$BIN" serve --demo --listen 127.0.0.1:0 --data-dir "$DATA_DIR" --rate-limit-user-per-s 0 \
+  "${db_args[@]}" \
   >"$TMP/hotpath.out" 2>"$TMP/hotpath.log" &
 HOTPATH_PID=$!
 HP_PORT=""
@@ -173,6 +179,28 @@ echo
 echo "$HEADER"
 echo "$TABLE"
 if [ "$HP_ERR" != "0" ]; then echo "note: wrk saw errors on the hotpath menu run:"; grep 'Non-2xx\|Socket errors' "$TMP/wrk-hotpath.txt"; fi
+
+if [ -n "${BENCH_RESULTS:-}" ]; then
+  {
+    echo "MENU_HOTPATH_RPS=$HP_RPS"
+    echo "MENU_NGINX_RPS=$NG_RPS"
+    echo "MENU_HOTPATH_P99_MS=$HP_P99"
+    echo "MENU_NGINX_P99_MS=$NG_P99"
+    echo "MENU_BYTES=$MENU_BYTES"
+    echo "MENU_ERRORS=$HP_ERR"
+    echo "ORDERS_CREATED=$CREATED"
+    echo "ORDERS_OTHER=$OTHER"
+    echo "ORDERS_SECONDS=$SECONDS_RUN"
+    echo "ORDERS_PER_S=$ORD_RATE"
+    echo "ORDERS_P50_MS=$ORD_P50"
+    echo "ORDERS_P99_MS=$ORD_P99"
+    echo "ORDERS_COUNTED_BY_SERVER=$SERVER_COUNTED"
+    echo "WRK=wrk -t$THREADS -c$CONNS -d$DURATION"
+    echo "MENU_PATH=$MENU_PATH"
+    # reads per database server (primary / replicaN) over the whole run
+    echo "DB_READS=$(curl -sf "$HP/metrics" | sed -n 's/^hotpath_db_reads_total{server="\([^"]*\)"} \([0-9.e+]*\)$/\1:\2/p' | paste -sd' ')"
+  } >"$BENCH_RESULTS"
+fi
 
 if [ "$RECORD" = 1 ]; then
   COMMANDS=$(

@@ -16,19 +16,59 @@ using storage::SqlValue;
 
 namespace {
 SqlValue NullIfEmpty(const std::string& s) { return s.empty() ? SqlValue(nullptr) : SqlValue(s); }
+
+constexpr std::string_view kInsertOrder =
+    "INSERT INTO orders(id,customer_id,restaurant_id,zone_id,rider_id,status,version,subtotal,delivery_fee,"
+    "small_order_fee,total,currency,delivery_lat,delivery_lon,delivery_address,prep_minutes,eta_minutes,"
+    "idempotency_key,request_hash,created_at,updated_at) VALUES "
+    "(?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?)";
+
+std::vector<SqlValue> OrderRow(const Order& o, const std::string& idempotency_key,
+                               const std::string& request_hash) {
+  return {o.id, o.customer_id, o.restaurant_id, NullIfEmpty(o.zone_id), std::string(StatusName(o.status)),
+          o.version, o.subtotal, o.delivery_fee, o.small_order_fee, o.total, o.currency, o.delivery.lat,
+          o.delivery.lon, o.address, std::int64_t{o.eta_minutes}, idempotency_key, request_hash, o.created_at,
+          o.updated_at};
+}
+
+// PostgreSQL: the order, its lines and its history in one statement (data-modifying CTEs; the
+// foreign keys are checked at the end of the statement). One round trip instead of one per row on
+// the group-commit writer, where round trips are what bounds durable orders per second.
+Status InsertOrderPostgres(storage::Connection& c, const Order& o, const std::string& idempotency_key,
+                           const std::string& request_hash) {
+  std::string sql = fmt::format("WITH new_order AS ({})", kInsertOrder);
+  std::vector<SqlValue> params = OrderRow(o, idempotency_key, request_hash);
+  if (!o.lines.empty()) {
+    sql += ", new_lines AS (INSERT INTO order_items(order_id,line,item_id,name,unit_price,quantity) VALUES ";
+    std::int64_t line = 0;
+    for (const auto& l : o.lines) {
+      sql += line == 0 ? "(?,?,?,?,?,?)" : ",(?,?,?,?,?,?)";
+      params.insert(params.end(), {o.id, ++line, l.item_id, l.name, l.unit_price, l.quantity});
+    }
+    sql += ")";
+  }
+  // A new order has no history yet: its entries are numbered from 1.
+  sql += " INSERT INTO order_history(order_id,seq,status,actor,reason,at) ";
+  if (o.history.empty()) {
+    sql += "SELECT NULL, 0, '', '', NULL, 0 WHERE false";
+  } else {
+    sql += "VALUES ";
+    std::int64_t seq = 0;
+    for (const auto& h : o.history) {
+      sql += seq == 0 ? "(?,?,?,?,?,?)" : ",(?,?,?,?,?,?)";
+      params.insert(params.end(),
+                    {o.id, ++seq, std::string(StatusName(h.status)), h.actor, NullIfEmpty(h.reason), h.at});
+    }
+  }
+  // Sent without waiting: the order's event (AppendEvent's query) follows it in the same round trip.
+  return c.ExecLater(sql, params);
+}
 }  // namespace
 
 Status InsertOrder(storage::Connection& c, const Order& o, const std::string& idempotency_key,
                    const std::string& request_hash) {
-  HP_TRY(c.Exec(
-      "INSERT INTO orders(id,customer_id,restaurant_id,zone_id,rider_id,status,version,subtotal,delivery_fee,"
-      "small_order_fee,total,currency,delivery_lat,delivery_lon,delivery_address,prep_minutes,eta_minutes,"
-      "idempotency_key,request_hash,created_at,updated_at) VALUES "
-      "(?,?,?,?,NULL,?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?)",
-      {o.id, o.customer_id, o.restaurant_id, NullIfEmpty(o.zone_id), std::string(StatusName(o.status)),
-       o.version, o.subtotal, o.delivery_fee, o.small_order_fee, o.total, o.currency, o.delivery.lat,
-       o.delivery.lon, o.address, std::int64_t{o.eta_minutes}, idempotency_key, request_hash, o.created_at,
-       o.updated_at}));
+  if (c.dialect() == storage::Dialect::kPostgres) return InsertOrderPostgres(c, o, idempotency_key, request_hash);
+  HP_TRY(c.Exec(kInsertOrder, OrderRow(o, idempotency_key, request_hash)));
   std::int64_t line = 0;
   for (const auto& l : o.lines) {
     HP_TRY(

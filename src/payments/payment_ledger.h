@@ -28,6 +28,7 @@ struct Payment {
 // Pure: is `from -> to` a legal move?
 bool CanMove(PaymentStatus from, PaymentStatus to);
 
+// Sent with ExecLater: on PostgreSQL a failure shows at the unit's next statement or its end.
 Status InsertPayment(storage::Connection& c, const Payment& p, Millis now);
 Result<std::optional<Payment>> LoadPayment(storage::Connection& c, const std::string& order_id);
 // Moves the order's payment to `to`; kConflict if the current status does not allow it.

@@ -49,6 +49,18 @@ class Connection {
   virtual Result<std::int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params = {}) = 0;
   // Several statements, no parameters (schema, BEGIN/COMMIT).
   virtual Status ExecScript(std::string_view sql) = 0;
+  // A statement whose outcome the unit need not see before its next statement: PostgreSQL sends it
+  // without waiting (libpq pipeline mode) and the next Query/Exec travels with it, so a write unit
+  // of several rows costs one round trip to the server instead of one per statement. An error of
+  // such a statement is returned by the next statement call, or fails the unit when it ends
+  // (CollectPending). SQLite runs it at once. Only for statements whose changed-row count and
+  // specific error the unit does not act on.
+  virtual Status ExecLater(std::string_view sql, const std::vector<SqlValue>& params) {
+    HP_TRY(Exec(sql, params));
+    return OkStatus();
+  }
+  // Waits for every statement sent by ExecLater; the first error among them, if any.
+  virtual Status CollectPending() { return OkStatus(); }
 
   // Runs `fn` after the enclosing write transaction commits (in commit order, on the writer
   // thread; must not block); dropped if the unit rolls back. Used to publish live events in the

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace hotpath::storage {
 namespace {
@@ -25,6 +26,30 @@ Oid TypeOf(const SqlValue& v) {
 struct ResultGuard {
   PGresult* res;
   ~ResultGuard() { PQclear(res); }
+};
+
+// Parameters as libpq wants them: text, NULL as a null pointer.
+struct ParamValues {
+  explicit ParamValues(const std::vector<SqlValue>& params) : text(params.size()), values(params.size(), nullptr) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>) {
+              return;
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              values[i] = v.c_str();
+            } else {
+              text[i] = fmt::format("{}", v);  // shortest exact form for doubles
+              values[i] = text[i].c_str();
+            }
+          },
+          params[i]);
+    }
+  }
+  [[nodiscard]] int size() const { return static_cast<int>(values.size()); }
+  std::vector<std::string> text;
+  std::vector<const char*> values;
 };
 
 }  // namespace
@@ -120,41 +145,98 @@ Result<const std::string*> PgConnection::Prepare(std::string_view sql, const std
 
 Result<std::int64_t> PgConnection::Run(std::string_view sql, const std::vector<SqlValue>& params,
                                        const std::function<void(const Row&)>* on_row) {
+  // PQprepare is synchronous, which pipeline mode forbids: collect first (rare: statements are
+  // prepared once per connection).
+  if (pending_ > 0 && prepared_.find(sql) == prepared_.end()) HP_TRY(Collect({}));
   HP_ASSIGN(const std::string* name, Prepare(sql, params));
-  std::vector<std::string> text(params.size());
-  std::vector<const char*> values(params.size(), nullptr);
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::nullptr_t>) {
-            return;
-          } else if constexpr (std::is_same_v<T, std::string>) {
-            values[i] = v.c_str();
-          } else {
-            text[i] = fmt::format("{}", v);  // shortest exact form for doubles
-            values[i] = text[i].c_str();
-          }
-        },
-        params[i]);
-  }
-  ResultGuard g{PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()), values.data(), nullptr,
-                               nullptr, 0)};
-  auto status = PQresultStatus(g.res);
-  if (status == PGRES_TUPLES_OK) {
-    if (on_row && *on_row) {
-      int n = PQntuples(g.res);
-      for (int r = 0; r < n; ++r) (*on_row)(PgRow(g.res, r));
+  auto convert = [&](PGresult* res) -> Result<std::int64_t> {
+    auto status = PQresultStatus(res);
+    if (status == PGRES_TUPLES_OK) {
+      if (on_row && *on_row) {
+        int n = PQntuples(res);
+        for (int r = 0; r < n; ++r) (*on_row)(PgRow(res, r));
+      }
+      return std::int64_t{PQntuples(res)};
     }
-    return std::int64_t{PQntuples(g.res)};
+    if (status == PGRES_COMMAND_OK) {
+      const char* tuples = PQcmdTuples(res);
+      std::int64_t changed = 0;
+      std::from_chars(tuples, tuples + std::strlen(tuples), changed);
+      return changed;
+    }
+    return ErrorFrom(res, "query");
+  };
+  if (pending_ > 0) {  // travels with the statements sent before it: one round trip for all
+    HP_TRY(Send(*name, params));
+    std::optional<Result<std::int64_t>> own;
+    HP_TRY(Collect([&](PGresult* res) { own.emplace(convert(res)); }));
+    if (!own) return LoseSync("pipeline returned no result");
+    return std::move(*own);
   }
-  if (status == PGRES_COMMAND_OK) {
-    const char* tuples = PQcmdTuples(g.res);
-    std::int64_t changed = 0;
-    std::from_chars(tuples, tuples + std::strlen(tuples), changed);
-    return changed;
+  ParamValues v(params);
+  ResultGuard g{PQexecPrepared(conn_, name->c_str(), v.size(), v.values.data(), nullptr, nullptr, 0)};
+  return convert(g.res);
+}
+
+Status PgConnection::ExecLater(std::string_view sql, const std::vector<SqlValue>& params) {
+  if (pending_ > 0 && prepared_.find(sql) == prepared_.end()) HP_TRY(Collect({}));
+  HP_ASSIGN(const std::string* name, Prepare(sql, params));
+  return Send(*name, params);
+}
+
+Status PgConnection::CollectPending() {
+  if (pending_ == 0) return OkStatus();
+  return Collect({});
+}
+
+Status PgConnection::Send(const std::string& name, const std::vector<SqlValue>& params) {
+  if (pending_ == 0 && PQenterPipelineMode(conn_) != 1) return LoseSync("cannot enter pipeline mode");
+  ParamValues v(params);
+  if (PQsendQueryPrepared(conn_, name.c_str(), v.size(), v.values.data(), nullptr, nullptr, 0) != 1)
+    return LoseSync("cannot send a pipelined statement");
+  ++pending_;
+  // On its way now: the server works on it while the unit prepares its next statement.
+  if (PQflush(conn_) != 0) return LoseSync("cannot send a pipelined statement");
+  return OkStatus();
+}
+
+Status PgConnection::Collect(const std::function<void(PGresult*)>& last) {
+  int expected = pending_;
+  pending_ = 0;
+  if (PQpipelineSync(conn_) != 1) return LoseSync("cannot sync the pipeline");
+  std::optional<Error> first_error;
+  // Each statement's result is followed by a NULL; then comes the sync point. An error aborts the
+  // statements after it (PGRES_PIPELINE_ABORTED) up to the sync.
+  for (int i = 0; i < expected; ++i) {
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) return LoseSync("pipeline ended early");
+    ResultGuard g{res};
+    auto status = PQresultStatus(res);
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      if (i == expected - 1 && last) last(res);
+    } else if (status != PGRES_PIPELINE_ABORTED && !first_error) {
+      first_error = ErrorFrom(res, "query");
+    }
+    if (PGresult* extra = PQgetResult(conn_); extra != nullptr) {
+      PQclear(extra);
+      return LoseSync("unexpected extra result in the pipeline");
+    }
   }
-  return ErrorFrom(g.res, "query");
+  ResultGuard sync{PQgetResult(conn_)};
+  if (sync.res == nullptr || PQresultStatus(sync.res) != PGRES_PIPELINE_SYNC)
+    return LoseSync("pipeline sync point missing");
+  if (PQexitPipelineMode(conn_) != 1) return LoseSync("cannot leave pipeline mode");
+  if (first_error) return std::move(*first_error);
+  return OkStatus();
+}
+
+Error PgConnection::LoseSync(std::string_view what) {
+  lost_sync_ = true;  // healthy() is false from now on: the owner replaces this connection
+  retryable_ = true;
+  pending_ = 0;
+  std::string msg = PQerrorMessage(conn_);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return Error::Unavailable(fmt::format("{}{}{}", what, msg.empty() ? "" : ": ", msg));
 }
 
 Status PgConnection::Query(std::string_view sql, const std::vector<SqlValue>& params,
@@ -168,6 +250,7 @@ Result<std::int64_t> PgConnection::Exec(std::string_view sql, const std::vector<
 }
 
 Status PgConnection::ExecScript(std::string_view sql) {
+  if (pending_ > 0) HP_TRY(Collect({}));  // the simple protocol is not allowed in pipeline mode
   std::string s(sql);
   ResultGuard g{PQexec(conn_, s.c_str())};
   auto status = PQresultStatus(g.res);

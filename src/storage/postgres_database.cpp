@@ -97,8 +97,18 @@ Status PgDatabase::Submit(std::function<bool(Connection&)> run) { return queue_-
 
 void PgDatabase::RunBatch(std::vector<WriteJob*>& batch) {
   auto delay = std::chrono::milliseconds(2);
+  // Optimistic first: units rarely fail, and a SAVEPOINT + RELEASE per unit are two of the ~9 round
+  // trips of an order. Only a batch in which a unit fails runs again with a savepoint per unit
+  // (units are re-runnable: a retried batch runs them again anyway).
+  bool savepoints = false;
   for (int attempt = 1;; ++attempt) {
-    if (TryBatch(batch) == Attempt::kDone) return;
+    Attempt outcome = TryBatch(batch, savepoints);
+    if (outcome == Attempt::kDone) return;
+    if (outcome == Attempt::kIsolate) {  // at most once per batch; not a failed attempt
+      savepoints = true;
+      --attempt;
+      continue;
+    }
     if (attempt == kMaxWriteAttempts) {
       for (WriteJob* j : batch) {
         if (j->result.ok()) j->result = Error::Unavailable("database write failed after retries");
@@ -112,7 +122,7 @@ void PgDatabase::RunBatch(std::vector<WriteJob*>& batch) {
   }
 }
 
-PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch) {
+PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool savepoints) {
   for (WriteJob* j : batch) j->result = OkStatus();
   if (!writer_ || !writer_->healthy()) {
     writer_.reset();
@@ -136,24 +146,42 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch) {
   if (auto st = c.ExecScript("BEGIN ISOLATION LEVEL SERIALIZABLE"); !st.ok()) return abandon(st.error());
   for (WriteJob* j : batch) {
     std::size_t hooks_before = hooks.size();
-    if (auto st = c.Exec("SAVEPOINT unit"); !st.ok()) return abandon(st.error());
+    if (savepoints) {
+      if (auto st = c.Exec("SAVEPOINT unit"); !st.ok()) return abandon(st.error());
+    }
     bool keep = false;
     try {
       keep = j->run(c);
     } catch (const std::exception& e) {
       j->result = Error::Internal(fmt::format("write failed: {}", e.what()));
     }
+    // Statements the unit sent without waiting (ExecLater) count as the unit's own.
+    Status collected = c.CollectPending();
     if (c.retryable()) return abandon(Error::Unavailable("transaction must be retried"));
+    if (keep && !collected.ok()) {
+      keep = false;
+      j->result = collected.error();
+    }
     if (keep && c.in_failed_transaction()) {
       // The unit ignored a failed statement; its later statements were refused by the server.
       keep = false;
       j->result = Error::Internal("write unit continued after a failed statement");
     }
+    if (!keep && !savepoints) {
+      // Without a savepoint the unit's changes go with the whole transaction. Alone in its batch,
+      // that is all there is to undo; otherwise the others run again, each in a savepoint.
+      hooks.clear();
+      if (c.healthy()) (void)c.ExecScript("ROLLBACK");
+      if (batch.size() == 1) return Attempt::kDone;
+      return Attempt::kIsolate;
+    }
     if (!keep) {
       if (auto st = c.Exec("ROLLBACK TO unit"); !st.ok()) return abandon(st.error());
       hooks.resize(hooks_before);
     }
-    if (auto st = c.Exec("RELEASE unit"); !st.ok()) return abandon(st.error());
+    if (savepoints) {
+      if (auto st = c.Exec("RELEASE unit"); !st.ok()) return abandon(st.error());
+    }
   }
   if (auto st = c.ExecScript("COMMIT"); !st.ok()) {
     hooks.clear();

@@ -66,8 +66,9 @@ class PgDatabase final : public Database {
   };
   explicit PgDatabase(DatabaseOptions options) : options_(std::move(options)) {}
   void RunBatch(std::vector<WriteJob*>& batch);
-  enum class Attempt { kDone, kRetry };
-  Attempt TryBatch(std::vector<WriteJob*>& batch);
+  // kIsolate: a unit failed in a batch run without savepoints; run it again with them.
+  enum class Attempt { kDone, kRetry, kIsolate };
+  Attempt TryBatch(std::vector<WriteJob*>& batch, bool savepoints);
   Status ReadOn(PgPool& pool, const std::function<bool(Connection&)>& run);
   PgPool* PickReplica();
   bool CaughtUp(Replica& r, PgConnection& c, std::uint64_t needed);

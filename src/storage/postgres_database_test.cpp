@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <thread>
 
@@ -109,6 +111,108 @@ TEST_F(PostgresDatabaseTest, AConstraintViolationRollsBackOnlyItsUnit) {
   EXPECT_EQ(ok.load(), 4);
   EXPECT_EQ(conflict.load(), 4);
   EXPECT_EQ(*Count(*db, "SELECT count(*) FROM zones"), 5);
+}
+
+// Statements sent without waiting travel with the next one; an error among them is returned by
+// the next statement, and one still pending when the unit ends fails the unit.
+TEST_F(PostgresDatabaseTest, PipelinedStatementsReportTheirErrors) {
+  auto db = OpenDb();
+  auto insert = [](Connection& c, const std::string& id) {
+    return c.ExecLater("INSERT INTO zones(id,name,polygon,created_at) VALUES (?,?,?,?)",
+                       {id, std::string("z"), std::string("[]"), std::int64_t{1}});
+  };
+  auto r = db->Write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+    HP_TRY(insert(c, "p1"));
+    HP_TRY(insert(c, "p2"));
+    std::int64_t n = -1;
+    HP_TRY(c.Query("SELECT count(*) FROM zones WHERE id LIKE 'p%'", {}, [&](const Row& row) { n = row.Int(0); }));
+    return n;
+  });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, 2);  // the query saw both inserts: same transaction, in order
+
+  auto dup = db->Write<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+    HP_TRY(insert(c, "p3"));
+    HP_TRY(insert(c, "p1"));  // duplicate key
+    HP_TRY(insert(c, "p4"));  // aborted with the pipeline
+    std::int64_t n = -1;
+    HP_TRY(c.Query("SELECT count(*) FROM zones", {}, [&](const Row& row) { n = row.Int(0); }));
+    return n;
+  });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict) << dup.error().message;
+
+  auto late = db->Write<Ok>([&](Connection& c) -> Result<Ok> {
+    HP_TRY(insert(c, "p5"));
+    HP_TRY(insert(c, "p2"));  // duplicate, still pending when the unit returns
+    return Ok{};
+  });
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, ErrorCode::kConflict) << late.error().message;
+  EXPECT_EQ(*Count(*db, "SELECT count(*) FROM zones WHERE id LIKE 'p%'"), 2);  // p3, p4, p5 rolled back
+  // The writer connection is still in step: a later write and read work.
+  auto again = db->Write<Ok>([&](Connection& c) -> Result<Ok> {
+    HP_TRY(insert(c, "p6"));
+    return Ok{};
+  });
+  EXPECT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*Count(*db, "SELECT count(*) FROM zones WHERE id LIKE 'p%'"), 3);
+}
+
+// A unit that wrote rows and then failed leaves nothing behind, and its batch neighbours commit with
+// their after-commit hooks run once (the batch runs without savepoints first, then isolates units).
+TEST_F(PostgresDatabaseTest, AFailingUnitInABatchLeavesNothingAndTheOthersCommit) {
+  auto db = OpenDb();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> hooks{0};
+  // The first unit holds the writer until the others have queued behind it: one batch.
+  std::thread first([&] {
+    auto r = db->Write<Ok>([&](Connection& c) -> Result<Ok> {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });
+      HP_TRY(c.Exec("INSERT INTO zones(id,name,polygon,created_at) VALUES ('first','z','[]',1)"));
+      c.AfterCommit([&] { ++hooks; });
+      return Ok{};
+    });
+    EXPECT_TRUE(r.ok());
+  });
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  int arrived = 0;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      {
+        std::lock_guard lock(mu);
+        ++arrived;
+      }
+      cv.notify_all();
+      auto r = db->Write<Ok>([&, i](Connection& c) -> Result<Ok> {
+        HP_TRY(c.Exec("INSERT INTO zones(id,name,polygon,created_at) VALUES (?,?,?,?)",
+                      {"z" + std::to_string(i), std::string("z"), std::string("[]"), std::int64_t{1}}));
+        c.AfterCommit([&] { ++hooks; });
+        if (i % 3 == 0) return Error::Conflict("unit " + std::to_string(i) + " changed its mind");
+        return Ok{};
+      });
+      if (r.ok()) ++ok;
+      if (!r.ok() && r.error().code == ErrorCode::kConflict) ++failed;
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return arrived == 8; });
+    release = true;
+  }
+  cv.notify_all();
+  first.join();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 5);
+  EXPECT_EQ(failed.load(), 3);  // i = 0, 3, 6
+  EXPECT_EQ(hooks.load(), 6);
+  EXPECT_EQ(*Count(*db, "SELECT count(*) FROM zones"), 6);
+  EXPECT_EQ(*Count(*db, "SELECT count(*) FROM zones WHERE id IN ('z0','z3','z6')"), 0);
 }
 
 // Two Database objects are two api processes: their read-modify-write units on one row conflict,
