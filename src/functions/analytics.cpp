@@ -26,11 +26,11 @@ Result<Outcome> Analytics::Handle(const Invocation& inv) {
   if (!column || ev.zone_id.empty()) return Outcome::kIgnored;
   const Millis minute = ev.at - ev.at % 60000;
   HP_ASSIGN(bool applied, ApplyOnce(db_, kName, inv.event.id, clock_.NowMillis(), [&](storage::Connection& c) -> Status {
-    HP_TRY(c.Exec(fmt::format("INSERT INTO analytics_zone_minutes(zone_id, minute, {0}) VALUES (?,?,1) "
+    HP_TRY(c.ExecLater(fmt::format("INSERT INTO analytics_zone_minutes(zone_id, minute, {0}) VALUES (?,?,1) "
                               "ON CONFLICT (zone_id, minute) DO UPDATE SET {0} = analytics_zone_minutes.{0} + 1",
                               column),
                   {ev.zone_id, minute}));
-    HP_TRY(c.Exec(fmt::format("INSERT INTO analytics_orders(order_id, zone_id, {0}_at) VALUES (?,?,?) "
+    HP_TRY(c.ExecLater(fmt::format("INSERT INTO analytics_orders(order_id, zone_id, {0}_at) VALUES (?,?,?) "
                               "ON CONFLICT (order_id) DO UPDATE SET {0}_at = excluded.{0}_at",
                               column),
                   {ev.order_id, ev.zone_id, ev.at}));

@@ -8,7 +8,7 @@ namespace hotpath::functions {
 Result<Outcome> OrderStatusCache::Handle(const Invocation& inv) {
   HP_ASSIGN(auto ev, ReadOrderEvent(inv.event));
   HP_ASSIGN(bool applied, ApplyOnce(db_, kName, inv.event.id, clock_.NowMillis(), [&](storage::Connection& c) -> Status {
-    HP_TRY(c.Exec(
+    HP_TRY(c.ExecLater(
         "INSERT INTO order_status_cache(order_id, status, version, rider_id, event_type, updated_at) "
         "VALUES (?,?,?,?,?,?) ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, "
         "version = excluded.version, rider_id = excluded.rider_id, event_type = excluded.event_type, "

@@ -52,9 +52,10 @@ class Connection {
   // A statement whose outcome the unit need not see before its next statement: PostgreSQL sends it
   // without waiting (libpq pipeline mode) and the next Query/Exec travels with it, so a write unit
   // of several rows costs one round trip to the server instead of one per statement. An error of
-  // such a statement is returned by the next statement call, or fails the unit when it ends
-  // (CollectPending). SQLite runs it at once. Only for statements whose changed-row count and
-  // specific error the unit does not act on.
+  // such a statement is returned by the next statement call (possibly of the next unit in the
+  // group commit, which then runs its units again one savepoint each to pin the failure on the
+  // right one), or fails the unit at commit. SQLite runs it at once. Only for statements whose
+  // changed-row count and specific error the unit does not act on.
   virtual Status ExecLater(std::string_view sql, const std::vector<SqlValue>& params) {
     HP_TRY(Exec(sql, params));
     return OkStatus();

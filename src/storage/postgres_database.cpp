@@ -155,8 +155,10 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool sav
     } catch (const std::exception& e) {
       j->result = Error::Internal(fmt::format("write failed: {}", e.what()));
     }
-    // Statements the unit sent without waiting (ExecLater) count as the unit's own.
-    Status collected = c.CollectPending();
+    // Statements a unit sent without waiting (ExecLater) count as its own. With savepoints they are
+    // collected here, to roll back the right unit; without, they travel with the next unit's first
+    // statement (or the COMMIT): an error there fails the attempt, which then isolates the units.
+    Status collected = savepoints ? c.CollectPending() : OkStatus();
     if (c.retryable()) return abandon(Error::Unavailable("transaction must be retried"));
     if (keep && !collected.ok()) {
       keep = false;
@@ -182,6 +184,14 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool sav
     if (savepoints) {
       if (auto st = c.Exec("RELEASE unit"); !st.ok()) return abandon(st.error());
     }
+  }
+  if (auto st = c.CollectPending(); !st.ok()) {  // only without savepoints can anything be pending
+    if (c.retryable()) return abandon(st.error());
+    hooks.clear();
+    if (c.healthy()) (void)c.ExecScript("ROLLBACK");
+    if (batch.size() > 1) return Attempt::kIsolate;
+    batch.front()->result = st.error();
+    return Attempt::kDone;
   }
   if (auto st = c.ExecScript("COMMIT"); !st.ok()) {
     hooks.clear();
