@@ -578,10 +578,19 @@ std::string ShowConfig(const Config& config) {
     std::string v = k.get(config);
     if (k.secret && !v.empty()) {
       // URLs keep their scheme and host so operators can see where they point; secrets inside go.
-      auto at = v.find('@');
-      v = k.name == "token_secret"
-              ? "****"
-              : (at == std::string::npos ? v : v.substr(0, v.find("://") + 3) + "****" + v.substr(at));
+      auto mask = [](const std::string& url) {
+        auto at = url.find('@');
+        return at == std::string::npos ? url : url.substr(0, url.find("://") + 3) + "****" + url.substr(at);
+      };
+      if (k.name == "token_secret") {
+        v = "****";
+      } else if (k.name == "database_replicas") {  // a list: every replica's credentials go
+        std::string masked;
+        for (const auto& r : SplitList(v)) masked += (masked.empty() ? "" : ", ") + mask(r);
+        v = masked;
+      } else {
+        v = mask(v);
+      }
     }
     out += fmt::format("{} = \"{}\"\n", k.name, v);
   }

@@ -186,7 +186,11 @@ TEST(Config, DemandSectionsParseAndRefuseBadValues) {
 TEST(Config, ShowMasksSecrets) {
   Config c;
   c.token_secret = std::string(40, 'k');
+  c.database_replicas = "postgresql://u:pw1@r1/db, postgresql://u:pw2@r2/db";
   auto shown = ShowConfig(c);
+  EXPECT_EQ(shown.find("pw1"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("pw2"), std::string::npos) << shown;  // not only the first replica's
+  EXPECT_NE(shown.find("@r2/db"), std::string::npos) << shown;
   EXPECT_EQ(shown.find(std::string(40, 'k')), std::string::npos);
   EXPECT_NE(shown.find("token_secret = \"****\""), std::string::npos);
 }
