@@ -499,39 +499,11 @@ void Platform::SeedLiveDemand() {
   for (const auto& [zone, at] : *recent) fee_desk_->OnOrderPlaced(zone, at);
 }
 
-// A change bumps its entity's version in the shared cache after the commit; a process killed in
-// between leaves the old value servable until it expires (cache_ttl_s). A value can only be that
-// stale if it was stored before the commit, so it expires at most cache_ttl_s after it: starting,
-// bump every order changed within that window (plus a minute of clock skew), every menu and the
-// restaurant lists. Best effort: the cache counts its own failures and retries pending bumps.
-void Platform::BumpRecentlyChanged() {
-  if (!versioned_) return;
-  const Millis since = clock_.NowMillis() - (Millis{config_.cache_ttl_s} + 60) * 1000;
-  auto ids = db_->Read<std::pair<std::vector<std::string>, std::vector<std::string>>>(
-      [&](storage::Connection& c) -> Result<std::pair<std::vector<std::string>, std::vector<std::string>>> {
-        std::pair<std::vector<std::string>, std::vector<std::string>> out;
-        HP_TRY(c.Query("SELECT id FROM orders WHERE updated_at >= ?", {since},
-                       [&](const storage::Row& r) { out.first.push_back(r.Text(0)); }));
-        HP_TRY(c.Query("SELECT id FROM restaurants", {}, [&](const storage::Row& r) { out.second.push_back(r.Text(0)); }));
-        return out;
-      });
-  if (!ids.ok()) {
-    log_.Warn("cache: recent changes not bumped at start", {{"error", ids.error().message}});
-    return;
-  }
-  for (const auto& id : ids->first) versioned_->Invalidate("order:" + id);
-  for (const auto& id : ids->second) versioned_->Invalidate("menu:" + id);
-  versioned_->Invalidate("restaurants");
-  log_.Info("cache: bumped what may have changed before this start",
-            {{"orders", std::to_string(ids->first.size())}, {"menus", std::to_string(ids->second.size())}});
-}
-
 Status Platform::Start() {
   // The bus is opened by `serve` only: one-shot commands (admin, migrate) work beside a running server.
   // An api process of a cluster opens none: the primary owns the embedded log and relays the outbox.
   if (tail_) HP_TRY(tail_->Start());  // before accepting subscribers, so none misses an event
   SeedLiveDemand();                   // orders of the demand window placed before this start
-  BumpRecentlyChanged();
   if (pubsub_) pubsub_->Start(std::chrono::milliseconds(2000));  // subscribed before serving (unless Redis is down)
   if (!bus_ && config_.role != "api") {
     HP_ASSIGN(bus_, events::OpenEventBus(config_.events_url, config_.data_dir, clock_, log_, config_.events_kafka));

@@ -74,8 +74,7 @@ class Platform {
   void RefreshTracking();  // the tracker's, live tracking's and the server's stream figures, into the metrics
   void WakeDispatch();     // an order or a rider may now be matched
   demand::ZoneSignals ZoneSignalsFor(const std::string& zone);  // riders and forecast for the fee desk
-  void SeedLiveDemand();
-  void BumpRecentlyChanged();  // shared cache entries a killed process may have left unbumped   // live demand of the last minutes from the orders table
+  void SeedLiveDemand();   // live demand of the last minutes from the orders table
   Status OpenCache();      // the redis cache (when configured), its metrics and the rate limiter
   std::optional<net::Response> Admit(const net::Request& req);  // rate limits
 
