@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <map>
+#include <unordered_map>
 
 #include "functions/order_events.h"
 #include "functions/processed.h"
@@ -162,7 +163,7 @@ void Sender::Stop() {
   senders_.clear();
   queue_.clear();
   holding_.clear();
-  sending_channels_.clear();
+  sending_keys_.clear();
 }
 
 void Sender::Wake() {
@@ -220,14 +221,24 @@ void Sender::ScanLoop() {
   }
 }
 
+std::string Sender::OrderingKey(const Delivery& d) {
+  std::string key;
+  key.reserve(d.channel_id.size() + 1 + d.subject.size());
+  key.append(d.channel_id).push_back('\n');
+  key.append(d.subject);
+  return key;
+}
+
 std::deque<Delivery>::iterator Sender::NextSendable() {
-  std::map<std::string_view, const Delivery*> oldest;
+  std::unordered_map<std::string, const Delivery*> oldest;
+  oldest.reserve(queue_.size());
   for (const auto& d : queue_) {
-    auto [it, inserted] = oldest.try_emplace(d.channel_id, &d);
+    auto [it, inserted] = oldest.try_emplace(OrderingKey(d), &d);
     if (!inserted && d.id < it->second->id) it->second = &d;
   }
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    if (!sending_channels_.contains(it->channel_id) && oldest[it->channel_id] == &*it) return it;
+    std::string key = OrderingKey(*it);
+    if (!sending_keys_.contains(key) && oldest[key] == &*it) return it;
   }
   return queue_.end();
 }
@@ -240,15 +251,15 @@ void Sender::SendLoop() {
     auto next = NextSendable();
     Delivery d = std::move(*next);
     queue_.erase(next);
-    sending_channels_.insert(d.channel_id);
+    sending_keys_.insert(OrderingKey(d));
     lock.unlock();
     auto st = Send(settings_.transport, d, clock_.NowMillis() / 1000);
     Finish(d, st);
     lock.lock();
-    sending_channels_.erase(d.channel_id);
+    sending_keys_.erase(OrderingKey(d));
     holding_.erase(d.id);
     finished_[d.id] = scan_epoch_;
-    cv_.notify_all();  // the channel's next delivery may go
+    cv_.notify_all();  // the next delivery of this channel and subject may go
   }
 }
 

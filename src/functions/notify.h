@@ -44,9 +44,10 @@ struct SenderSettings {
 };
 
 // Delivers `notify_deliveries` rows; survives restarts (pending rows are picked up at start).
-// Channels are served in parallel; one channel gets one delivery at a time, oldest event first
-// (delivery ids start with the event id, which sorts by creation), so a healthy endpoint hears an
-// order's changes in order. A delivery waiting for a retry does not hold back later ones.
+// Deliveries go in parallel, except that one channel gets one delivery at a time per subject (the
+// order id), oldest event first (delivery ids start with the event id, which sorts by creation), so
+// a healthy endpoint hears each order's changes in order while different orders go side by side.
+// A delivery waiting for a retry does not hold back later ones.
 class Sender {
  public:
   Sender(storage::Database& db, const Clock& clock, const Logger& log, SenderSettings settings);
@@ -60,9 +61,10 @@ class Sender {
  private:
   void ScanLoop();
   void SendLoop();
-  // The next delivery to send (queue_.end() if none may go now): the oldest queued one of a channel
-  // with nothing in flight. Caller holds mu_.
+  // The next delivery to send (queue_.end() if none may go now): the oldest queued one of a
+  // (channel, subject) with nothing in flight. Caller holds mu_.
   std::deque<Delivery>::iterator NextSendable();
+  static std::string OrderingKey(const Delivery& d);
   void Finish(const Delivery& d, const Status& result);
   std::chrono::milliseconds RetryDelay(int attempts);
 
@@ -75,7 +77,7 @@ class Sender {
   std::condition_variable cv_;
   std::deque<Delivery> queue_;     // guarded by mu_
   std::set<std::string> holding_;  // guarded by mu_: queued or being sent
-  std::set<std::string> sending_channels_;  // guarded by mu_: channels with a delivery being sent
+  std::set<std::string> sending_keys_;  // guarded by mu_: (channel, subject) with a delivery being sent
   std::map<std::string, std::uint64_t> finished_;  // guarded by mu_: id -> scan epoch when it finished
   std::uint64_t scan_epoch_ = 0;   // guarded by mu_
   bool wake_ = false;              // guarded by mu_
