@@ -569,8 +569,18 @@ std::vector<std::string> CheckConfigFile(const std::string& path, Config* config
 
 std::string ShowConfig(const Config& config) {
   std::string out;
+  // Each section once, in the order sections first appear in Keys(), even when its keys are not
+  // contiguous there (a table may be declared only once in TOML).
+  std::vector<std::string> sections;
+  for (const auto& k : Keys())
+    if (std::find(sections.begin(), sections.end(), k.section) == sections.end()) sections.push_back(k.section);
+  std::vector<const Key*> ordered;
+  for (const auto& section : sections)
+    for (const auto& k : Keys())
+      if (k.section == section) ordered.push_back(&k);
   std::string section;
-  for (const auto& k : Keys()) {
+  for (const Key* kp : ordered) {
+    const Key& k = *kp;
     if (k.section != section) {
       section = k.section;
       out += (out.empty() ? "" : "\n") + fmt::format("[{}]\n", section);

@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
+#include <sstream>
+#include <map>
 
 #include <algorithm>
 #include <set>
@@ -193,6 +196,24 @@ TEST(Config, ShowMasksSecrets) {
   EXPECT_NE(shown.find("@r2/db"), std::string::npos) << shown;
   EXPECT_EQ(shown.find(std::string(40, 'k')), std::string::npos);
   EXPECT_NE(shown.find("token_secret = \"****\""), std::string::npos);
+}
+
+TEST(Config, ShowPrintsEachSectionOnceAndParsesAsToml) {
+  auto shown = ShowConfig(Config{});
+  std::map<std::string, int> headers;
+  std::istringstream lines(shown);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line.front() == '[') ++headers[line];
+  ASSERT_FALSE(headers.empty());
+  for (const auto& [header, n] : headers) EXPECT_EQ(n, 1) << header << " appears " << n << " times\n" << shown;
+  EXPECT_EQ(headers.count("[dispatch]"), 1u);
+  // A table declared twice is a TOML error: the output must parse.
+  try {
+    auto parsed = toml::parse(shown);
+    EXPECT_TRUE(parsed.contains("dispatch"));
+  } catch (const toml::parse_error& e) {
+    ADD_FAILURE() << "config show is not valid TOML: " << e.description() << "\n" << shown;
+  }
 }
 
 TEST(Clock, ManualClockMovesOnlyWhenTold) {

@@ -10,7 +10,7 @@ restarted. Afterwards:
     flight at the kills; they are counted and printed;
   - nothing sits in a dead-letter topic.
 
-Parameters (environment): HOTPATH_CRASH_ORDERS (default 400; `bench/functions_crash.sh` runs the
+Parameters (environment): HOTPATH_CRASH_ORDERS (default 400; `bench/functions/crash.sh` runs the
 issue's 5,000), HOTPATH_CRASH_KILLS (default 5), HOTPATH_CRASH_SEED (default 20261204)."""
 
 import collections
