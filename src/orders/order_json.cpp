@@ -1,5 +1,7 @@
 #include "orders/order_json.h"
 
+#include <map>
+
 namespace hotpath::orders {
 namespace bj = boost::json;
 
@@ -80,10 +82,18 @@ Result<OrderRequest> ParseOrderRequest(const bj::object& body, bool with_payment
   req.restaurant_id = r.String("restaurant_id", true, 1, 64).value_or("");
   if (const auto* items = r.Array("items", true, 100)) {
     if (items->empty()) r.Fail("items", "must have at least one item");
+    std::map<std::string, std::int64_t> per_item;  // the 1..100 rule holds per item, across lines
     for (std::size_t i = 0; i < items->size(); ++i) {
       json::ObjectReader line((*items)[i], errors, r.Child("items", i));
       auto id = line.String("item_id", true, 1, 64);
       auto qty = line.Int("quantity", true, 1, 100);
+      if (id && qty) {
+        std::int64_t& total = per_item[*id];
+        total += *qty;
+        if (total > 100)
+          line.Fail("quantity", "item '" + *id + "' appears on several lines adding up to " + std::to_string(total) +
+                                    "; at most 100 of one item per order");
+      }
       line.Done();
       if (id && qty) req.items.push_back({*id, *qty});
     }

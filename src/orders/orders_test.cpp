@@ -88,6 +88,20 @@ TEST(OrderRequest, ReportsEveryBadField) {
                                               "delivery.lat", "delivery.address", "payment_method", "tip"}));
 }
 
+TEST(OrderRequest, TheQuantityLimitHoldsPerItemAcrossLines) {
+  auto parse = [](const char* items) {
+    return ParseOrderRequest(*json::ParseObject(std::string(R"({"restaurant_id":"r","items":)") + items +
+                                                R"(,"delivery":{"lat":1,"lon":1,"address":"x"},"payment_method":"t"})"),
+                             true);
+  };
+  EXPECT_TRUE(parse(R"([{"item_id":"a","quantity":60},{"item_id":"b","quantity":60},{"item_id":"a","quantity":40}])").ok());
+  auto r = parse(R"([{"item_id":"a","quantity":60},{"item_id":"b","quantity":1},{"item_id":"a","quantity":41}])");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.error().fields.size(), 1u);
+  EXPECT_EQ(r.error().fields[0].field, "items[2].quantity");
+  EXPECT_NE(r.error().fields[0].reason.find("101"), std::string::npos) << r.error().fields[0].reason;
+}
+
 TEST(OrderRequest, AcceptsAWellFormedOrder) {
   auto body = json::ParseObject(
       R"({"restaurant_id":"r","items":[{"item_id":"a","quantity":2}],"delivery":{"lat":40.7,"lon":-74,"address":"1 Main St"},
