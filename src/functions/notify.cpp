@@ -71,6 +71,7 @@ Result<Outcome> Notify::Handle(const Invocation& inv) {
       d.target = r.Text(2);
       d.secret = r.OptText(3).value_or("");
       d.subject = msg.subject;
+      d.ordering_key = inv.event.subject;
       d.body = d.kind == "email" ? msg.subject + "\r\n\r\n" + inv.record.value : inv.record.value;
       out.push_back(std::move(d));
     };
@@ -89,6 +90,7 @@ Result<Outcome> Notify::Handle(const Invocation& inv) {
       d.id = fmt::format("{}.{}", inv.event.id, d.channel_id);
       d.event_id = inv.event.id;
       d.subject = msg.subject;
+      d.ordering_key = inv.event.subject;
       if (t.rfind("mailto:", 0) == 0 && t.size() > 7) {
         d.kind = "email";
         d.target = t.substr(7);
@@ -104,12 +106,12 @@ Result<Outcome> Notify::Handle(const Invocation& inv) {
       out.push_back(std::move(d));
     }
     for (const auto& d : out) {
-      HP_TRY(c.Exec("INSERT INTO notify_deliveries(id, event_id, channel_id, kind, target, secret, subject, body, "
-                    "status, attempts, next_at, created_at) VALUES (?,?,?,?,?,?,?,?,'pending',0,?,?) "
-                    "ON CONFLICT (id) DO NOTHING",
+      HP_TRY(c.Exec("INSERT INTO notify_deliveries(id, event_id, channel_id, kind, target, secret, subject, "
+                    "ordering_key, body, status, attempts, next_at, created_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,'pending',0,?,?) ON CONFLICT (id) DO NOTHING",
                     {d.id, d.event_id, d.channel_id, d.kind, d.target,
-                     d.secret.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(d.secret), d.subject, d.body, now,
-                     now}));
+                     d.secret.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(d.secret), d.subject,
+                     d.ordering_key, d.body, now, now}));
     }
     count = out.size();
     return OkStatus();
@@ -194,12 +196,14 @@ void Sender::ScanLoop() {
     const Millis now = clock_.NowMillis();
     auto due = db_.Read<std::vector<Delivery>>([&](storage::Connection& c) -> Result<std::vector<Delivery>> {
       std::vector<Delivery> out;
-      HP_TRY(c.Query("SELECT id, event_id, channel_id, kind, target, secret, subject, body, attempts, created_at "
-                     "FROM notify_deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at LIMIT 1000",
+      HP_TRY(c.Query("SELECT id, event_id, channel_id, kind, target, secret, subject, ordering_key, body, attempts, "
+                     "created_at FROM notify_deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at "
+                     "LIMIT 1000",
                      {now}, [&](const storage::Row& r) {
+                       // Rows written before the key existed have none: they go one at a time per channel.
                        out.push_back(Delivery{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
-                                              r.OptText(5).value_or(""), r.Text(6), r.Text(7),
-                                              static_cast<int>(r.Int(8)), r.Int(9)});
+                                              r.OptText(5).value_or(""), r.Text(6), r.OptText(7).value_or(""),
+                                              r.Text(8), static_cast<int>(r.Int(9)), r.Int(10)});
                      }));
       return out;
     });
@@ -223,9 +227,9 @@ void Sender::ScanLoop() {
 
 std::string Sender::OrderingKey(const Delivery& d) {
   std::string key;
-  key.reserve(d.channel_id.size() + 1 + d.subject.size());
+  key.reserve(d.channel_id.size() + 1 + d.ordering_key.size());
   key.append(d.channel_id).push_back('\n');
-  key.append(d.subject);
+  key.append(d.ordering_key);
   return key;
 }
 

@@ -44,8 +44,8 @@ struct SenderSettings {
 };
 
 // Delivers `notify_deliveries` rows; survives restarts (pending rows are picked up at start).
-// Deliveries go in parallel, except that one channel gets one delivery at a time per subject (the
-// order id), oldest event first (delivery ids start with the event id, which sorts by creation), so
+// Deliveries go in parallel, except that one channel gets one delivery at a time per ordering key
+// (the event's subject: the order id, the alarm), oldest event first (delivery ids start with the event id, which sorts by creation), so
 // a healthy endpoint hears each order's changes in order while different orders go side by side.
 // A delivery waiting for a retry does not hold back later ones.
 class Sender {

@@ -23,7 +23,8 @@ struct Delivery {
   std::string kind;    // webhook | email | push
   std::string target;  // URL, address or device token
   std::string secret;  // webhook signing secret
-  std::string subject;
+  std::string subject;       // the email subject / push title
+  std::string ordering_key;  // the event's subject (an order id): one at a time per channel and key
   std::string body;  // the event JSON (webhook) or the text of the message
   int attempts = 0;
   std::int64_t created_at = 0;

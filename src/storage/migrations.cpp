@@ -396,6 +396,9 @@ CREATE TABLE revoked_tokens (
 );
 CREATE INDEX revoked_tokens_expiry ON revoked_tokens(expires_at);
 )sql"},
+      {7, "notifications: ordering key (the event's subject: one delivery at a time per channel and key)", R"sql(
+ALTER TABLE notify_deliveries ADD COLUMN ordering_key TEXT;
+)sql"},
   };
   return list;
 }

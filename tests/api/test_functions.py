@@ -146,6 +146,32 @@ class Notify(unittest.TestCase):
         self.assertEqual(HTTP.duplicates(), {})
 
 
+    def test_one_channel_hears_each_order_in_order_while_other_orders_go_ahead(self):
+        # The endpoint holds the first order's first notification: that order's next change must wait
+        # behind it (in order), while another order's notification on the same channel goes ahead.
+        w = h.World(C, ADMIN, riders=2)
+        add_channel(w.customer_token, {"kind": "webhook", "target": HTTP.hook("slow", "slow-secret-123456"),
+                                       "secret": "slow-secret-123456"})
+        HTTP.hold("/hook/slow")
+        try:
+            first = w.place_ok()["id"]
+            h.wait_for(lambda: HTTP.waiting("/hook/slow") == 1, timeout=20, what="the held notification")
+            self.assertEqual(w.act(first, "accept", w.staff_token, {"prep_minutes": 5}).status, 200)
+            second = w.place_ok()["id"]  # committed after the first order's acceptance
+            # The second order's notification arrives while the first order's is still held ...
+            h.wait_for(lambda: HTTP.waiting("/hook/slow") == 2, timeout=20,
+                       what="the second order's notification sent beside the held one")
+            # ... and the first order's acceptance (older than it) was not sent beside its own placement.
+            self.assertEqual(HTTP.held_requests("/hook/slow"), [(first, "order.placed"), (second, "order.placed")])
+        finally:
+            HTTP.release("/hook/slow")
+        h.wait_for(lambda: events_for("/hook/slow", second) == ["order.placed"], timeout=20,
+                   what="the second order's notification")
+        h.wait_for(lambda: events_for("/hook/slow", first)[:2] == ["order.placed", "order.accepted"], timeout=20,
+                   what="the first order's notifications, in order")
+        self.assertEqual(HTTP.duplicates(), {})
+
+
 class DeadLetters(unittest.TestCase):
     def test_poison_events_are_dead_lettered_after_retries_without_stopping_the_partition(self):
         w = h.World(C, ADMIN)

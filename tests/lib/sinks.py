@@ -25,6 +25,9 @@ class HttpSink:
         self.ids = collections.Counter()
         self.bad_signatures = []
         self.arrivals = {}  # delivery id -> time.monotonic() of the first arrival
+        self.held_paths = {}  # path -> threading.Event: requests to it wait (bounded) until it is set
+        self.holding = collections.Counter()  # path -> requests waiting now
+        self.held = collections.defaultdict(list)  # path -> [(subject, type)] of the requests held, in arrival order
         sink = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,6 +46,19 @@ class HttpSink:
                     self._answer(503)
                     return
                 path = self.path
+                gate = sink.held_paths.get(path)
+                if gate is not None and not gate.is_set():
+                    try:
+                        event = json.loads(body)
+                        what = (event.get("subject"), event.get("type"))
+                    except ValueError:
+                        what = (None, None)
+                    with sink.lock:
+                        sink.held[path].append(what)
+                        sink.holding[path] += 1
+                    gate.wait(timeout=30)  # released by the test; bounded so nothing hangs
+                    with sink.lock:
+                        sink.holding[path] -= 1
                 if path.startswith("/hook/"):
                     name = path[len("/hook/"):]
                     did = self.headers.get("Hotpath-Delivery-Id", "")
@@ -83,6 +99,21 @@ class HttpSink:
     def hook(self, name, secret):
         self.secrets[name] = secret
         return self.url("/hook/" + name)
+
+    def hold(self, path):
+        """Requests to `path` wait until release(path) (at most 30 s each)."""
+        self.held_paths[path] = threading.Event()
+
+    def release(self, path):
+        self.held_paths.pop(path).set()
+
+    def waiting(self, path):
+        with self.lock:
+            return self.holding[path]
+
+    def held_requests(self, path):
+        with self.lock:
+            return list(self.held[path])
 
     def received(self, path):
         with self.lock:
