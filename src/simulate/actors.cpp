@@ -105,6 +105,10 @@ void Simulation::PlaceOrder(HttpClient& http, int n, int c, int r, geo::Point dr
                                           {"address", fmt::format("{} Simulation Street", 1 + n % 400)}}}};
   auto quote = http.Post("/v1/orders/quote", body, customer.token);
   if (Failed("quote", quote)) return;
+  // Like an app, the customer orders on the quote they saw: the quoted delivery fee holds.
+  const auto quoted = quote.Json();
+  const std::string quote_id = Str(quoted, "quote_id");
+  if (!quote_id.empty()) body["quote_id"] = quote_id;
   body["payment_method"] = "tok_visa";
   auto placed = http.Post("/v1/orders", body, customer.token,
                           {fmt::format("Idempotency-Key: sim-{}-{}", run_id_, n)});
@@ -114,12 +118,19 @@ void Simulation::PlaceOrder(HttpClient& http, int n, int c, int r, geo::Point dr
     return;
   }
   if (Failed("place", placed)) return;
-  std::string id = Str(placed.Json(), "id");
+  const auto order = placed.Json();
+  std::string id = Str(order, "id");
   double now_s = SimNow();
+  const auto& quoted_fee = Field(Field(quoted, "delivery_fee"), "amount");
+  const auto& charged_fee = Field(Field(order, "delivery_fee"), "amount");
+  const bool fee_held = !quote_id.empty() && quoted_fee.is_int64() && charged_fee.is_int64() &&
+                        quoted_fee.get_int64() == charged_fee.get_int64();
+  if (!quote_id.empty() && !fee_held) CountError("placed order's delivery fee differs from its quote");
   {
     std::lock_guard lock(mu_);
     orders_[id] = Order{id, now_s, r, c, OrderState::kPlaced, -1};
     ++summary_.placed;
+    if (fee_held) ++summary_.placed_on_quote;
   }
   // The customer may change their mind before the restaurant answers (30-60 s); the restaurant
   // answers after 1-3 minutes.

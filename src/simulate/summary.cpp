@@ -49,6 +49,7 @@ bj::object SummaryJson(const Summary& s) {
                                      {"cancelled_at_stop", s.cancelled_at_stop},
                                      {"rejected", s.rejected},
                                      {"declined", s.declined},
+                                     {"placed_on_quote", s.placed_on_quote},
                                      {"open", s.open()}}},
                {"offers_accepted", s.offers_accepted},
                {"fixes_sent", s.fixes_sent},

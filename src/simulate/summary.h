@@ -17,6 +17,7 @@ struct Summary {
   int customers = 0, restaurants = 0, riders = 0;
   int placed = 0, delivered = 0, cancelled = 0, rejected = 0, declined = 0;
   int cancelled_at_stop = 0;  // of `cancelled`: still open when the run stopped
+  int placed_on_quote = 0;    // of `placed`: with the quote's quote_id, charged the quoted fee
   int offers_accepted = 0;
   long fixes_sent = 0;
   std::vector<double> click_to_door_min;    // simulated minutes, placement to delivery

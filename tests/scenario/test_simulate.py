@@ -86,6 +86,7 @@ class SimulateCity(unittest.TestCase):
         self.assertGreaterEqual(orders["placed"], 10, summary)
         self.assertGreaterEqual(orders["delivered"], 5, summary)
         self.assertEqual(orders["open"], 0, summary)
+        self.assertEqual(orders["placed_on_quote"], orders["placed"], summary)  # every order on its quote's fee
         self.assertEqual(orders["cancelled_at_stop"], 0, summary)
         self.assertIn("every order finished", summary["stopped_because"])
         self.assertEqual(summary["errors"]["total"], 0, summary["errors"])
