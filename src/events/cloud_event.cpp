@@ -104,7 +104,12 @@ Result<Millis> ParseRfc3339(std::string_view s) {
       (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !num(11, 2, h) || s[13] != ':' || !num(14, 2, mi) ||
       s[16] != ':' || !num(17, 2, se))
     return bad();
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return bad();
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60) return bad();
+  {
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return bad();  // no Feb 30 rolling into March
+  }
   std::size_t pos = 19;
   Millis frac = 0;
   if (pos < s.size() && s[pos] == '.') {

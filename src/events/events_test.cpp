@@ -407,6 +407,12 @@ TEST(CloudEvents, ParsesValidAndRefusesWhatItCannotUnderstand) {
 TEST(CloudEvents, Rfc3339) {
   EXPECT_EQ(*ParseRfc3339("1970-01-01T00:00:01Z"), 1000);
   EXPECT_EQ(*ParseRfc3339("1970-01-01T00:00:01.5Z"), 1500);
+  EXPECT_FALSE(ParseRfc3339("2026-02-30T00:00:00Z").ok());  // not normalised into March
+  EXPECT_FALSE(ParseRfc3339("2026-04-31T00:00:00Z").ok());
+  EXPECT_FALSE(ParseRfc3339("2026-02-29T00:00:00Z").ok());
+  EXPECT_TRUE(ParseRfc3339("2028-02-29T00:00:00Z").ok());   // leap year
+  EXPECT_FALSE(ParseRfc3339("2100-02-29T00:00:00Z").ok());  // not a leap year
+  EXPECT_TRUE(ParseRfc3339("2000-02-29T00:00:00Z").ok());
   EXPECT_EQ(*ParseRfc3339("1970-01-01T01:00:00+01:00"), 0);
   EXPECT_FALSE(ParseRfc3339("2026-02-31T00:00:00Z").ok());
   EXPECT_FALSE(ParseRfc3339("2026-01-01 00:00").ok());

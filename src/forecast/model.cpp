@@ -1,6 +1,9 @@
 #include "forecast/model.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -230,14 +233,29 @@ Result<Model> Model::Read(std::istream& in) {
 }
 
 Status Model::Save(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
+  // A temp name of this process and call: two writers of one path (a CLI train beside the server's
+  // retrain) never write into each other's file; the rename makes one of them win whole.
+  static std::atomic<unsigned> calls{0};
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(calls.fetch_add(1));
   {
     std::ofstream out(tmp, std::ios::binary);
     if (!out) return MakeError(ErrorCode::kIo, "cannot open '" + tmp + "' for writing");
-    if (auto st = Write(out); !st.ok()) return st;
+    if (auto st = Write(out); !st.ok()) {
+      out.close();
+      std::remove(tmp.c_str());
+      return st;
+    }
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      return MakeError(ErrorCode::kIo, "cannot write '" + tmp + "'");
+    }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
     return MakeError(ErrorCode::kIo, "cannot rename to '" + path + "'");
+  }
   return OkStatus();
 }
 
