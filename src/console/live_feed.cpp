@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "api/edge.h"
+#include "console/live_queries.h"
 #include "identity/guard.h"
 #include "ops/alarm_evaluator.h"
 
@@ -175,10 +176,7 @@ Result<std::string> LiveFeed::Snapshot() {
     // this UTC hour so far and the whole previous hour (actual against the hourly forecast).
     const Millis hour = now - now % 3600000;
     const Millis since = std::min(hour - 3600000, now - 120000);
-    HP_TRY(c.Query("SELECT zone_id, count(CASE WHEN created_at >= ? THEN 1 END), "
-                   "count(CASE WHEN created_at >= ? AND created_at < ? THEN 1 END), "
-                   "count(CASE WHEN created_at >= ? THEN 1 END), count(CASE WHEN created_at >= ? AND created_at < ? THEN 1 END) "
-                   "FROM orders WHERE created_at >= ? GROUP BY zone_id",
+    HP_TRY(c.Query(kPlacedPerZoneSql,
                    {now - 60000, now - 120000, now - 60000, hour, hour - 3600000, hour, since},
                    [&](const storage::Row& r) {
                      const std::string zone = r.OptText(0).value_or("");

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "storage/migrations.h"
+#include "storage/plan_test_support.h"
 #include "storage/postgres.h"
 
 namespace hotpath::storage {
@@ -41,6 +42,20 @@ TEST_F(DatabaseTest, MigrationsAreIdempotentAndVersioned) {
   EXPECT_EQ(db->SchemaVersion(), AllMigrations().back().version);
   EXPECT_TRUE(db->Migrate().ok());
   EXPECT_EQ(db->SchemaVersion(), AllMigrations().back().version);
+}
+
+// The console counts the orders of the last two hours per zone every second: an index range, not a
+// scan of every order ever placed.
+TEST_F(DatabaseTest, ThePerZoneCountsOfRecentOrdersReadAnIndexRange) {
+  auto db = OpenDb();
+  const std::int64_t now = 1'800'000'000'000;
+  auto plan = db->Write<std::string>([&](Connection& c) -> Result<std::string> {
+    HP_TRY(testing::SeedMonthOfOrders(c, now, 20000));
+    return testing::PlacedPerZonePlan(c, now);
+  });
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_NE(plan->find("USING COVERING INDEX orders_created (created_at>?)"), std::string::npos) << *plan;
+  EXPECT_EQ(plan->find("SCAN orders"), std::string::npos) << *plan;
 }
 
 TEST_F(DatabaseTest, ConcurrentWritersAreGroupedAndFailingUnitsRollBackAlone) {

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "storage/plan_test_support.h"
 #include "storage/postgres.h"
 
 namespace hotpath::storage {
@@ -67,6 +68,22 @@ TEST_F(PostgresDatabaseTest, MigratesOnceAndKnowsItsVersion) {
   ASSERT_TRUE(db->Migrate().ok());
   EXPECT_EQ(*Count(*db, "SELECT count(*) FROM schema_migrations"),
             static_cast<std::int64_t>(AllMigrations().size()));
+}
+
+// The console counts the orders of the last two hours per zone every second: with a month of orders
+// the planner reads orders_created, not every row of the table.
+TEST_F(PostgresDatabaseTest, ThePerZoneCountsOfRecentOrdersReadAnIndexRange) {
+  auto db = OpenDb();
+  const std::int64_t now = 1'800'000'000'000;
+  auto seeded = db->Write<Ok>([&](Connection& c) -> Result<Ok> {
+    HP_TRY(testing::SeedMonthOfOrders(c, now, 20000));
+    return Ok{};
+  });
+  ASSERT_TRUE(seeded.ok()) << seeded.error().message;
+  auto plan = db->Read<std::string>([&](Connection& c) { return testing::PlacedPerZonePlan(c, now); });
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_NE(plan->find("using orders_created on orders"), std::string::npos) << *plan;
+  EXPECT_EQ(plan->find("Seq Scan on orders"), std::string::npos) << *plan;
 }
 
 TEST_F(PostgresDatabaseTest, AFailingMigrationLeavesTheSchemaAsItWas) {
