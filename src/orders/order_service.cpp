@@ -166,24 +166,28 @@ Result<PlaceResult> OrderService::Place(const Principal& who, const std::string&
   o.payment = payments::Payment{NewId("pay"), o.id,       req.payment_method, PaymentStatus::kAuthorized,
                                 o.total,      o.currency, auth.provider_ref};
 
-  using Placed = std::variant<Order, std::pair<std::string, std::string>>;
-  auto written = db_.Write<Placed>([&](Connection& c) -> Result<Placed> {
-    HP_ASSIGN(auto again, store::FindByIdempotencyKey(c, who.user_id, idempotency_key));
-    if (again) return Placed(*again);  // a concurrent request with the same key won
-    HP_TRY(store::InsertOrder(c, o, idempotency_key, request_hash));
-    HP_TRY(payments::InsertPayment(c, *o.payment, now));
-    HP_ASSIGN(auto ev, store::AppendEvent(c, o, "order.placed", now));
-    c.AfterCommit([this, ev] { hub_.Publish(ev); });
-    return Placed(o);
+  // The outcome (inserted, or a concurrent request with the same key won) is known once the
+  // group commit has read the statement's result back (PostgreSQL pipelines it), i.e. by the time
+  // the hook runs and Write returns.
+  auto placement = std::make_shared<store::Placement>();
+  auto written = db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
+    HP_TRY(store::PlaceOrder(c, o, idempotency_key, request_hash, now, placement));
+    c.AfterCommit([this, placement] {
+      if (placement->event) hub_.Publish(*placement->event);
+    });
+    return Ok{};
   });
-  if (!written.ok() || written->index() == 1) {
+  if (written.ok() && !placement->event && !placement->existing) {
+    written = Error::Internal("order placement wrote nothing and found no earlier order");
+  }
+  if (!written.ok() || placement->existing) {
     if (auto st = provider_.Void(auth.provider_ref); !st.ok()) {
       log_.Error("void of unused authorization failed", {{"order_id", o.id}, {"error", st.error().message}});
     }
     if (!written.ok()) return std::move(written).error();
-    return replay(std::get<1>(*written));
+    return replay(*placement->existing);
   }
-  return PlaceResult{std::get<0>(std::move(written).value()), false};
+  return PlaceResult{std::move(o), false};
 }
 
 Status OrderService::CanView(const Principal& who, const Order& o) const {

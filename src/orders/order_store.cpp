@@ -154,8 +154,10 @@ Status AppendHistory(storage::Connection& c, const std::string& order_id, const 
   return OkStatus();
 }
 
-Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::string_view type, Millis now,
-                               std::string_view extra_json_members) {
+namespace {
+// The CloudEvent for `o` (seq not yet assigned) and the trace context it carries (empty if none).
+std::pair<OrderEvent, std::string> BuildEvent(const Order& o, std::string_view type, Millis now,
+                                              std::string_view extra_json_members) {
   OrderEvent ev;
   ev.id = NewId("evt");
   ev.type = std::string(type);
@@ -186,6 +188,13 @@ Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::stri
   std::string traceparent = CurrentRequestContext().TraceParentHeader();
   if (!traceparent.empty()) ce["traceparent"] = traceparent;
   ev.json = bj::serialize(ce);
+  return {std::move(ev), std::move(traceparent)};
+}
+}  // namespace
+
+Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::string_view type, Millis now,
+                               std::string_view extra_json_members) {
+  auto [ev, traceparent] = BuildEvent(o, type, now, extra_json_members);
   HP_TRY(
       c.Query("INSERT INTO outbox(id,topic,key,type,payload,created_at,traceparent) VALUES (?,?,?,?,?,?,?) "
               "RETURNING seq",
@@ -193,6 +202,74 @@ Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::stri
                traceparent.empty() ? SqlValue(nullptr) : SqlValue(traceparent)},
               [&](const Row& r) { ev.seq = r.Int(0); }));
   return ev;
+}
+
+namespace {
+// PostgreSQL: everything in one statement whose rows exist only if the order row was inserted
+// (each CTE selects from new_order), so a key used before (by an earlier unit of this transaction
+// or a committed one) inserts nothing and the statement returns the earlier order instead. A
+// concurrent transaction holding the key makes ON CONFLICT wait for it; if it commits, SERIALIZABLE
+// fails this one (40001) and the retried batch finds the key. The foreign keys of the lines,
+// history and payment on the new order are checked at the end of the statement.
+Status PlaceOrderPostgres(storage::Connection& c, const Order& o, const std::string& idempotency_key,
+                          const std::string& request_hash, Millis now, std::shared_ptr<Placement> out) {
+  std::vector<SqlValue> params = OrderRow(o, idempotency_key, request_hash);
+  std::string sql = fmt::format(
+      "WITH new_order AS ({} ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id)", kInsertOrder);
+  if (!o.lines.empty()) {
+    sql += ", new_lines AS (INSERT INTO order_items(order_id,line,item_id,name,unit_price,quantity) "
+           "SELECT n.id, v.line, v.item_id, v.name, v.unit_price, v.quantity FROM new_order n, (VALUES ";
+    std::int64_t line = 0;
+    for (const auto& l : o.lines) {
+      sql += line == 0 ? "(?,?,?,?,?)" : ",(?,?,?,?,?)";
+      params.insert(params.end(), {++line, l.item_id, l.name, l.unit_price, l.quantity});
+    }
+    sql += ") v(line, item_id, name, unit_price, quantity))";
+  }
+  if (!o.history.empty()) {
+    sql += ", new_history AS (INSERT INTO order_history(order_id,seq,status,actor,reason,at) "
+           "SELECT n.id, v.seq, v.status, v.actor, v.reason, v.at FROM new_order n, (VALUES ";
+    std::int64_t seq = 0;
+    for (const auto& h : o.history) {
+      // reason: typed, as a column of NULLs alone would be
+      sql += seq == 0 ? "(?,?,?,?::text,?)" : ",(?,?,?,?::text,?)";
+      params.insert(params.end(),
+                    {++seq, std::string(StatusName(h.status)), h.actor, NullIfEmpty(h.reason), h.at});
+    }
+    sql += ") v(seq, status, actor, reason, at))";
+  }
+  if (o.payment) sql += ", new_payment AS (" + payments::InsertPaymentSelect(*o.payment, now, "new_order", params) + ")";
+  auto [ev, traceparent] = BuildEvent(o, "order.placed", now, "");
+  sql += ", new_event AS (INSERT INTO outbox(id,topic,key,type,payload,created_at,traceparent) "
+         "SELECT ?, 'orders', n.id, ?, ?, ?, ?::text FROM new_order n RETURNING seq) "
+         "SELECT e.seq, NULL, NULL FROM new_event e UNION ALL "
+         "SELECT NULL, o.id, o.request_hash FROM orders o WHERE o.customer_id = ? AND o.idempotency_key = ? "
+         "AND NOT EXISTS (SELECT 1 FROM new_order)";
+  params.insert(params.end(), {ev.id, ev.type, ev.json, now,
+                               traceparent.empty() ? SqlValue(nullptr) : SqlValue(traceparent), o.customer_id,
+                               idempotency_key});
+  return c.QueryLater(sql, params, [out, ev = std::move(ev)](const Row& r) {
+    if (!r.IsNull(0)) {
+      out->event = ev;
+      out->event->seq = r.Int(0);
+    } else {
+      out->existing = std::make_pair(r.Text(1), r.Text(2));
+    }
+  });
+}
+}  // namespace
+
+Status PlaceOrder(storage::Connection& c, const Order& o, const std::string& idempotency_key,
+                  const std::string& request_hash, Millis now, std::shared_ptr<Placement> out) {
+  *out = {};
+  if (c.dialect() == storage::Dialect::kPostgres)
+    return PlaceOrderPostgres(c, o, idempotency_key, request_hash, now, std::move(out));
+  HP_ASSIGN(out->existing, FindByIdempotencyKey(c, o.customer_id, idempotency_key));
+  if (out->existing) return OkStatus();
+  HP_TRY(InsertOrder(c, o, idempotency_key, request_hash));
+  if (o.payment) HP_TRY(payments::InsertPayment(c, *o.payment, now));
+  HP_ASSIGN(out->event, AppendEvent(c, o, "order.placed", now));
+  return OkStatus();
 }
 
 Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::string& order_id,

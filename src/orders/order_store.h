@@ -2,6 +2,7 @@
 // SQL for orders, their lines, history and the transactional outbox. Every function runs on the
 // caller's connection so the caller decides the transaction.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +28,20 @@ Status AppendHistory(storage::Connection& c, const std::string& order_id, const 
 // Appends a CloudEvent to the outbox and returns it with its sequence number.
 Result<OrderEvent> AppendEvent(storage::Connection& c, const Order& o, std::string_view type, Millis now,
                                std::string_view extra_json_members = "");
+// What placing an order did: inserted it (with its "order.placed" event), or found an earlier order
+// this customer placed with the same idempotency key (nothing written).
+struct Placement {
+  std::optional<OrderEvent> event;                              // set when the order was inserted
+  std::optional<std::pair<std::string, std::string>> existing;  // (order id, request hash) otherwise
+};
+// Inserts the order with its lines, history, payment and "order.placed" outbox event, unless the
+// customer already used `idempotency_key`. On PostgreSQL this is one statement sent without waiting
+// (Connection::QueryLater: INSERT ... ON CONFLICT DO NOTHING and data-modifying CTEs), so a group
+// commit of many orders costs a few round trips in all; `*out` is filled when the pipeline is read
+// back: before the commit, the unit's AfterCommit hooks and Database::Write's return, not before
+// PlaceOrder returns. On SQLite `*out` is filled at once.
+Status PlaceOrder(storage::Connection& c, const Order& o, const std::string& idempotency_key,
+                  const std::string& request_hash, Millis now, std::shared_ptr<Placement> out);
 Result<std::vector<OrderEvent>> EventsAfter(storage::Connection& c, const std::string& order_id,
                                             std::int64_t seq);
 

@@ -46,6 +46,16 @@ Status InsertPayment(storage::Connection& c, const Payment& p, Millis now) {
        now, now});
 }
 
+std::string InsertPaymentSelect(const Payment& p, Millis now, std::string_view from,
+                                std::vector<storage::SqlValue>& params) {
+  params.insert(params.end(), {p.id, p.method, std::string(StatusName(p.status)), p.amount, p.currency,
+                               p.provider_ref, now, now});
+  return fmt::format(
+      "INSERT INTO payments(id,order_id,method,status,amount,currency,provider_ref,created_at,updated_at) "
+      "SELECT ?,{0}.id,?,?,?,?,?,?,? FROM {0}",
+      from);
+}
+
 Result<std::optional<Payment>> LoadPayment(storage::Connection& c, const std::string& order_id) {
   std::optional<Payment> out;
   HP_TRY(c.Query(

@@ -30,6 +30,11 @@ bool CanMove(PaymentStatus from, PaymentStatus to);
 
 // Sent with ExecLater: on PostgreSQL a failure shows at the unit's next statement or its end.
 Status InsertPayment(storage::Connection& c, const Payment& p, Millis now);
+// PostgreSQL: the same row as an INSERT ... SELECT for a data-modifying CTE that creates the order
+// in the same statement (`from` names the CTE holding the new order's `id`, which the payment
+// references: no row there, no payment). Appends its parameters to `params`.
+std::string InsertPaymentSelect(const Payment& p, Millis now, std::string_view from,
+                                std::vector<storage::SqlValue>& params);
 Result<std::optional<Payment>> LoadPayment(storage::Connection& c, const std::string& order_id);
 // Moves the order's payment to `to`; kConflict if the current status does not allow it.
 Result<Payment> MovePayment(storage::Connection& c, const std::string& order_id, PaymentStatus to,

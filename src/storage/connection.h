@@ -57,10 +57,18 @@ class Connection {
   // right one), or fails the unit at commit. SQLite runs it at once. Only for statements whose
   // changed-row count and specific error the unit does not act on.
   virtual Status ExecLater(std::string_view sql, const std::vector<SqlValue>& params) {
-    HP_TRY(Exec(sql, params));
-    return OkStatus();
+    return QueryLater(sql, params, {});
   }
-  // Waits for every statement sent by ExecLater; the first error among them, if any.
+  // ExecLater for a statement whose rows the unit wants, but not before its end: `on_row` runs when
+  // the pipeline is read back (at the unit's next waiting statement, at CollectPending, at the
+  // latest before COMMIT, so before the unit's AfterCommit hooks and before Write() returns). A
+  // unit that places many such statements costs the group commit no round trip of its own. The
+  // rows may be delivered again if the batch is retried (units run again). SQLite runs it at once.
+  virtual Status QueryLater(std::string_view sql, const std::vector<SqlValue>& params,
+                            std::function<void(const Row&)> on_row) {
+    return Query(sql, params, on_row ? on_row : [](const Row&) {});
+  }
+  // Waits for every statement sent by ExecLater/QueryLater; the first error among them, if any.
   virtual Status CollectPending() { return OkStatus(); }
 
   // Runs `fn` after the enclosing write transaction commits (in commit order, on the writer

@@ -147,7 +147,7 @@ Result<std::int64_t> PgConnection::Run(std::string_view sql, const std::vector<S
                                        const std::function<void(const Row&)>* on_row) {
   // PQprepare is synchronous, which pipeline mode forbids: collect first (rare: statements are
   // prepared once per connection).
-  if (pending_ > 0 && prepared_.find(sql) == prepared_.end()) HP_TRY(Collect({}));
+  if (!pending_.empty() && prepared_.find(sql) == prepared_.end()) HP_TRY(Collect());
   HP_ASSIGN(const std::string* name, Prepare(sql, params));
   auto convert = [&](PGresult* res) -> Result<std::int64_t> {
     auto status = PQresultStatus(res);
@@ -166,10 +166,10 @@ Result<std::int64_t> PgConnection::Run(std::string_view sql, const std::vector<S
     }
     return ErrorFrom(res, "query");
   };
-  if (pending_ > 0) {  // travels with the statements sent before it: one round trip for all
-    HP_TRY(Send(*name, params));
+  if (!pending_.empty()) {  // travels with the statements sent before it: one round trip for all
     std::optional<Result<std::int64_t>> own;
-    HP_TRY(Collect([&](PGresult* res) { own.emplace(convert(res)); }));
+    HP_TRY(Send(*name, params, [&](PGresult* res) { own.emplace(convert(res)); }));
+    HP_TRY(Collect());
     if (!own) return LoseSync("pipeline returned no result");
     return std::move(*own);
   }
@@ -178,31 +178,42 @@ Result<std::int64_t> PgConnection::Run(std::string_view sql, const std::vector<S
   return convert(g.res);
 }
 
-Status PgConnection::ExecLater(std::string_view sql, const std::vector<SqlValue>& params) {
-  if (pending_ > 0 && prepared_.find(sql) == prepared_.end()) HP_TRY(Collect({}));
+Status PgConnection::QueryLater(std::string_view sql, const std::vector<SqlValue>& params,
+                                std::function<void(const Row&)> on_row) {
+  if (!pending_.empty() && prepared_.find(sql) == prepared_.end()) HP_TRY(Collect());
   HP_ASSIGN(const std::string* name, Prepare(sql, params));
-  return Send(*name, params);
+  std::function<void(PGresult*)> handler;
+  if (on_row) {
+    handler = [on_row = std::move(on_row)](PGresult* res) {
+      if (PQresultStatus(res) != PGRES_TUPLES_OK) return;
+      int n = PQntuples(res);
+      for (int r = 0; r < n; ++r) on_row(PgRow(res, r));
+    };
+  }
+  return Send(*name, params, std::move(handler));
 }
 
 Status PgConnection::CollectPending() {
-  if (pending_ == 0) return OkStatus();
-  return Collect({});
+  if (pending_.empty()) return OkStatus();
+  return Collect();
 }
 
-Status PgConnection::Send(const std::string& name, const std::vector<SqlValue>& params) {
-  if (pending_ == 0 && PQenterPipelineMode(conn_) != 1) return LoseSync("cannot enter pipeline mode");
+Status PgConnection::Send(const std::string& name, const std::vector<SqlValue>& params,
+                          std::function<void(PGresult*)> on_result) {
+  if (pending_.empty() && PQenterPipelineMode(conn_) != 1) return LoseSync("cannot enter pipeline mode");
   ParamValues v(params);
   if (PQsendQueryPrepared(conn_, name.c_str(), v.size(), v.values.data(), nullptr, nullptr, 0) != 1)
     return LoseSync("cannot send a pipelined statement");
-  ++pending_;
+  pending_.push_back(std::move(on_result));
   // On its way now: the server works on it while the unit prepares its next statement.
   if (PQflush(conn_) != 0) return LoseSync("cannot send a pipelined statement");
   return OkStatus();
 }
 
-Status PgConnection::Collect(const std::function<void(PGresult*)>& last) {
-  int expected = pending_;
-  pending_ = 0;
+Status PgConnection::Collect() {
+  std::vector<std::function<void(PGresult*)>> handlers;
+  handlers.swap(pending_);
+  const int expected = static_cast<int>(handlers.size());
   if (PQpipelineSync(conn_) != 1) return LoseSync("cannot sync the pipeline");
   std::optional<Error> first_error;
   // Each statement's result is followed by a NULL; then comes the sync point. An error aborts the
@@ -213,7 +224,7 @@ Status PgConnection::Collect(const std::function<void(PGresult*)>& last) {
     ResultGuard g{res};
     auto status = PQresultStatus(res);
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-      if (i == expected - 1 && last) last(res);
+      if (handlers[i]) handlers[i](res);
     } else if (status != PGRES_PIPELINE_ABORTED && !first_error) {
       first_error = ErrorFrom(res, "query");
     }
@@ -233,7 +244,7 @@ Status PgConnection::Collect(const std::function<void(PGresult*)>& last) {
 Error PgConnection::LoseSync(std::string_view what) {
   lost_sync_ = true;  // healthy() is false from now on: the owner replaces this connection
   retryable_ = true;
-  pending_ = 0;
+  pending_.clear();
   std::string msg = PQerrorMessage(conn_);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   return Error::Unavailable(fmt::format("{}{}{}", what, msg.empty() ? "" : ": ", msg));
@@ -250,7 +261,7 @@ Result<std::int64_t> PgConnection::Exec(std::string_view sql, const std::vector<
 }
 
 Status PgConnection::ExecScript(std::string_view sql) {
-  if (pending_ > 0) HP_TRY(Collect({}));  // the simple protocol is not allowed in pipeline mode
+  if (!pending_.empty()) HP_TRY(Collect());  // the simple protocol is not allowed in pipeline mode
   std::string s(sql);
   ResultGuard g{PQexec(conn_, s.c_str())};
   auto status = PQresultStatus(g.res);

@@ -39,7 +39,8 @@ class PgConnection final : public Connection {
                const std::function<void(const Row&)>& on_row) override;
   Result<std::int64_t> Exec(std::string_view sql, const std::vector<SqlValue>& params = {}) override;
   Status ExecScript(std::string_view sql) override;
-  Status ExecLater(std::string_view sql, const std::vector<SqlValue>& params) override;
+  Status QueryLater(std::string_view sql, const std::vector<SqlValue>& params,
+                    std::function<void(const Row&)> on_row) override;
   Status CollectPending() override;
 
   // True after a failure that running the transaction again may cure (40001, 40P01, lost
@@ -60,18 +61,21 @@ class PgConnection final : public Connection {
   Result<std::int64_t> Run(std::string_view sql, const std::vector<SqlValue>& params,
                            const std::function<void(const Row&)>* on_row);
   Error ErrorFrom(const PGresult* res, std::string_view what);
-  // Sends a prepared statement into the pipeline (entering pipeline mode first if needed).
-  Status Send(const std::string& name, const std::vector<SqlValue>& params);
-  // Syncs the pipeline and reads every pending statement's result, in order; `last` sees the last
-  // one's result when it succeeded. Leaves pipeline mode. The first error is the outcome.
-  Status Collect(const std::function<void(PGresult*)>& last);
+  // Sends a prepared statement into the pipeline (entering pipeline mode first if needed);
+  // `on_result` sees its result when it succeeded, at the next Collect.
+  Status Send(const std::string& name, const std::vector<SqlValue>& params,
+              std::function<void(PGresult*)> on_result);
+  // Syncs the pipeline and reads every pending statement's result, in order, handing each
+  // successful one to its statement's handler. Leaves pipeline mode. The first error is the outcome.
+  Status Collect();
   // A broken pipeline or connection: the connection is no longer usable.
   Error LoseSync(std::string_view what);
 
   PGconn* conn_;
   std::map<std::string, std::string, std::less<>> prepared_;  // SQL text -> statement name
   bool retryable_ = false;
-  int pending_ = 0;         // statements sent in pipeline mode whose results are unread
+  // Handlers of the statements sent in pipeline mode whose results are unread (one each, maybe empty).
+  std::vector<std::function<void(PGresult*)>> pending_;
   bool lost_sync_ = false;  // the pipeline could not be read back: results and statements no longer pair up
 };
 

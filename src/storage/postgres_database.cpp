@@ -32,6 +32,13 @@ void FailAll(std::vector<WriteJob*>& batch, const Error& e) {
   for (WriteJob* j : batch) j->result = e;
 }
 
+// Ends a failed attempt's transaction: reads back what is still in the pipeline (ExecScript would
+// stop at its first error), then rolls back.
+void Rollback(PgConnection& c) {
+  (void)c.CollectPending();
+  if (c.healthy()) (void)c.ExecScript("ROLLBACK");
+}
+
 }  // namespace
 
 PgPool::~PgPool() {
@@ -139,11 +146,12 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool sav
   hooks.clear();
   auto abandon = [&](const Error& e) {
     hooks.clear();
-    if (c.healthy()) (void)c.ExecScript("ROLLBACK");
+    Rollback(c);
     FailAll(batch, e);
     return c.retryable() ? Attempt::kRetry : Attempt::kDone;
   };
-  if (auto st = c.ExecScript("BEGIN ISOLATION LEVEL SERIALIZABLE"); !st.ok()) return abandon(st.error());
+  // Pipelined: BEGIN travels with the first unit's first statement (an error shows there).
+  if (auto st = c.ExecLater("BEGIN ISOLATION LEVEL SERIALIZABLE", {}); !st.ok()) return abandon(st.error());
   for (WriteJob* j : batch) {
     std::size_t hooks_before = hooks.size();
     if (savepoints) {
@@ -173,7 +181,7 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool sav
       // Without a savepoint the unit's changes go with the whole transaction. Alone in its batch,
       // that is all there is to undo; otherwise the others run again, each in a savepoint.
       hooks.clear();
-      if (c.healthy()) (void)c.ExecScript("ROLLBACK");
+      Rollback(c);
       if (batch.size() == 1) return Attempt::kDone;
       return Attempt::kIsolate;
     }
@@ -188,7 +196,7 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool sav
   if (auto st = c.CollectPending(); !st.ok()) {  // only without savepoints can anything be pending
     if (c.retryable()) return abandon(st.error());
     hooks.clear();
-    if (c.healthy()) (void)c.ExecScript("ROLLBACK");
+    Rollback(c);
     if (batch.size() > 1) return Attempt::kIsolate;
     batch.front()->result = st.error();
     return Attempt::kDone;
