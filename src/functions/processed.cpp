@@ -12,6 +12,23 @@ Result<bool> MarkProcessed(storage::Connection& c, std::string_view function, st
 
 Result<bool> ApplyOnce(storage::Database& db, const std::string& function, const std::string& event_id, Millis now,
                        const std::function<Status(storage::Connection&)>& effects) {
+  if (db.dialect() == storage::Dialect::kPostgres) {
+    // On PostgreSQL the group commit's round trips bound writes per second, and every committed
+    // order event reaches several functions: the record is sent without waiting (ExecLater) and a
+    // repeat, which is rare (a redelivery after a crash or a replay), shows as its key's unique
+    // violation failing the unit, effects and all; a read then tells a repeat from another conflict.
+    auto applied = db.Write<bool>([&](storage::Connection& c) -> Result<bool> {
+      HP_TRY(c.ExecLater("INSERT INTO processed_events(function, event_id, processed_at) VALUES (?,?,?)",
+                         {function, event_id, now}));
+      HP_TRY(effects(c));
+      return true;
+    });
+    if (!applied.ok() && applied.error().code == ErrorCode::kConflict) {
+      HP_ASSIGN(bool seen, WasProcessed(db, function, event_id));
+      if (seen) return false;
+    }
+    return applied;
+  }
   return db.Write<bool>([&](storage::Connection& c) -> Result<bool> {
     HP_ASSIGN(bool first, MarkProcessed(c, function, event_id, now));
     if (!first) return false;

@@ -19,7 +19,9 @@ namespace hotpath::functions {
 Result<bool> MarkProcessed(storage::Connection& c, std::string_view function, std::string_view event_id, Millis now);
 
 // Runs `effects` and records the event in one transaction, unless it was already processed.
-// Returns true when the effects ran (and are durable), false for a repeat.
+// Returns true when the effects ran (and are durable), false for a repeat. On PostgreSQL the record
+// is pipelined ahead of the effects, so a repeat surfaces as the failure of the effects' first
+// waiting statement (or of the unit's end) and nothing of the unit stays.
 Result<bool> ApplyOnce(storage::Database& db, const std::string& function, const std::string& event_id, Millis now,
                        const std::function<Status(storage::Connection&)>& effects);
 

@@ -1,0 +1,214 @@
+// The services' pipelined writes on PostgreSQL against a live server (run with the storage suite by
+// tests/integration/test_postgres_storage.py, which sets HOTPATH_TEST_POSTGRES_URL): placing an
+// order is one statement sent without waiting, idempotent per key across processes; a function's
+// "processed" record is pipelined too and a repeat is still applied once. Fails without the variable.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "core/clock.h"
+#include "functions/processed.h"
+#include "orders/order_store.h"
+#include "storage/database.h"
+#include "storage/postgres.h"
+
+namespace hotpath {
+namespace {
+using storage::Connection;
+using storage::Database;
+using storage::Row;
+
+std::string AdminUrl() {
+  const char* url = std::getenv("HOTPATH_TEST_POSTGRES_URL");
+  return url ? url : "";
+}
+
+class PostgresServicesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(AdminUrl().empty()) << "HOTPATH_TEST_POSTGRES_URL is not set";
+    auto admin = storage::PgConnection::Open(AdminUrl());
+    ASSERT_TRUE(admin.ok()) << admin.error().message;
+    std::string name = "s_" + NewId("db").substr(3, 12);
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    ASSERT_TRUE((*admin)->ExecScript("CREATE DATABASE " + name).ok());
+    url_ = AdminUrl().substr(0, AdminUrl().rfind('/') + 1) + name;
+    a_ = Open();
+    ASSERT_TRUE(a_->Migrate().ok());
+    ASSERT_TRUE(a_->Write<Ok>([](Connection& c) -> Result<Ok> {
+                   HP_TRY(c.ExecScript(
+                       "INSERT INTO users(id,email,name,role,password_hash,created_at) VALUES "
+                       "('usr_c','c@x','C','customer','h',1);"
+                       "INSERT INTO restaurants(id,name,lat,lon,created_at) VALUES ('rst_1','R',40.7,-74.0,1)"));
+                   return Ok{};
+                 }).ok());
+    b_ = Open();  // a second api process on the same database
+  }
+  std::unique_ptr<Database> Open() {
+    auto db = Database::Open({.url = url_, .read_connections = 2, .max_batch = 64});
+    EXPECT_TRUE(db.ok()) << (db.ok() ? "" : db.error().message);
+    return std::move(db).value();
+  }
+  std::int64_t Count(const std::string& sql) {
+    auto n = a_->Read<std::int64_t>([&](Connection& c) -> Result<std::int64_t> {
+      std::int64_t v = -1;
+      HP_TRY(c.Query(sql, {}, [&](const Row& r) { v = r.Int(0); }));
+      return v;
+    });
+    EXPECT_TRUE(n.ok());
+    return n.ok() ? *n : -1;
+  }
+  static orders::Order NewOrder() {
+    orders::Order o;
+    o.id = NewId("ord");
+    o.customer_id = "usr_c";
+    o.restaurant_id = "rst_1";
+    o.subtotal = 1000;
+    o.total = 1299;
+    o.delivery_fee = 299;
+    o.currency = "USD";
+    o.delivery = {40.71, -74.01};
+    o.address = "1 Test St";
+    o.eta_minutes = 30;
+    o.created_at = o.updated_at = 5;
+    o.lines = {{"itm_a", "A", 400, 2}, {"itm_b", "B", 200, 1}};
+    o.history = {{orders::OrderStatus::kPlaced, "customer:usr_c", "", 5}};
+    o.payment = payments::Payment{NewId("pay"), o.id, "tok_visa", payments::PaymentStatus::kAuthorized,
+                                  1299, "USD", "ref"};
+    return o;
+  }
+  // Places a fresh order object with `key` through `db`: (order id the key maps to, inserted here).
+  static Result<std::pair<std::string, bool>> Place(Database& db, const std::string& key) {
+    orders::Order o = NewOrder();
+    auto placement = std::make_shared<orders::store::Placement>();
+    HP_TRY(db.Write<Ok>([&](Connection& c) -> Result<Ok> {
+      HP_TRY(orders::store::PlaceOrder(c, o, key, "hash", 5, placement));
+      return Ok{};
+    }));
+    if (placement->event) {
+      EXPECT_GT(placement->event->seq, 0);
+      EXPECT_EQ(placement->event->order_id, o.id);
+      return std::make_pair(o.id, true);
+    }
+    if (!placement->existing) return Error::Internal("neither placed nor found");
+    EXPECT_EQ(placement->existing->second, "hash");
+    return std::make_pair(placement->existing->first, false);
+  }
+  std::string url_;
+  std::unique_ptr<Database> a_;
+  std::unique_ptr<Database> b_;
+};
+
+TEST_F(PostgresServicesTest, APlacedOrderHasAllItsRowsAndItsKeyMapsToItOnce) {
+  auto first = Place(*a_, "k1");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(first->second);
+  auto again = Place(*a_, "k1");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_FALSE(again->second);
+  EXPECT_EQ(again->first, first->first);
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_items"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_history"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM payments"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE type = 'order.placed'"), 1);
+}
+
+// Many requests with a few keys from two processes at once, in shared group commits: each key makes
+// one order (with its rows and one event), and every request learns that order's id.
+TEST_F(PostgresServicesTest, ConcurrentPlacementsWithOneKeyFromTwoProcessesMakeOneOrder) {
+  constexpr int kKeys = 4;
+  constexpr int kPerKey = 6;
+  std::vector<std::string> ids(kKeys * kPerKey);
+  std::vector<int> inserted(kKeys * kPerKey, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kKeys * kPerKey; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = Place(i % 2 == 0 ? *a_ : *b_, "key" + std::to_string(i % kKeys));
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      ids[i] = r->first;
+      inserted[i] = r->second ? 1 : 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int k = 0; k < kKeys; ++k) {
+    std::set<std::string> seen;
+    int made = 0;
+    for (int i = k; i < kKeys * kPerKey; i += kKeys) {
+      seen.insert(ids[i]);
+      made += inserted[i];
+    }
+    EXPECT_EQ(seen.size(), 1u) << "key" << k;
+    EXPECT_EQ(made, 1) << "key" << k;
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), kKeys);
+  EXPECT_EQ(Count("SELECT count(*) FROM order_items"), 2 * kKeys);
+  EXPECT_EQ(Count("SELECT count(*) FROM payments"), kKeys);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), kKeys);
+}
+
+TEST_F(PostgresServicesTest, AFailingPlacementFailsOnlyItsOwnUnit) {
+  orders::Order bad = NewOrder();
+  bad.restaurant_id = "rst_missing";  // foreign key violation, seen when the pipeline is read back
+  std::thread other([&] { EXPECT_TRUE(Place(*a_, "good").ok()); });
+  auto placement = std::make_shared<orders::store::Placement>();
+  auto r = a_->Write<Ok>([&](Connection& c) -> Result<Ok> {
+    HP_TRY(orders::store::PlaceOrder(c, bad, "bad", "hash", 5, placement));
+    return Ok{};
+  });
+  other.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict) << r.error().message;
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
+}
+
+// The record of a processed event is pipelined ahead of the effects: a repeat (the same event again,
+// from this or another process, alone or in a batch) fails its unit on the key and reports a repeat;
+// the effects count once. An effect's own conflict is still reported as an error.
+TEST_F(PostgresServicesTest, ApplyOnceAppliesEachEventOnceAcrossProcesses) {
+  ASSERT_TRUE(a_->Write<Ok>([](Connection& c) -> Result<Ok> {
+                   HP_TRY(c.ExecScript("CREATE TABLE hits (event_id TEXT NOT NULL, n BIGINT NOT NULL)"));
+                   return Ok{};
+                 }).ok());
+  auto apply = [](Database& db, const std::string& event) {
+    return functions::ApplyOnce(db, "test", event, 7, [&](Connection& c) -> Status {
+      return c.ExecLater("INSERT INTO hits(event_id, n) VALUES (?, 1)", {event});
+    });
+  };
+  auto first = apply(*a_, "e1");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(*first);
+  auto repeat = apply(*b_, "e1");
+  ASSERT_TRUE(repeat.ok()) << repeat.error().message;
+  EXPECT_FALSE(*repeat);
+
+  std::vector<std::thread> threads;
+  std::atomic<int> applied{0};
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = apply(i % 2 == 0 ? *a_ : *b_, "e" + std::to_string(i % 4));
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      if (*r) ++applied;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(applied.load(), 3);  // e0, e2, e3 (e1 was applied above)
+  EXPECT_EQ(Count("SELECT count(*) FROM hits"), 4);
+  EXPECT_EQ(Count("SELECT count(DISTINCT event_id) FROM hits"), 4);
+
+  auto conflict = functions::ApplyOnce(*a_, "test", "e9", 7, [](Connection& c) -> Status {
+    return c.ExecLater("INSERT INTO users(id,email,name,role,password_hash,created_at) VALUES "
+                       "('usr_d','c@x','D','customer','h',1)",  // duplicate email
+                       {});
+  });
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_events WHERE event_id = 'e9'"), 0);
+}
+
+}  // namespace
+}  // namespace hotpath
