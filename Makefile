@@ -30,12 +30,14 @@ test-asan: deps
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # Load benchmark of the platform against nginx (SQLite, then PostgreSQL + replica against pgbench:
-# bench/postgres/run.py), HAProxy and the CDN cache (bench/cluster/run.py), the dispatch epoch
+# bench/postgres/run.py; cached reads with Redis against nginx and redis-benchmark:
+# bench/redis/run.py), HAProxy and the CDN cache (bench/cluster/run.py), the dispatch epoch
 # timings, the embedded log, the end-to-end order.placed -> notify webhook latency, then
 # real-time tracking against redis GEOADD/GEOSEARCH (bench/tracking/run.sh).
 bench: build
 	@bench/run.sh
 	@bench/postgres/run.py
+	@bench/redis/run.py
 	@bench/cluster/run.py
 	@build/bin/dispatch_epoch_benchmark
 	@bench/events/run.sh
