@@ -30,6 +30,9 @@
 #ifdef HOTPATH_HAS_FORECAST
 #include "forecast/cli.h"
 #endif
+#ifdef HOTPATH_HAS_STAFFSIM
+#include "staffsim/cli.h"
+#endif
 #ifdef HOTPATH_HAS_SIMULATE
 #include "simulate/cli.h"
 #endif
@@ -64,6 +67,7 @@ Usage:
   hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] | mdrp bench DIR...
   hotpath pdptw solve INSTANCE.txt --time-limit SECONDS --out FILE [--threads N]
   hotpath forecast backtest|train|predict|prepare ...   hotpath staffing plan ...
+  hotpath staffing evaluate INSTANCE_DIR... [--forecast schedule|oracle] ...   (MDRP replay of a staffing plan)
   hotpath --help | --version
 
 Configuration: a TOML file (--config or HOTPATH_CONFIG), then HOTPATH_* environment variables
@@ -235,6 +239,10 @@ int Run(const std::vector<std::string>& argv) {
 #endif
 #ifdef HOTPATH_HAS_SIMULATE
   if (cmd == "simulate") return simulate::SimulateCommand(rest);
+#endif
+#ifdef HOTPATH_HAS_STAFFSIM
+  if (cmd == "staffing" && !rest.empty() && rest.front() == "evaluate")
+    return staffsim::EvaluateCommand({rest.begin() + 1, rest.end()});
 #endif
 #ifdef HOTPATH_HAS_FORECAST
   if (cmd == "forecast") return forecast::ForecastCommand(rest);

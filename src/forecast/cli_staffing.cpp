@@ -16,7 +16,8 @@ constexpr const char* kUsage =
     "                             --forecast FORECAST.csv)\n"
     "         [--orders-per-courier-hour 2.5] [--utilisation 0.8] [--service-level 0.9] [--min-couriers 0]\n"
     "         [--shift-starts 7-22] [--shift-lengths 4,6,8] [--json]\n"
-    "  FORECAST.csv is the output of `hotpath forecast predict` (unique_id,ds,point,q10,q50,q90).\n";
+    "  FORECAST.csv is the output of `hotpath forecast predict` (unique_id,ds,point,q10,q50,q90).\n"
+    "       hotpath staffing evaluate INSTANCE_DIR... [...]   (replays MDRP days; --help for its flags)\n";
 
 Result<std::vector<QuantileForecast>> ReadForecastCsv(const std::string& path, const std::string& zone) {
   std::ifstream in(path);

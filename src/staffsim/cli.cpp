@@ -1,0 +1,324 @@
+// `hotpath staffing evaluate`: original couriers vs a staffing plan, both replayed by the dispatch engine.
+#include "staffsim/cli.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <variant>
+
+#include "forecast/cli_args.h"
+#include "staffsim/evaluate.h"
+
+namespace hotpath::staffsim {
+namespace {
+
+namespace fs = std::filesystem;
+using forecast::ErrorCode;
+using forecast::MakeError;
+
+constexpr const char* kUsage =
+    "usage: hotpath staffing evaluate INSTANCE_DIR... [--forecast schedule|oracle] [--reference DIR]...\n"
+    "         [--orders-per-courier-hour 2.0] [--utilisation 0.8[,0.9,...]] [--service-level 0.5]\n"
+    "         [--min-couriers 0] [--shift-starts 0-23] [--shift-lengths 2,3,4] [--lag-minutes 20]\n"
+    "         [--positions couriers|restaurants] [--seed 1] [--out DIR] [--json] [--quiet]\n"
+    "  Replays each MDRP day with its original couriers and with couriers from a staffing plan, and\n"
+    "  compares them. --forecast schedule (default) forecasts from the day's published schedule and the\n"
+    "  orders per scheduled courier-hour of the reference days (default: the [012]*s1* siblings of each\n"
+    "  instance); a reference of the evaluated day's own base day is never used. --forecast oracle uses\n"
+    "  the day's actual orders (an upper bound, not a forecast). Several --utilisation values print the\n"
+    "  trade-off curve.\n";
+
+struct Config {
+  std::vector<std::string> instances;
+  std::vector<std::string> references;
+  bool oracle = false;
+  std::vector<double> utilisations;
+  PlannerSettings planner;
+  std::uint64_t seed = 1;
+  fs::path out;
+  bool json = false;
+  bool quiet = false;
+};
+
+struct UsageError {
+  std::string message;
+};
+
+int Usage(const std::string& why) {
+  std::cerr << "hotpath staffing evaluate: " << why << "\n" << kUsage;
+  return 2;
+}
+
+int Fail(const std::string& why) {
+  std::cerr << "hotpath staffing evaluate: " << why << "\n";
+  return 1;
+}
+
+std::optional<std::vector<double>> DoubleList(const std::string& text, double lo, double hi) {
+  std::vector<double> out;
+  for (const auto& item : forecast::SplitList(text)) {
+    std::istringstream in(item);
+    double v = 0;
+    if (!(in >> v) || !in.eof() || v < lo || v > hi) return std::nullopt;
+    out.push_back(v);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+// Positional instance dirs and repeated --reference are taken here; every other flag goes to Args.
+std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
+  static const std::set<std::string> kValued = {
+      "forecast",    "orders-per-courier-hour", "utilisation", "service-level", "min-couriers", "shift-starts",
+      "shift-lengths", "lag-minutes",           "positions",   "seed",          "out"};
+  Config c;
+  std::vector<std::string> flags;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w == "--reference") {
+      if (i + 1 >= words.size()) return UsageError{"--reference needs a value"};
+      c.references.push_back(words[++i]);
+    } else if (!w.starts_with("--")) {
+      c.instances.push_back(w);
+    } else {
+      flags.push_back(w);
+      if (kValued.count(w.substr(2)) && i + 1 < words.size()) flags.push_back(words[++i]);
+    }
+  }
+  auto args = forecast::Args::Parse(flags, kValued, {"json", "quiet"});
+  if (!args.ok()) return UsageError{args.error().message};
+  if (c.instances.empty()) return UsageError{"give at least one INSTANCE_DIR"};
+  const std::string fc = args->Get("forecast").value_or("schedule");
+  if (fc != "schedule" && fc != "oracle") return UsageError{"--forecast must be schedule or oracle, got '" + fc + "'"};
+  c.oracle = fc == "oracle";
+  auto& p = c.planner;
+  auto oph = args->Double("orders-per-courier-hour", 2.0, 0.01, 1000);
+  auto sl = args->Double("service-level", 0.5, 0.1, 0.9);
+  auto minc = args->Int("min-couriers", 0, 0, 100000);
+  auto lag = args->Double("lag-minutes", 20, 0, 60);
+  auto seed = args->Int("seed", 1, 0, 1 << 30);
+  auto starts = args->IntList("shift-starts");
+  auto lengths = args->IntList("shift-lengths");
+  for (const forecast::Error* e :
+       {oph.ok() ? nullptr : &oph.error(), sl.ok() ? nullptr : &sl.error(), minc.ok() ? nullptr : &minc.error(),
+        lag.ok() ? nullptr : &lag.error(), seed.ok() ? nullptr : &seed.error(),
+        starts.ok() ? nullptr : &starts.error(), lengths.ok() ? nullptr : &lengths.error()}) {
+    if (e != nullptr) return UsageError{e->message};
+  }
+  for (int s : *starts) {
+    if (s < 0 || s > 23) return UsageError{"--shift-starts: hours are 0-23"};
+  }
+  for (int l : *lengths) {
+    if (l < 1 || l > 24) return UsageError{"--shift-lengths: lengths are 1-24 hours"};
+  }
+  const auto utils = DoubleList(args->Get("utilisation").value_or("0.8"), 0.01, 1.0);
+  if (!utils) return UsageError{"--utilisation expects numbers in (0, 1], comma-separated"};
+  c.utilisations = *utils;
+  p.staffing.orders_per_courier_hour = *oph;
+  p.staffing.service_level = *sl;
+  p.staffing.min_couriers = *minc;
+  p.lag_minutes = *lag;
+  p.shift_starts = *starts;
+  if (!lengths->empty()) p.shift_lengths = *lengths;
+  const std::string pos = args->Get("positions").value_or("couriers");
+  if (pos != "couriers" && pos != "restaurants")
+    return UsageError{"--positions must be couriers or restaurants, got '" + pos + "'"};
+  p.positions = pos == "couriers" ? StartPositions::kScheduleOnLocations : StartPositions::kRestaurants;
+  c.seed = static_cast<std::uint64_t>(*seed);
+  p.seed = c.seed;
+  c.out = args->Get("out") ? fs::path(*args->Get("out"))
+                           : fs::temp_directory_path() / "hotpath-staffing-evaluate";
+  c.json = args->Has("json");
+  c.quiet = args->Has("quiet");
+  return c;
+}
+
+Result<dispatch::mdrp::Instance> Load(const std::string& dir) {
+  auto loaded = dispatch::mdrp::LoadInstance(dir);
+  if (auto* e = std::get_if<dispatch::mdrp::LoadError>(&loaded))
+    return MakeError(ErrorCode::kParse, "malformed instance: " + e->ToString());
+  return std::get<dispatch::mdrp::Instance>(std::move(loaded));
+}
+
+// Reference days for the instance in `dir`: the explicit ones, or its [012]*s1* siblings; never one of
+// the same base day (that would be the day's own orders).
+Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string& day,
+                                      const std::vector<std::string>& explicit_refs) {
+  std::vector<std::string> paths = explicit_refs;
+  if (paths.empty()) {
+    const fs::path parent = fs::absolute(fs::path(dir)).lexically_normal().parent_path();
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(parent, ec)) {
+      const std::string name = e.path().filename().string();
+      const bool tuning_day = !name.empty() && name[0] >= '0' && name[0] <= '2';
+      if (e.is_directory() && tuning_day && name.find("s1") != std::string::npos) paths.push_back(e.path().string());
+    }
+    std::sort(paths.begin(), paths.end());
+  }
+  std::vector<dispatch::mdrp::Instance> refs;
+  for (const auto& p : paths) {
+    auto inst = Load(p);
+    if (!inst.ok()) return inst.error();
+    if (BaseDay(inst->name) == day) continue;
+    refs.push_back(std::move(*inst));
+  }
+  if (refs.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no reference day other than base day " + day + " for the schedule forecast (give --reference)");
+  }
+  return CalibrateSchedule(refs);
+}
+
+void PrintRow(const std::string& instance, const std::string& label, const RunOutcome& r, const std::string& verdict) {
+  const auto& m = r.metrics;
+  std::printf("%-18s %-14s %9.1f %7.2f %8.2f %8.2f %7.2f %9.2f  %s\n", instance.c_str(), label.c_str(),
+              r.courier_hours, m.undelivered_pct, m.click_to_door_mean, m.click_to_door_p90, m.ready_to_pickup_mean,
+              m.cost_per_order, verdict.c_str());
+}
+
+std::string MetricsJson(const RunOutcome& r) {
+  const auto& m = r.metrics;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "{\"courier_hours\":%.3f,\"couriers\":%d,\"feasible\":%s,\"delivered\":%d,\"undelivered_pct\":%.3f,"
+                "\"click_to_door_mean\":%.3f,\"click_to_door_p90\":%.3f,\"ready_to_pickup_mean\":%.3f,"
+                "\"cost_per_order\":%.3f,\"utilization_mean\":%.3f}",
+                r.courier_hours, r.couriers, r.feasible() ? "true" : "false", m.delivered, m.undelivered_pct,
+                m.click_to_door_mean, m.click_to_door_p90, m.ready_to_pickup_mean, m.cost_per_order,
+                m.utilization_mean);
+  return buf;
+}
+
+struct Sums {
+  int n = 0, holds = 0, fewer = 0, no_worse = 0;
+  double v[6] = {};
+  void Add(const RunOutcome& r) {
+    const auto& m = r.metrics;
+    const double x[6] = {r.courier_hours,      m.undelivered_pct, m.click_to_door_mean, m.click_to_door_p90,
+                         m.ready_to_pickup_mean, m.cost_per_order};
+    for (int k = 0; k < 6; ++k) v[k] += x[k];
+    ++n;
+  }
+};
+
+void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>& planned) {
+  std::printf("\n| staffing (mean over %d days) | courier-h | undelivered %% | c2d mean | c2d p90 | ready-to-pickup | "
+              "cost/order | fewer-or-equal hours | no worse | both |\n|---|---|---|---|---|---|---|---|---|---|\n",
+              original.n);
+  auto line = [&](const std::string& label, const Sums& s, bool verdicts) {
+    const double n = s.n ? s.n : 1;
+    std::printf("| %s | %.1f | %.3f | %.2f | %.2f | %.2f | %.2f |", label.c_str(), s.v[0] / n, s.v[1] / n, s.v[2] / n,
+                s.v[3] / n, s.v[4] / n, s.v[5] / n);
+    if (verdicts)
+      std::printf(" %d/%d | %d/%d | %d/%d |\n", s.fewer, s.n, s.no_worse, s.n, s.holds, s.n);
+    else
+      std::printf(" | | |\n");
+  };
+  line("original couriers", original, false);
+  for (size_t u = 0; u < planned.size(); ++u) {
+    char label[128];
+    std::snprintf(label, sizeof label, "planned (%s, u=%.2f)", c.oracle ? "oracle" : "schedule forecast",
+                  c.utilisations[u]);
+    line(label, planned[u], true);
+  }
+}
+
+int Run(const Config& c) {
+  dispatch::mdrp::ReplayOptions replay;
+  replay.engine.seed = c.seed;
+  std::map<std::string, ScheduleCalibration> calibrations;
+  Sums original_sum;
+  std::vector<Sums> planned_sum(c.utilisations.size());
+  int infeasible = 0;
+  if (!c.json) {
+    std::printf("%-18s %-14s %9s %7s %8s %8s %7s %9s  %s\n", "instance", "couriers", "courier-h", "undel%",
+                "c2d", "c2d p90", "r2p", "cost/ord", "verdict");
+  }
+  for (size_t i = 0; i < c.instances.size(); ++i) {
+    auto day = Load(c.instances[i]);
+    if (!day.ok()) return Fail(day.error().message);
+    if (!c.quiet) std::cerr << "[" << i + 1 << "/" << c.instances.size() << "] " << day->name << "\n";
+    const std::string base = BaseDay(day->name);
+    std::vector<QuantileForecast> placed;
+    if (c.oracle) {
+      placed = OracleForecast(*day);
+    } else {
+      if (!calibrations.count(base)) {
+        auto cal = Calibrate(c.instances[i], base, c.references);
+        if (!cal.ok()) return cal.error().code == ErrorCode::kInvalidArgument ? Usage(cal.error().message)
+                                                                             : Fail(cal.error().message);
+        calibrations[base] = *cal;
+      }
+      placed = ScheduleForecast(*day, calibrations[base]);
+    }
+    const fs::path dir = c.out / day->name;
+    auto original = ReplayDay(*day, replay, dir / "original", false);
+    if (!original.ok()) return Fail(original.error().message);
+    if (!original->feasible()) {
+      ++infeasible;
+      std::cerr << "infeasible original replay of " << day->name << ": " << original->errors.front() << "\n";
+    }
+    original_sum.Add(*original);
+    if (!c.json) PrintRow(day->name, "original", *original, "");
+    for (size_t u = 0; u < c.utilisations.size(); ++u) {
+      PlannerSettings settings = c.planner;
+      settings.staffing.target_utilisation = c.utilisations[u];
+      auto plan = PlanDay(*day, placed, settings);
+      if (!plan.ok()) return Fail(day->name + ": " + plan.error().message);
+      dispatch::mdrp::Instance planned_day = *day;
+      planned_day.couriers = plan->couriers;
+      char sub[64];
+      std::snprintf(sub, sizeof sub, c.utilisations.size() > 1 ? "planned-u%.2f" : "planned", c.utilisations[u]);
+      auto planned = ReplayDay(planned_day, replay, dir / sub, true);
+      if (!planned.ok()) return Fail(planned.error().message);
+      if (!planned->feasible()) {
+        ++infeasible;
+        std::cerr << "infeasible planned replay of " << day->name << ": " << planned->errors.front() << "\n";
+      }
+      const Verdict v = Compare(*original, *planned);
+      Sums& s = planned_sum[u];
+      s.Add(*planned);
+      s.fewer += v.fewer_or_equal_hours;
+      s.no_worse += v.no_worse;
+      s.holds += v.holds();
+      const std::string verdict = v.holds() ? "holds"
+                                  : !v.fewer_or_equal_hours && v.no_worse
+                                      ? "more hours"
+                                      : std::string(v.fewer_or_equal_hours ? "" : "more hours; ") + "worse: " + v.worse_on;
+      if (c.json) {
+        std::printf("{\"instance\":\"%s\",\"forecast\":\"%s\",\"utilisation\":%.3f,\"original\":%s,\"planned\":%s,"
+                    "\"fewer_or_equal_hours\":%s,\"no_worse\":%s,\"worse_on\":\"%s\"}\n",
+                    day->name.c_str(), c.oracle ? "oracle" : "schedule", c.utilisations[u],
+                    MetricsJson(*original).c_str(), MetricsJson(*planned).c_str(),
+                    v.fewer_or_equal_hours ? "true" : "false", v.no_worse ? "true" : "false", v.worse_on.c_str());
+      } else {
+        char label[32];
+        std::snprintf(label, sizeof label, "planned u=%.2f", c.utilisations[u]);
+        PrintRow("", label, *planned, verdict);
+      }
+      std::fflush(stdout);
+    }
+  }
+  if (!c.json) PrintSummary(c, original_sum, planned_sum);
+  if (infeasible > 0) return Fail(std::to_string(infeasible) + " infeasible replay(s)");
+  return 0;
+}
+
+}  // namespace
+
+int EvaluateCommand(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  auto parsed = Parse(args);
+  if (auto* e = std::get_if<UsageError>(&parsed)) return Usage(e->message);
+  return Run(std::get<Config>(parsed));
+}
+
+}  // namespace hotpath::staffsim

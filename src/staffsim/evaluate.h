@@ -1,0 +1,63 @@
+#pragma once
+// Staffing evaluated in simulation: an MDRP day replayed by the dispatch engine (the code of
+// `hotpath mdrp solve`) with its original couriers, and again with couriers generated from a shift plan
+// made by the staffing planner from a demand forecast; the two outcomes compared.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "dispatch/mdrp/checker.h"
+#include "dispatch/mdrp/instance.h"
+#include "dispatch/mdrp/replay.h"
+#include "forecast/staffing.h"
+#include "staffsim/couriers.h"
+#include "staffsim/demand.h"
+
+namespace hotpath::staffsim {
+
+struct PlannerSettings {
+  forecast::StaffingParams staffing;
+  std::vector<int> shift_starts;              // hours (instance hour index) a shift may start; empty = any
+  std::vector<int> shift_lengths{2, 3, 4};    // paid hours
+  double lag_minutes = 20;                    // see ToWorkload
+  StartPositions positions = StartPositions::kScheduleOnLocations;
+  std::uint64_t seed = 1;                     // courier positions
+};
+
+struct DayPlan {
+  std::vector<QuantileForecast> workload;  // per hour, after ToWorkload
+  std::vector<forecast::HourNeed> need;
+  forecast::ShiftPlan plan;
+  std::vector<dispatch::mdrp::Courier> couriers;
+};
+
+// Forecast (orders placed per hour) -> workload -> couriers per hour -> minimum courier-hours shifts ->
+// couriers. Errors: no forecast hours, bad settings, an hour no shift type covers, no start positions.
+Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<QuantileForecast>& placed,
+                        const PlannerSettings& settings);
+
+struct RunOutcome {
+  double courier_hours = 0;
+  int couriers = 0;
+  dispatch::mdrp::Metrics metrics;
+  std::vector<std::string> errors;  // feasibility errors of the built-in checker; empty = feasible
+  bool feasible() const { return errors.empty(); }
+};
+
+// Replays `day` with the engine, writes the solution files into `dir` (and, with write_instance, the
+// instance files too, so `mdrp_check.py dir dir` can verify it) and checks them with the built-in checker.
+Result<RunOutcome> ReplayDay(const dispatch::mdrp::Instance& day, const dispatch::mdrp::ReplayOptions& options,
+                             const std::filesystem::path& dir, bool write_instance);
+
+// "No worse" = undelivered %, click-to-door mean and p90 and ready-to-pickup mean each <= the original's
+// (strictly: the replays are deterministic, so there is no noise to forgive).
+struct Verdict {
+  bool fewer_or_equal_hours = false;
+  bool no_worse = false;
+  std::string worse_on;  // the metrics that got worse, comma-separated
+  bool holds() const { return fewer_or_equal_hours && no_worse; }
+};
+Verdict Compare(const RunOutcome& original, const RunOutcome& planned);
+
+}  // namespace hotpath::staffsim

@@ -1,0 +1,263 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "dispatch/mdrp/instance.h"
+#include "staffsim/cli.h"
+#include "staffsim/couriers.h"
+#include "staffsim/demand.h"
+#include "staffsim/evaluate.h"
+
+namespace hotpath::staffsim {
+namespace {
+
+namespace fs = std::filesystem;
+using dispatch::mdrp::Courier;
+using dispatch::mdrp::Instance;
+
+fs::path TempDir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("hotpath_staffsim_test_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+void Write(const fs::path& file, const std::string& text) { std::ofstream(file) << text; }
+
+forecast::Timestamp Hour(int h) { return forecast::Timestamp(std::chrono::hours(h)); }
+
+// A small day: one restaurant at the origin, `orders` orders placed every 6 minutes from minute 60,
+// two couriers on 60-240 and 120-300 minutes.
+fs::path SmallDay(const fs::path& parent, const std::string& name, int orders) {
+  const fs::path dir = parent / name;
+  fs::create_directories(dir);
+  Write(dir / "restaurants.txt", "restaurant\tx\ty\nr1\t0\t0\nr2\t1000\t0\n");
+  std::string o = "order\tx\ty\tplacement_time\trestaurant\tready_time\n";
+  for (int i = 0; i < orders; ++i) {
+    const int placed = 60 + 6 * i;
+    o += "o" + std::to_string(i + 1) + "\t" + std::to_string(300 * (i % 5)) + "\t640\t" + std::to_string(placed) +
+         "\tr" + std::to_string(1 + i % 2) + "\t" + std::to_string(placed + 10) + "\n";
+  }
+  Write(dir / "orders.txt", o);
+  Write(dir / "couriers.txt", "courier\tx\ty\ton_time\toff_time\nc1\t320\t0\t60\t240\nc2\t0\t320\t120\t300\n");
+  Write(dir / "instance_parameters.txt",
+        "meters_per_minute\tpickup service minutes\tdropoff service minutes\ttarget click-to-door\t"
+        "maximum click-to-door\tpay per order\tguaranteed pay per hour\n320\t4\t4\t40\t90\t10\t15\n");
+  return dir;
+}
+
+Instance LoadOk(const fs::path& dir) {
+  auto r = dispatch::mdrp::LoadInstance(dir);
+  EXPECT_TRUE(std::holds_alternative<Instance>(r)) << std::get<dispatch::mdrp::LoadError>(r).ToString();
+  return std::get<Instance>(r);
+}
+
+TEST(StaffsimDemand, BaseDayIsTheLeadingDigits) {
+  EXPECT_EQ(BaseDay("3o50t75s1p125"), "3");
+  EXPECT_EQ(BaseDay("12r50t100s1p100"), "12");
+  EXPECT_EQ(BaseDay("tiny"), "");
+}
+
+TEST(StaffsimDemand, ScheduledHoursSplitCouriersAcrossHours) {
+  const std::vector<Courier> cs = {{"a", {}, 30 * 60, 150 * 60}, {"b", {}, 60 * 60, 120 * 60}};
+  const auto h = ScheduledHoursPerHour(cs);
+  EXPECT_DOUBLE_EQ(h[0], 0.5);
+  EXPECT_DOUBLE_EQ(h[1], 2.0);
+  EXPECT_DOUBLE_EQ(h[2], 0.5);
+  EXPECT_DOUBLE_EQ(h[3], 0.0);
+  EXPECT_DOUBLE_EQ(CourierHours(cs), 3.0);
+}
+
+TEST(StaffsimDemand, ScheduleCalibrationPoolsOrdersPerScheduledHour) {
+  const fs::path dir = TempDir("calibrate");
+  const Instance a = LoadOk(SmallDay(dir, "7o50t100s1p100", 30));  // 30 orders over 6 courier-hours
+  const auto cal = CalibrateSchedule({a});
+  ASSERT_TRUE(cal.ok());
+  EXPECT_DOUBLE_EQ(cal->rate, 30.0 / 6.0);
+  EXPECT_EQ(cal->days, 1);
+  EXPECT_LE(cal->q10, cal->q50);
+  EXPECT_LE(cal->q50, cal->q90);
+  // The forecast of a day is its schedule x rate x factor, over the scheduled hours only.
+  const auto fc = ScheduleForecast(a, *cal);
+  ASSERT_EQ(fc.size(), 4u);  // hours 1..4
+  EXPECT_EQ(fc.front().ds, Hour(1));
+  EXPECT_DOUBLE_EQ(fc[1].q90, 2.0 * cal->rate * cal->q90);  // hour 2: both couriers on
+  EXPECT_FALSE(CalibrateSchedule({}).ok());
+}
+
+TEST(StaffsimDemand, OracleIsTheDaysOrdersAndWorkloadLagsIntoTheNextHour) {
+  const fs::path dir = TempDir("oracle");
+  const Instance a = LoadOk(SmallDay(dir, "7o50t100s1p100", 12));  // placed at minutes 60..126
+  const auto fc = OracleForecast(a);
+  ASSERT_EQ(fc.size(), 2u);
+  EXPECT_DOUBLE_EQ(fc[0].q50, 10);
+  EXPECT_DOUBLE_EQ(fc[1].q90, 2);
+  const auto w = ToWorkload(fc, 15);
+  ASSERT_EQ(w.size(), 3u);  // one hour appended
+  EXPECT_DOUBLE_EQ(w[0].q50, 0.75 * 10);
+  EXPECT_DOUBLE_EQ(w[1].q50, 0.75 * 2 + 0.25 * 10);
+  EXPECT_DOUBLE_EQ(w[2].q50, 0.25 * 2);
+  EXPECT_EQ(w[2].ds, Hour(3));
+}
+
+TEST(StaffsimCouriers, CouriersFollowThePlanAndTheSeed) {
+  forecast::ShiftPlan plan;
+  plan.shifts = {{Hour(2), 3, 2}, {Hour(5), 4, 1}};
+  plan.courier_hours = 10;
+  const std::vector<dispatch::Point> pool = {{0, 0}, {100, 0}, {0, 100}, {100, 100}};
+  const auto cs = CouriersFromPlan(plan, pool, 7);
+  ASSERT_EQ(cs.size(), 3u);
+  EXPECT_EQ(cs[0].id, "p1");
+  EXPECT_EQ(cs[2].id, "p3");
+  EXPECT_EQ(cs[0].on, 2 * 3600);
+  EXPECT_EQ(cs[1].off, 5 * 3600);
+  EXPECT_EQ(cs[2].on, 5 * 3600);
+  EXPECT_EQ(cs[2].off, 9 * 3600);
+  EXPECT_DOUBLE_EQ(CourierHours(cs), static_cast<double>(plan.courier_hours));
+  for (const auto& c : cs) EXPECT_NE(std::find(pool.begin(), pool.end(), c.start), pool.end());
+  // Same seed, same couriers; over many couriers another seed moves some of them.
+  plan.shifts = {{Hour(0), 4, 40}};
+  const auto x = CouriersFromPlan(plan, pool, 7), y = CouriersFromPlan(plan, pool, 7),
+             z = CouriersFromPlan(plan, pool, 8);
+  int same_xy = 0, same_xz = 0;
+  std::set<std::pair<double, double>> used;
+  for (size_t i = 0; i < x.size(); ++i) {
+    same_xy += x[i].start == y[i].start;
+    same_xz += x[i].start == z[i].start;
+    used.insert({x[i].start.x, x[i].start.y});
+  }
+  EXPECT_EQ(same_xy, 40);
+  EXPECT_LT(same_xz, 40);
+  EXPECT_EQ(used.size(), pool.size());  // every start point drawn
+}
+
+TEST(StaffsimCouriers, StartPoolAndInstanceWriterRoundTrip) {
+  const fs::path dir = TempDir("roundtrip");
+  Instance a = LoadOk(SmallDay(dir, "4o50t100s1p100", 9));
+  EXPECT_EQ(StartPool(a, StartPositions::kScheduleOnLocations).size(), 2u);
+  EXPECT_EQ(StartPool(a, StartPositions::kRestaurants).size(), 2u);
+  a.couriers = {{"p1", {12.5, -3}, 90, 3690}};
+  ASSERT_FALSE(WriteInstance(a, dir / "copy").has_value());
+  const Instance b = LoadOk(dir / "copy");
+  ASSERT_EQ(b.couriers.size(), 1u);
+  EXPECT_EQ(b.couriers[0].start, (dispatch::Point{12.5, -3}));
+  EXPECT_EQ(b.couriers[0].on, 90);
+  EXPECT_EQ(b.couriers[0].off, 3690);
+  ASSERT_EQ(b.orders.size(), a.orders.size());
+  EXPECT_EQ(b.orders[4].placed, a.orders[4].placed);
+  EXPECT_EQ(b.orders[4].restaurant, a.orders[4].restaurant);
+  EXPECT_EQ(b.parameters.target_click_to_door, a.parameters.target_click_to_door);
+}
+
+TEST(StaffsimEvaluate, PlanCoversTheNeedWithAllowedShifts) {
+  const fs::path dir = TempDir("plan");
+  const Instance a = LoadOk(SmallDay(dir, "4o50t100s1p100", 40));
+  PlannerSettings s;
+  s.staffing.orders_per_courier_hour = 2;
+  s.staffing.target_utilisation = 1;
+  s.shift_lengths = {2, 3};
+  auto plan = PlanDay(a, OracleForecast(a), s);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_TRUE(forecast::PlanCovers(plan->plan, plan->need));
+  long hours = 0;
+  for (const auto& sh : plan->plan.shifts) {
+    EXPECT_TRUE(sh.length_hours == 2 || sh.length_hours == 3);
+    hours += static_cast<long>(sh.length_hours) * sh.couriers;
+  }
+  EXPECT_EQ(hours, plan->plan.courier_hours);
+  EXPECT_DOUBLE_EQ(CourierHours(plan->couriers), static_cast<double>(hours));
+  // 10 orders placed in hour 1 with a 20-minute lag -> 6.67 orders of work -> 4 couriers at 2/h.
+  EXPECT_EQ(plan->need[0].couriers, 4);
+  s.shift_lengths = {};
+  EXPECT_FALSE(PlanDay(a, OracleForecast(a), s).ok());
+  s.shift_lengths = {2};
+  EXPECT_FALSE(PlanDay(a, {}, s).ok());
+}
+
+TEST(StaffsimEvaluate, CompareNamesWhatGotWorse) {
+  RunOutcome a, b;
+  a.courier_hours = 10;
+  a.metrics.click_to_door_mean = 30;
+  a.metrics.click_to_door_p90 = 40;
+  a.metrics.ready_to_pickup_mean = 2;
+  b = a;
+  EXPECT_TRUE(Compare(a, b).holds());
+  b.courier_hours = 10.5;
+  EXPECT_FALSE(Compare(a, b).fewer_or_equal_hours);
+  EXPECT_TRUE(Compare(a, b).no_worse);
+  b.courier_hours = 8;
+  b.metrics.click_to_door_p90 = 41;
+  b.metrics.undelivered_pct = 0.5;
+  b.metrics.click_to_door_mean = 29;  // better: not listed
+  const Verdict v = Compare(a, b);
+  EXPECT_TRUE(v.fewer_or_equal_hours);
+  EXPECT_FALSE(v.holds());
+  EXPECT_EQ(v.worse_on, "undelivered,click-to-door p90");
+}
+
+int RunCli(const std::vector<std::string>& args, std::string* out, std::string* err) {
+  ::testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStdout();
+  const int rc = EvaluateCommand(args);
+  *out = ::testing::internal::GetCapturedStdout();
+  *err = ::testing::internal::GetCapturedStderr();
+  return rc;
+}
+
+TEST(StaffsimCli, UsageErrorsExitTwoAndMalformedInputOne) {
+  std::string out, err;
+  EXPECT_EQ(RunCli({}, &out, &err), 2);
+  EXPECT_NE(err.find("give at least one INSTANCE_DIR"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--forecast", "magic"}, &out, &err), 2);
+  EXPECT_NE(err.find("--forecast must be schedule or oracle"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--utilisation", "0.8,abc"}, &out, &err), 2);
+  EXPECT_NE(err.find("--utilisation"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--bogus", "1"}, &out, &err), 2);
+  EXPECT_NE(err.find("unknown flag --bogus"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--shift-lengths", "0"}, &out, &err), 2);
+  EXPECT_EQ(RunCli({"x", "--reference"}, &out, &err), 2);
+  EXPECT_EQ(RunCli({"--help"}, &out, &err), 0);
+  const fs::path dir = TempDir("cli_bad");
+  const fs::path day = SmallDay(dir, "5o50t100s1p100", 5);
+  Write(day / "couriers.txt", "courier\tx\ty\ton_time\toff_time\nc1\t0\t0\t60\tlater\n");
+  EXPECT_EQ(RunCli({day.string(), "--forecast", "oracle", "--out", (dir / "out").string()}, &out, &err), 1);
+  EXPECT_NE(err.find("couriers.txt:2: off_time 'later' is not a number"), std::string::npos) << err;
+  // The schedule forecast refuses the day's own base day as its only reference.
+  const fs::path ok = SmallDay(dir, "6o50t100s1p100", 5);
+  EXPECT_EQ(RunCli({ok.string(), "--reference", ok.string(), "--out", (dir / "out").string()}, &out, &err), 2);
+  EXPECT_NE(err.find("no reference day other than base day 6"), std::string::npos) << err;
+}
+
+TEST(StaffsimCli, EvaluatesASmallDayEndToEnd) {
+  const fs::path dir = TempDir("cli_e2e");
+  const fs::path day = SmallDay(dir, "8o50t100s1p100", 30);
+  const fs::path ref = SmallDay(dir, "9o50t100s1p100", 20);
+  const fs::path out = dir / "out";
+  std::string o, e;
+  ASSERT_EQ(RunCli({day.string(), "--reference", ref.string(), "--utilisation", "0.5,1", "--shift-lengths", "2,3",
+                    "--out", out.string(), "--quiet"},
+                   &o, &e),
+            0)
+      << e;
+  EXPECT_NE(o.find("original couriers"), std::string::npos) << o;
+  EXPECT_NE(o.find("planned (schedule forecast, u=0.50)"), std::string::npos) << o;
+  EXPECT_NE(o.find("planned (schedule forecast, u=1.00)"), std::string::npos) << o;
+  EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "original" / "solution_info_orders.txt"));
+  EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "planned-u0.50" / "couriers.txt"));
+  // JSON lines: original hours are the schedule's 6; utilisation 0.5 plans at least as many hours as 1.
+  ASSERT_EQ(RunCli({day.string(), "--forecast", "oracle", "--json", "--out", out.string(), "--quiet"}, &o, &e), 0)
+      << e;
+  EXPECT_NE(o.find("\"forecast\":\"oracle\""), std::string::npos) << o;
+  EXPECT_NE(o.find("\"original\":{\"courier_hours\":6.000,\"couriers\":2,\"feasible\":true,\"delivered\":30"),
+            std::string::npos)
+      << o;
+  EXPECT_NE(o.find("\"planned\":{"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hotpath::staffsim
