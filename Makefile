@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: deps configure build run test test-asan bench bench-functions-crash bench-dispatch bench-mdrp bench-pdptw bench-forecast clean format
+.PHONY: deps configure build run test test-asan bench bench-functions-crash bench-dispatch bench-mdrp bench-pdptw bench-forecast bench-staffing clean format
 
 deps:
 	@scripts/install-deps.sh
@@ -55,6 +55,9 @@ bench-pdptw: build
 	PDPTW_BIN=build/bin/hotpath-pdptw bench/pdptw/run.sh
 bench-forecast: build
 	bench/forecast/run.sh
+# The staffing planner replayed on the 120 s1 MDRP days (about 10 minutes; docs/forecast.md).
+bench-staffing: build
+	bench/staffing/run.sh
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

@@ -23,15 +23,15 @@ using forecast::MakeError;
 
 constexpr const char* kUsage =
     "usage: hotpath staffing evaluate INSTANCE_DIR... [--forecast schedule|oracle] [--reference DIR]...\n"
-    "         [--orders-per-courier-hour 2.0] [--utilisation 0.8[,0.9,...]] [--service-level 0.5]\n"
+    "         [--orders-per-courier-hour 3.06] [--utilisation 0.54[,0.6,...]] [--service-level 0.5]\n"
     "         [--min-couriers 0] [--shift-starts 0-23] [--shift-lengths 2,3,4] [--lag-minutes 20]\n"
-    "         [--positions couriers|restaurants] [--seed 1] [--out DIR] [--json] [--quiet]\n"
+    "         [--positions restaurants|couriers] [--seed 1] [--out DIR] [--json] [--quiet]\n"
     "  Replays each MDRP day with its original couriers and with couriers from a staffing plan, and\n"
     "  compares them. --forecast schedule (default) forecasts from the day's published schedule and the\n"
     "  orders per scheduled courier-hour of the reference days (default: the [012]*s1* siblings of each\n"
     "  instance); a reference of the evaluated day's own base day is never used. --forecast oracle uses\n"
     "  the day's actual orders (an upper bound, not a forecast). Several --utilisation values print the\n"
-    "  trade-off curve.\n";
+    "  trade-off curve. The defaults are the settings tuned on days 0-2 (docs/forecast.md).\n";
 
 struct Config {
   std::vector<std::string> instances;
@@ -74,8 +74,9 @@ std::optional<std::vector<double>> DoubleList(const std::string& text, double lo
 // Positional instance dirs and repeated --reference are taken here; every other flag goes to Args.
 std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   static const std::set<std::string> kValued = {
-      "forecast",    "orders-per-courier-hour", "utilisation", "service-level", "min-couriers", "shift-starts",
-      "shift-lengths", "lag-minutes",           "positions",   "seed",          "out"};
+      "forecast",     "orders-per-courier-hour", "utilisation", "service-level", "min-couriers",
+      "shift-starts", "shift-lengths",           "lag-minutes", "positions",     "seed",
+      "out"};
   Config c;
   std::vector<std::string> flags;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -94,10 +95,11 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   if (!args.ok()) return UsageError{args.error().message};
   if (c.instances.empty()) return UsageError{"give at least one INSTANCE_DIR"};
   const std::string fc = args->Get("forecast").value_or("schedule");
-  if (fc != "schedule" && fc != "oracle") return UsageError{"--forecast must be schedule or oracle, got '" + fc + "'"};
+  if (fc != "schedule" && fc != "oracle")
+    return UsageError{"--forecast must be schedule or oracle, got '" + fc + "'"};
   c.oracle = fc == "oracle";
   auto& p = c.planner;
-  auto oph = args->Double("orders-per-courier-hour", 2.0, 0.01, 1000);
+  auto oph = args->Double("orders-per-courier-hour", 3.06, 0.01, 1000);
   auto sl = args->Double("service-level", 0.5, 0.1, 0.9);
   auto minc = args->Int("min-couriers", 0, 0, 100000);
   auto lag = args->Double("lag-minutes", 20, 0, 60);
@@ -105,9 +107,10 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   auto starts = args->IntList("shift-starts");
   auto lengths = args->IntList("shift-lengths");
   for (const forecast::Error* e :
-       {oph.ok() ? nullptr : &oph.error(), sl.ok() ? nullptr : &sl.error(), minc.ok() ? nullptr : &minc.error(),
-        lag.ok() ? nullptr : &lag.error(), seed.ok() ? nullptr : &seed.error(),
-        starts.ok() ? nullptr : &starts.error(), lengths.ok() ? nullptr : &lengths.error()}) {
+       {oph.ok() ? nullptr : &oph.error(), sl.ok() ? nullptr : &sl.error(),
+        minc.ok() ? nullptr : &minc.error(), lag.ok() ? nullptr : &lag.error(),
+        seed.ok() ? nullptr : &seed.error(), starts.ok() ? nullptr : &starts.error(),
+        lengths.ok() ? nullptr : &lengths.error()}) {
     if (e != nullptr) return UsageError{e->message};
   }
   for (int s : *starts) {
@@ -116,7 +119,7 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   for (int l : *lengths) {
     if (l < 1 || l > 24) return UsageError{"--shift-lengths: lengths are 1-24 hours"};
   }
-  const auto utils = DoubleList(args->Get("utilisation").value_or("0.8"), 0.01, 1.0);
+  const auto utils = DoubleList(args->Get("utilisation").value_or("0.54"), 0.01, 1.0);
   if (!utils) return UsageError{"--utilisation expects numbers in (0, 1], comma-separated"};
   c.utilisations = *utils;
   p.staffing.orders_per_courier_hour = *oph;
@@ -125,7 +128,7 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   p.lag_minutes = *lag;
   p.shift_starts = *starts;
   if (!lengths->empty()) p.shift_lengths = *lengths;
-  const std::string pos = args->Get("positions").value_or("couriers");
+  const std::string pos = args->Get("positions").value_or("restaurants");
   if (pos != "couriers" && pos != "restaurants")
     return UsageError{"--positions must be couriers or restaurants, got '" + pos + "'"};
   p.positions = pos == "couriers" ? StartPositions::kScheduleOnLocations : StartPositions::kRestaurants;
@@ -156,7 +159,8 @@ Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string&
     for (const auto& e : fs::directory_iterator(parent, ec)) {
       const std::string name = e.path().filename().string();
       const bool tuning_day = !name.empty() && name[0] >= '0' && name[0] <= '2';
-      if (e.is_directory() && tuning_day && name.find("s1") != std::string::npos) paths.push_back(e.path().string());
+      if (e.is_directory() && tuning_day && name.find("s1") != std::string::npos)
+        paths.push_back(e.path().string());
     }
     std::sort(paths.begin(), paths.end());
   }
@@ -168,29 +172,31 @@ Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string&
     refs.push_back(std::move(*inst));
   }
   if (refs.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "no reference day other than base day " + day + " for the schedule forecast (give --reference)");
+    return MakeError(ErrorCode::kInvalidArgument, "no reference day other than base day " + day +
+                                                      " for the schedule forecast (give --reference)");
   }
   return CalibrateSchedule(refs);
 }
 
-void PrintRow(const std::string& instance, const std::string& label, const RunOutcome& r, const std::string& verdict) {
+void PrintRow(const std::string& instance, const std::string& label, const RunOutcome& r,
+              const std::string& verdict) {
   const auto& m = r.metrics;
   std::printf("%-18s %-14s %9.1f %7.2f %8.2f %8.2f %7.2f %9.2f  %s\n", instance.c_str(), label.c_str(),
-              r.courier_hours, m.undelivered_pct, m.click_to_door_mean, m.click_to_door_p90, m.ready_to_pickup_mean,
-              m.cost_per_order, verdict.c_str());
+              r.courier_hours, m.undelivered_pct, m.click_to_door_mean, m.click_to_door_p90,
+              m.ready_to_pickup_mean, m.cost_per_order, verdict.c_str());
 }
 
 std::string MetricsJson(const RunOutcome& r) {
   const auto& m = r.metrics;
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "{\"courier_hours\":%.3f,\"couriers\":%d,\"feasible\":%s,\"delivered\":%d,\"undelivered_pct\":%.3f,"
-                "\"click_to_door_mean\":%.3f,\"click_to_door_p90\":%.3f,\"ready_to_pickup_mean\":%.3f,"
-                "\"cost_per_order\":%.3f,\"utilization_mean\":%.3f}",
-                r.courier_hours, r.couriers, r.feasible() ? "true" : "false", m.delivered, m.undelivered_pct,
-                m.click_to_door_mean, m.click_to_door_p90, m.ready_to_pickup_mean, m.cost_per_order,
-                m.utilization_mean);
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"courier_hours\":%.3f,\"couriers\":%d,\"feasible\":%s,\"delivered\":%d,\"undelivered_pct\":%.3f,"
+      "\"click_to_door_mean\":%.3f,\"click_to_door_p90\":%.3f,\"ready_to_pickup_mean\":%.3f,"
+      "\"cost_per_order\":%.3f,\"utilization_mean\":%.3f}",
+      r.courier_hours, r.couriers, r.feasible() ? "true" : "false", m.delivered, m.undelivered_pct,
+      m.click_to_door_mean, m.click_to_door_p90, m.ready_to_pickup_mean, m.cost_per_order,
+      m.utilization_mean);
   return buf;
 }
 
@@ -199,21 +205,23 @@ struct Sums {
   double v[6] = {};
   void Add(const RunOutcome& r) {
     const auto& m = r.metrics;
-    const double x[6] = {r.courier_hours,      m.undelivered_pct, m.click_to_door_mean, m.click_to_door_p90,
-                         m.ready_to_pickup_mean, m.cost_per_order};
+    const double x[6] = {r.courier_hours,     m.undelivered_pct,      m.click_to_door_mean,
+                         m.click_to_door_p90, m.ready_to_pickup_mean, m.cost_per_order};
     for (int k = 0; k < 6; ++k) v[k] += x[k];
     ++n;
   }
 };
 
 void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>& planned) {
-  std::printf("\n| staffing (mean over %d days) | courier-h | undelivered %% | c2d mean | c2d p90 | ready-to-pickup | "
-              "cost/order | fewer-or-equal hours | no worse | both |\n|---|---|---|---|---|---|---|---|---|---|\n",
-              original.n);
+  std::printf(
+      "\n| staffing (mean over %d days) | courier-h | undelivered %% | c2d mean | c2d p90 | ready-to-pickup "
+      "| "
+      "cost/order | fewer-or-equal hours | no worse | both |\n|---|---|---|---|---|---|---|---|---|---|\n",
+      original.n);
   auto line = [&](const std::string& label, const Sums& s, bool verdicts) {
     const double n = s.n ? s.n : 1;
-    std::printf("| %s | %.1f | %.3f | %.2f | %.2f | %.2f | %.2f |", label.c_str(), s.v[0] / n, s.v[1] / n, s.v[2] / n,
-                s.v[3] / n, s.v[4] / n, s.v[5] / n);
+    std::printf("| %s | %.1f | %.3f | %.2f | %.2f | %.2f | %.2f |", label.c_str(), s.v[0] / n, s.v[1] / n,
+                s.v[2] / n, s.v[3] / n, s.v[4] / n, s.v[5] / n);
     if (verdicts)
       std::printf(" %d/%d | %d/%d | %d/%d |\n", s.fewer, s.n, s.no_worse, s.n, s.holds, s.n);
     else
@@ -250,8 +258,9 @@ int Run(const Config& c) {
     } else {
       if (!calibrations.count(base)) {
         auto cal = Calibrate(c.instances[i], base, c.references);
-        if (!cal.ok()) return cal.error().code == ErrorCode::kInvalidArgument ? Usage(cal.error().message)
-                                                                             : Fail(cal.error().message);
+        if (!cal.ok())
+          return cal.error().code == ErrorCode::kInvalidArgument ? Usage(cal.error().message)
+                                                                 : Fail(cal.error().message);
         calibrations[base] = *cal;
       }
       placed = ScheduleForecast(*day, calibrations[base]);
@@ -273,7 +282,8 @@ int Run(const Config& c) {
       dispatch::mdrp::Instance planned_day = *day;
       planned_day.couriers = plan->couriers;
       char sub[64];
-      std::snprintf(sub, sizeof sub, c.utilisations.size() > 1 ? "planned-u%.2f" : "planned", c.utilisations[u]);
+      std::snprintf(sub, sizeof sub, c.utilisations.size() > 1 ? "planned-u%.2f" : "planned",
+                    c.utilisations[u]);
       auto planned = ReplayDay(planned_day, replay, dir / sub, true);
       if (!planned.ok()) return Fail(planned.error().message);
       if (!planned->feasible()) {
@@ -286,16 +296,18 @@ int Run(const Config& c) {
       s.fewer += v.fewer_or_equal_hours;
       s.no_worse += v.no_worse;
       s.holds += v.holds();
-      const std::string verdict = v.holds() ? "holds"
-                                  : !v.fewer_or_equal_hours && v.no_worse
-                                      ? "more hours"
-                                      : std::string(v.fewer_or_equal_hours ? "" : "more hours; ") + "worse: " + v.worse_on;
+      const std::string verdict =
+          v.holds() ? "holds"
+          : !v.fewer_or_equal_hours && v.no_worse
+              ? "more hours"
+              : std::string(v.fewer_or_equal_hours ? "" : "more hours; ") + "worse: " + v.worse_on;
       if (c.json) {
-        std::printf("{\"instance\":\"%s\",\"forecast\":\"%s\",\"utilisation\":%.3f,\"original\":%s,\"planned\":%s,"
-                    "\"fewer_or_equal_hours\":%s,\"no_worse\":%s,\"worse_on\":\"%s\"}\n",
-                    day->name.c_str(), c.oracle ? "oracle" : "schedule", c.utilisations[u],
-                    MetricsJson(*original).c_str(), MetricsJson(*planned).c_str(),
-                    v.fewer_or_equal_hours ? "true" : "false", v.no_worse ? "true" : "false", v.worse_on.c_str());
+        std::printf(
+            "{\"instance\":\"%s\",\"forecast\":\"%s\",\"utilisation\":%.3f,\"original\":%s,\"planned\":%s,"
+            "\"fewer_or_equal_hours\":%s,\"no_worse\":%s,\"worse_on\":\"%s\"}\n",
+            day->name.c_str(), c.oracle ? "oracle" : "schedule", c.utilisations[u],
+            MetricsJson(*original).c_str(), MetricsJson(*planned).c_str(),
+            v.fewer_or_equal_hours ? "true" : "false", v.no_worse ? "true" : "false", v.worse_on.c_str());
       } else {
         char label[32];
         std::snprintf(label, sizeof label, "planned u=%.2f", c.utilisations[u]);

@@ -51,7 +51,8 @@ double CourierHours(const std::vector<dispatch::mdrp::Courier>& couriers) {
   return seconds / 3600.0;
 }
 
-std::optional<std::string> WriteInstance(const dispatch::mdrp::Instance& day, const std::filesystem::path& dir) {
+std::optional<std::string> WriteInstance(const dispatch::mdrp::Instance& day,
+                                         const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return "cannot create " + dir.string() + ": " + ec.message();
@@ -59,11 +60,13 @@ std::optional<std::string> WriteInstance(const dispatch::mdrp::Instance& day, co
   std::ofstream r(dir / "restaurants.txt"), o(dir / "orders.txt"), c(dir / "couriers.txt"),
       p(dir / "instance_parameters.txt");
   r << "restaurant\tx\ty\n";
-  for (const auto& x : day.restaurants) r << x.id << '\t' << Number(x.location.x) << '\t' << Number(x.location.y) << '\n';
+  for (const auto& x : day.restaurants)
+    r << x.id << '\t' << Number(x.location.x) << '\t' << Number(x.location.y) << '\n';
   o << "order\tx\ty\tplacement_time\trestaurant\tready_time\n";
   for (const auto& x : day.orders) {
     o << x.id << '\t' << Number(x.dropoff.x) << '\t' << Number(x.dropoff.y) << '\t' << FormatMinutes(x.placed)
-      << '\t' << day.restaurants[static_cast<size_t>(x.restaurant)].id << '\t' << FormatMinutes(x.ready) << '\n';
+      << '\t' << day.restaurants[static_cast<size_t>(x.restaurant)].id << '\t' << FormatMinutes(x.ready)
+      << '\n';
   }
   c << "courier\tx\ty\ton_time\toff_time\n";
   for (const auto& x : day.couriers) {

@@ -32,6 +32,7 @@ double CourierHours(const std::vector<dispatch::mdrp::Courier>& couriers);
 
 // Writes restaurants.txt, orders.txt, couriers.txt and instance_parameters.txt (tab-separated, minutes)
 // so that LoadInstance(dir) gives back `day`. Returns an error message on failure.
-std::optional<std::string> WriteInstance(const dispatch::mdrp::Instance& day, const std::filesystem::path& dir);
+std::optional<std::string> WriteInstance(const dispatch::mdrp::Instance& day,
+                                         const std::filesystem::path& dir);
 
 }  // namespace hotpath::staffsim

@@ -39,13 +39,15 @@ Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<Q
   return out;
 }
 
-Result<RunOutcome> ReplayDay(const dispatch::mdrp::Instance& day, const dispatch::mdrp::ReplayOptions& options,
-                             const std::filesystem::path& dir, bool write_instance) {
+Result<RunOutcome> ReplayDay(const dispatch::mdrp::Instance& day,
+                             const dispatch::mdrp::ReplayOptions& options, const std::filesystem::path& dir,
+                             bool write_instance) {
   if (write_instance) {
     if (auto err = WriteInstance(day, dir)) return MakeError(ErrorCode::kIo, *err);
   }
   const auto result = dispatch::mdrp::Replay(day, options);
-  if (auto err = dispatch::mdrp::WriteSolution(day, result.solution, dir)) return MakeError(ErrorCode::kIo, *err);
+  if (auto err = dispatch::mdrp::WriteSolution(day, result.solution, dir))
+    return MakeError(ErrorCode::kIo, *err);
   auto report = dispatch::mdrp::CheckSolution(day, dir);
   RunOutcome out;
   out.courier_hours = CourierHours(day.couriers);

@@ -18,11 +18,11 @@ namespace hotpath::staffsim {
 
 struct PlannerSettings {
   forecast::StaffingParams staffing;
-  std::vector<int> shift_starts;              // hours (instance hour index) a shift may start; empty = any
-  std::vector<int> shift_lengths{2, 3, 4};    // paid hours
-  double lag_minutes = 20;                    // see ToWorkload
-  StartPositions positions = StartPositions::kScheduleOnLocations;
-  std::uint64_t seed = 1;                     // courier positions
+  std::vector<int> shift_starts;            // hours (instance hour index) a shift may start; empty = any
+  std::vector<int> shift_lengths{2, 3, 4};  // paid hours
+  double lag_minutes = 20;                  // see ToWorkload
+  StartPositions positions = StartPositions::kRestaurants;
+  std::uint64_t seed = 1;  // courier positions
 };
 
 struct DayPlan {
@@ -47,8 +47,9 @@ struct RunOutcome {
 
 // Replays `day` with the engine, writes the solution files into `dir` (and, with write_instance, the
 // instance files too, so `mdrp_check.py dir dir` can verify it) and checks them with the built-in checker.
-Result<RunOutcome> ReplayDay(const dispatch::mdrp::Instance& day, const dispatch::mdrp::ReplayOptions& options,
-                             const std::filesystem::path& dir, bool write_instance);
+Result<RunOutcome> ReplayDay(const dispatch::mdrp::Instance& day,
+                             const dispatch::mdrp::ReplayOptions& options, const std::filesystem::path& dir,
+                             bool write_instance);
 
 // "No worse" = undelivered %, click-to-door mean and p90 and ready-to-pickup mean each <= the original's
 // (strictly: the replays are deterministic, so there is no noise to forgive).

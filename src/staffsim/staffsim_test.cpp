@@ -40,11 +40,13 @@ fs::path SmallDay(const fs::path& parent, const std::string& name, int orders) {
   std::string o = "order\tx\ty\tplacement_time\trestaurant\tready_time\n";
   for (int i = 0; i < orders; ++i) {
     const int placed = 60 + 6 * i;
-    o += "o" + std::to_string(i + 1) + "\t" + std::to_string(300 * (i % 5)) + "\t640\t" + std::to_string(placed) +
-         "\tr" + std::to_string(1 + i % 2) + "\t" + std::to_string(placed + 10) + "\n";
+    o += "o" + std::to_string(i + 1) + "\t" + std::to_string(300 * (i % 5)) + "\t640\t" +
+         std::to_string(placed) + "\tr" + std::to_string(1 + i % 2) + "\t" + std::to_string(placed + 10) +
+         "\n";
   }
   Write(dir / "orders.txt", o);
-  Write(dir / "couriers.txt", "courier\tx\ty\ton_time\toff_time\nc1\t320\t0\t60\t240\nc2\t0\t320\t120\t300\n");
+  Write(dir / "couriers.txt",
+        "courier\tx\ty\ton_time\toff_time\nc1\t320\t0\t60\t240\nc2\t0\t320\t120\t300\n");
   Write(dir / "instance_parameters.txt",
         "meters_per_minute\tpickup service minutes\tdropoff service minutes\ttarget click-to-door\t"
         "maximum click-to-door\tpay per order\tguaranteed pay per hour\n320\t4\t4\t40\t90\t10\t15\n");
@@ -229,7 +231,8 @@ TEST(StaffsimCli, UsageErrorsExitTwoAndMalformedInputOne) {
   EXPECT_NE(err.find("couriers.txt:2: off_time 'later' is not a number"), std::string::npos) << err;
   // The schedule forecast refuses the day's own base day as its only reference.
   const fs::path ok = SmallDay(dir, "6o50t100s1p100", 5);
-  EXPECT_EQ(RunCli({ok.string(), "--reference", ok.string(), "--out", (dir / "out").string()}, &out, &err), 2);
+  EXPECT_EQ(RunCli({ok.string(), "--reference", ok.string(), "--out", (dir / "out").string()}, &out, &err),
+            2);
   EXPECT_NE(err.find("no reference day other than base day 6"), std::string::npos) << err;
 }
 
@@ -239,8 +242,8 @@ TEST(StaffsimCli, EvaluatesASmallDayEndToEnd) {
   const fs::path ref = SmallDay(dir, "9o50t100s1p100", 20);
   const fs::path out = dir / "out";
   std::string o, e;
-  ASSERT_EQ(RunCli({day.string(), "--reference", ref.string(), "--utilisation", "0.5,1", "--shift-lengths", "2,3",
-                    "--out", out.string(), "--quiet"},
+  ASSERT_EQ(RunCli({day.string(), "--reference", ref.string(), "--utilisation", "0.5,1", "--shift-lengths",
+                    "2,3", "--out", out.string(), "--quiet"},
                    &o, &e),
             0)
       << e;
@@ -250,7 +253,8 @@ TEST(StaffsimCli, EvaluatesASmallDayEndToEnd) {
   EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "original" / "solution_info_orders.txt"));
   EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "planned-u0.50" / "couriers.txt"));
   // JSON lines: original hours are the schedule's 6; utilisation 0.5 plans at least as many hours as 1.
-  ASSERT_EQ(RunCli({day.string(), "--forecast", "oracle", "--json", "--out", out.string(), "--quiet"}, &o, &e), 0)
+  ASSERT_EQ(
+      RunCli({day.string(), "--forecast", "oracle", "--json", "--out", out.string(), "--quiet"}, &o, &e), 0)
       << e;
   EXPECT_NE(o.find("\"forecast\":\"oracle\""), std::string::npos) << o;
   EXPECT_NE(o.find("\"original\":{\"courier_hours\":6.000,\"couriers\":2,\"feasible\":true,\"delivered\":30"),
