@@ -55,7 +55,7 @@ bench-pdptw: build
 	PDPTW_BIN=build/bin/hotpath-pdptw bench/pdptw/run.sh
 bench-forecast: build
 	bench/forecast/run.sh
-# The staffing planner replayed on the 120 s1 MDRP days (about 10 minutes; docs/forecast.md).
+# The staffing planner replayed on the 120 s1 MDRP days (about 20 minutes; docs/forecast.md).
 bench-staffing: build
 	bench/staffing/run.sh
 

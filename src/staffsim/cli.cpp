@@ -214,7 +214,7 @@ struct Sums {
 
 void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>& planned) {
   std::printf(
-      "\n| staffing (mean over %d days) | courier-h | undelivered %% | c2d mean | c2d p90 | ready-to-pickup "
+      "\n| staffing (mean over %d instances) | courier-h | undelivered %% | c2d mean | c2d p90 | ready-to-pickup "
       "| "
       "cost/order | fewer-or-equal hours | no worse | both |\n|---|---|---|---|---|---|---|---|---|---|\n",
       original.n);
