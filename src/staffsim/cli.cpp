@@ -81,7 +81,9 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   std::vector<std::string> flags;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
-    if (w == "--reference") {
+    if (w.starts_with("--reference=")) {
+      c.references.push_back(w.substr(12));
+    } else if (w == "--reference") {
       if (i + 1 >= words.size()) return UsageError{"--reference needs a value"};
       c.references.push_back(words[++i]);
     } else if (!w.starts_with("--")) {
@@ -214,7 +216,8 @@ struct Sums {
 
 void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>& planned) {
   std::printf(
-      "\n| staffing (mean over %d instances) | courier-h | undelivered %% | c2d mean | c2d p90 | ready-to-pickup "
+      "\n| staffing (mean over %d instances) | courier-h | undelivered %% | c2d mean | c2d p90 | "
+      "ready-to-pickup "
       "| "
       "cost/order | fewer-or-equal hours | no worse | both |\n|---|---|---|---|---|---|---|---|---|---|\n",
       original.n);
@@ -250,6 +253,11 @@ int Run(const Config& c) {
   for (size_t i = 0; i < c.instances.size(); ++i) {
     auto day = Load(c.instances[i]);
     if (!day.ok()) return Fail(day.error().message);
+    for (const auto& o : day->orders) {
+      if (o.placed >= 24 * 3600)
+        return Fail(day->name + ": order " + o.id +
+                    " is placed 24 hours or more after time 0 (one day at most)");
+    }
     if (!c.quiet) std::cerr << "[" << i + 1 << "/" << c.instances.size() << "] " << day->name << "\n";
     const std::string base = BaseDay(day->name);
     std::vector<QuantileForecast> placed;

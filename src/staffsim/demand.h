@@ -3,7 +3,8 @@
 // known before the day (the demand implied by the published courier schedule, calibrated on other days).
 //
 // Hour h of a day is [h, h+1) hours after the instance's time 0 and is stamped 1970-01-01 + h hours, so
-// the staffing planner's "hour of day" is the instance's hour index. Days longer than 24 hours are errors.
+// the staffing planner's "hour of day" is the instance's hour index. The command refuses orders placed
+// 24 hours or more after time 0; here they would count in hour 23.
 #include <string>
 #include <vector>
 

@@ -229,6 +229,11 @@ TEST(StaffsimCli, UsageErrorsExitTwoAndMalformedInputOne) {
   Write(day / "couriers.txt", "courier\tx\ty\ton_time\toff_time\nc1\t0\t0\t60\tlater\n");
   EXPECT_EQ(RunCli({day.string(), "--forecast", "oracle", "--out", (dir / "out").string()}, &out, &err), 1);
   EXPECT_NE(err.find("couriers.txt:2: off_time 'later' is not a number"), std::string::npos) << err;
+  const fs::path late = SmallDay(dir, "4o50t100s1p100", 1);
+  Write(late / "orders.txt",
+        "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t0\t0\t1500\tr1\t1510\n");
+  EXPECT_EQ(RunCli({late.string(), "--forecast", "oracle", "--out", (dir / "out").string()}, &out, &err), 1);
+  EXPECT_NE(err.find("order o1 is placed 24 hours or more after time 0"), std::string::npos) << err;
   // The schedule forecast refuses the day's own base day as its only reference.
   const fs::path ok = SmallDay(dir, "6o50t100s1p100", 5);
   EXPECT_EQ(RunCli({ok.string(), "--reference", ok.string(), "--out", (dir / "out").string()}, &out, &err),
