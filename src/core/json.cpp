@@ -191,12 +191,70 @@ bj::object MoneyJson(std::int64_t amount, std::string_view currency) {
   return bj::object{{"amount", amount}, {"currency", currency}};
 }
 
+// Civil dates without the C library (gmtime_r/timegm take locks and normalise a whole struct tm):
+// the era-based conversion between days and year/month/day of the proleptic Gregorian calendar.
+std::int64_t DaysFromCivil(std::int64_t year, int month, int day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t year_of_era = year - era * 400;                                    // [0, 399]
+  const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;  // from March 1st
+  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+void CivilFromDays(std::int64_t days, std::int64_t& year, int& month, int& day) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const std::int64_t day_of_era = days - era * 146097;  // [0, 146096]
+  const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t mp = (5 * day_of_year + 2) / 153;  // month from March, [0, 11]
+  day = static_cast<int>(day_of_year - (153 * mp + 2) / 5 + 1);
+  month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+}
+
+void AppendTime(std::string& out, std::int64_t unix_millis) {
+  const std::int64_t days = unix_millis >= 0 ? unix_millis / 86400000 : -((-unix_millis + 86399999) / 86400000);
+  const std::int64_t in_day = unix_millis - days * 86400000;  // [0, 86399999]
+  std::int64_t year = 0;
+  int month = 0, day = 0;
+  CivilFromDays(days, year, month, day);
+  if (year < 0 || year > 9999) {  // outside RFC 3339's four digits: not worth a fast path
+    out += fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year, month, day, in_day / 3600000,
+                       in_day / 60000 % 60, in_day / 1000 % 60, in_day % 1000);
+    return;
+  }
+  char buf[24];
+  auto two = [&](int at, std::int64_t v) {
+    buf[at] = static_cast<char>('0' + v / 10);
+    buf[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, year / 100);
+  two(2, year % 100);
+  buf[4] = '-';
+  two(5, month);
+  buf[7] = '-';
+  two(8, day);
+  buf[10] = 'T';
+  two(11, in_day / 3600000);
+  buf[13] = ':';
+  two(14, in_day / 60000 % 60);
+  buf[16] = ':';
+  two(17, in_day / 1000 % 60);
+  buf[19] = '.';
+  const std::int64_t ms = in_day % 1000;
+  buf[20] = static_cast<char>('0' + ms / 100);
+  two(21, ms % 100);
+  buf[23] = 'Z';
+  out.append(buf, sizeof buf);
+}
+
 std::string FormatTime(std::int64_t unix_millis) {
-  std::time_t secs = static_cast<std::time_t>(unix_millis / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_millis % 1000));
+  std::string out;
+  out.reserve(24);
+  AppendTime(out, unix_millis);
+  return out;
 }
 
 }  // namespace hotpath::json

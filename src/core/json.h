@@ -85,5 +85,11 @@ bj::object MoneyJson(std::int64_t amount, std::string_view currency);
 
 // RFC 3339 UTC timestamp with milliseconds, e.g. "2026-11-25T07:00:00.123Z".
 std::string FormatTime(std::int64_t unix_millis);
+// Appends FormatTime(unix_millis) to `out` (no temporary: hot paths format into one buffer).
+void AppendTime(std::string& out, std::int64_t unix_millis);
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1-12; a day past the month's end
+// counts on into the next month, like timegm), and the inverse.
+std::int64_t DaysFromCivil(std::int64_t year, int month, int day);
+void CivilFromDays(std::int64_t days, std::int64_t& year, int& month, int& day);
 
 }  // namespace hotpath::json

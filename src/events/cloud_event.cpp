@@ -138,16 +138,14 @@ Result<Millis> ParseRfc3339(std::string_view s) {
     return bad();
   }
   if (pos != s.size()) return bad();
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  std::time_t t = timegm(&tm);
-  if (tm.tm_mday != d) return bad();  // 31 February and friends
-  return static_cast<Millis>(t) * 1000 + frac - offset_ms;
+  // Like timegm's normalisation, then refused if it moved to another day (31 February, 23:59:60).
+  static constexpr int kDaysIn[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kDaysIn[mo - 1] + (mo == 2 && leap ? 1 : 0)) return bad();
+  if (h == 23 && mi == 59 && se == 60) return bad();
+  const std::int64_t days = json::DaysFromCivil(y, mo, d);
+  const std::int64_t secs = ((days * 24 + h) * 60 + mi) * 60 + se;
+  return static_cast<Millis>(secs) * 1000 + frac - offset_ms;
 }
 
 }  // namespace hotpath::events

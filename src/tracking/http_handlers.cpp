@@ -147,19 +147,28 @@ class SseWatcher final : public Watcher {
 
 class WsWatcher final : public Watcher {
  public:
-  WsWatcher(std::weak_ptr<net::WebSocket> ws, std::string order_id) : ws_(std::move(ws)), order_id_(std::move(order_id)) {}
+  WsWatcher(std::weak_ptr<net::WebSocket> ws, std::string order_id)
+      : ws_(std::move(ws)), order_id_(std::move(order_id)), slot_("position:" + order_id_) {}
   bool SendStatus(const orders::OrderEvent& ev) override {
     auto s = ws_.lock();
     return s && s->Send(fmt::format(R"({{"type":"event","order_id":"{}","id":{},"event":{}}})", order_id_, ev.seq, ev.json));
   }
   bool SendPosition(const std::string& json) override {
     auto s = ws_.lock();
-    return s && s->SendLatest("position:" + order_id_, R"({"type":"position","position":)" + json + "}");
+    if (!s) return false;
+    static constexpr std::string_view kHead = R"({"type":"position","position":)";
+    std::string frame;
+    frame.reserve(kHead.size() + json.size() + 1);
+    frame += kHead;
+    frame += json;
+    frame += '}';
+    return s->SendLatest(slot_, std::move(frame));
   }
 
  private:
   std::weak_ptr<net::WebSocket> ws_;
   std::string order_id_;
+  std::string slot_;  // the coalescing slot of this order's positions on the socket
 };
 
 std::string WsError(const Error& e, const bj::value& ref = nullptr) {
@@ -223,12 +232,27 @@ bool TrackingWs::OnMessage(const std::shared_ptr<net::WebSocket>& ws, const Prin
     return true;
   }
   if (result->flagged.empty()) {  // the usual answer, formatted without building a JSON tree
-    const std::string latest = result->latest ? fmt::format(R"({{"lat":{},"lon":{},"at":"{}"}})", result->latest->position.lat,
-                                                            result->latest->position.lon,
-                                                            json::FormatTime(result->latest->at))
-                                              : "null";
-    ws->Send(fmt::format(R"({{"accepted":{},"flagged":[],"latest":{},"type":"locations_ack","ref":{}}})", result->accepted,
-                         latest, bj::serialize(ref)));
+    std::string ack;
+    ack.reserve(160);
+    ack += R"({"accepted":)";
+    fmt::format_to(std::back_inserter(ack), "{}", result->accepted);
+    ack += R"(,"flagged":[],"latest":)";
+    if (result->latest) {
+      fmt::format_to(std::back_inserter(ack), R"({{"lat":{},"lon":{},"at":")", result->latest->position.lat,
+                     result->latest->position.lon);
+      json::AppendTime(ack, result->latest->at);
+      ack += R"("})";
+    } else {
+      ack += "null";
+    }
+    ack += R"(,"type":"locations_ack","ref":)";
+    if (ref.is_null()) {
+      ack += "null";
+    } else {
+      ack += bj::serialize(ref);
+    }
+    ack += '}';
+    ws->Send(std::move(ack));
     return true;
   }
   bj::object ack = IngestJson(*result);

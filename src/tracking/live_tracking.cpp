@@ -41,16 +41,46 @@ PositionFrame MakePositionFrame(const std::string& order_id, const std::string& 
   return f;
 }
 
+namespace {
+void AppendNumber(std::string& out, double v) { fmt::format_to(std::back_inserter(out), "{}", v); }
+}  // namespace
+
+void AppendPositionJson(std::string& out, const PositionFrame& f, Millis now) {
+  out += R"({"order_id":")";
+  out += f.order_id;
+  out += R"(","rider_id":")";
+  out += f.rider_id;
+  out += R"(","lat":)";
+  AppendNumber(out, f.fix.position.lat);
+  out += R"(,"lon":)";
+  AppendNumber(out, f.fix.position.lon);
+  out += R"(,"at":")";
+  json::AppendTime(out, f.fix.at);
+  out += R"(","next_stop":")";
+  out += f.picked_up ? "customer" : "restaurant";
+  out += R"(","distance_m":)";
+  AppendNumber(out, std::round(f.distance_m));
+  out += R"(,"eta_s":)";
+  fmt::format_to(std::back_inserter(out), "{}", f.eta_s);
+  out += R"(,"eta_at":")";
+  json::AppendTime(out, now + f.eta_s * 1000);
+  out += '"';
+  if (f.fix.heading_deg) {
+    out += R"(,"heading_deg":)";
+    AppendNumber(out, *f.fix.heading_deg);
+  }
+  if (f.fix.speed_mps) {
+    out += R"(,"speed_mps":)";
+    AppendNumber(out, *f.fix.speed_mps);
+  }
+  out += '}';
+}
+
 std::string PositionJson(const PositionFrame& f, Millis now) {
-  std::string extra;
-  if (f.fix.heading_deg) extra += fmt::format(",\"heading_deg\":{}", *f.fix.heading_deg);
-  if (f.fix.speed_mps) extra += fmt::format(",\"speed_mps\":{}", *f.fix.speed_mps);
-  return fmt::format(
-      R"({{"order_id":"{}","rider_id":"{}","lat":{},"lon":{},"at":"{}","next_stop":"{}","distance_m":{},)"
-      R"("eta_s":{},"eta_at":"{}"{}}})",
-      f.order_id, f.rider_id, f.fix.position.lat, f.fix.position.lon, json::FormatTime(f.fix.at),
-      f.picked_up ? "customer" : "restaurant", std::round(f.distance_m), f.eta_s,
-      json::FormatTime(now + f.eta_s * 1000), extra);
+  std::string out;
+  out.reserve(320);
+  AppendPositionJson(out, f, now);
+  return out;
 }
 
 LiveTracking::LiveTracking(storage::Database& db, orders::OrderService& orders, orders::LiveHub& hub,
@@ -104,7 +134,7 @@ void LiveTracking::OnOrderEvent(const orders::OrderEvent& ev) {
   if (t == "order.picked_up") {
     // Now, not at the reload: the next fix already measures the distance to the customer.
     std::lock_guard lock(mu_);
-    if (auto it = active_.find(ev.order_id); it != active_.end()) it->second.picked_up = true;
+    if (auto it = tracked_.find(ev.order_id); it != tracked_.end() && it->second.active) it->second.active->picked_up = true;
   }
   {
     std::lock_guard lock(work_mu_);
@@ -128,23 +158,30 @@ void LiveTracking::Refresh(const std::string& order_id) {
     return;
   }
   std::lock_guard lock(mu_);
-  auto it = active_.find(order_id);
-  if (it != active_.end()) {
-    if (next && next->rider_id == it->second.rider_id) {
-      next->at_restaurant = it->second.at_restaurant;
-      next->arriving = it->second.arriving;
+  auto it = tracked_.find(order_id);
+  if (it != tracked_.end() && it->second.active) {
+    const Active& was = *it->second.active;
+    if (next && next->rider_id == was.rider_id) {
+      next->at_restaurant = was.at_restaurant;
+      next->arriving = was.arriving;
     }
-    auto r = by_rider_.find(it->second.rider_id);
-    if (r != by_rider_.end()) {
-      r->second.erase(order_id);
-      if (r->second.empty()) by_rider_.erase(r);
-    }
-    active_.erase(it);
+    UnlinkRiderLocked(was.rider_id, &*it);
+    it->second.active.reset();
   }
   if (next) {
-    by_rider_[next->rider_id].insert(order_id);
-    active_[order_id] = *next;
+    if (it == tracked_.end()) it = tracked_.try_emplace(order_id).first;
+    it->second.active = std::move(*next);
+    by_rider_[it->second.active->rider_id].push_back(&*it);
+  } else if (it != tracked_.end() && it->second.subs.empty()) {
+    tracked_.erase(it);
   }
+}
+
+void LiveTracking::UnlinkRiderLocked(const std::string& rider_id, OrderEntry* entry) {
+  auto r = by_rider_.find(rider_id);
+  if (r == by_rider_.end()) return;
+  std::erase(r->second, entry);
+  if (r->second.empty()) by_rider_.erase(r);
 }
 
 void LiveTracking::SendPositionLocked(Subscription& sub, const std::string& json, Millis fix_at, Millis now) {
@@ -180,8 +217,10 @@ void LiveTracking::OnFix(const std::string& rider_id, const Fix& fix) {
     std::lock_guard lock(mu_);
     auto r = by_rider_.find(rider_id);
     if (r == by_rider_.end()) return;
-    for (const auto& order_id : r->second) {
-      Active& a = active_[order_id];
+    std::string json;
+    for (OrderEntry* entry : r->second) {
+      const std::string& order_id = entry->first;
+      Active& a = *entry->second.active;
       if (!a.picked_up && !a.at_restaurant && geo::DistanceMeters(fix.position, a.restaurant) <= settings_.geofence_m) {
         a.at_restaurant = true;
         raised.push_back({order_id, rider_id, "rider.arrived_restaurant",
@@ -194,12 +233,13 @@ void LiveTracking::OnFix(const std::string& rider_id, const Fix& fix) {
                           fmt::format(R"({{"position":{{"lat":{},"lon":{}}},"distance_m":{}}})", fix.position.lat,
                                       fix.position.lon, std::round(geo::DistanceMeters(fix.position, a.customer)))});
       }
-      auto s = subs_.find(order_id);
-      if (s == subs_.end() || s->second.empty()) continue;
-      const std::string json = PositionJson(
-          MakePositionFrame(order_id, rider_id, fix, a.picked_up, a.restaurant, a.customer, settings_.rider_speed_kmh),
-          now);
-      for (const auto& sub : s->second) SendPositionLocked(*sub, json, fix.at, now);
+      if (entry->second.subs.empty()) continue;
+      json.clear();
+      AppendPositionJson(json,
+                         MakePositionFrame(order_id, rider_id, fix, a.picked_up, a.restaurant, a.customer,
+                                           settings_.rider_speed_kmh),
+                         now);
+      for (const auto& sub : entry->second.subs) SendPositionLocked(*sub, json, fix.at, now);
     }
   }
   if (raised.empty()) return;
@@ -278,31 +318,32 @@ std::shared_ptr<LiveTracking::Subscription> LiveTracking::Subscribe(const identi
   });
   {
     std::lock_guard lock(mu_);
-    subs_[order_id].push_back(sub);
+    tracked_[order_id].subs.push_back(sub);
   }
   subscriptions_.fetch_add(1, std::memory_order_relaxed);
   sub->feed->Start([this, who, order_id](std::int64_t seq) { return orders_.EventsAfter(who, order_id, seq); });
   bool known = false;
   {
     std::lock_guard lock(mu_);
-    known = active_.contains(order_id);
+    auto it = tracked_.find(order_id);
+    known = it != tracked_.end() && it->second.active;
   }
   if (!known) Refresh(order_id);  // just assigned: the worker may not have loaded it yet
   // The rider's current position right away, if the order has one.
   std::lock_guard lock(mu_);
-  auto a = active_.find(order_id);
-  if (a == active_.end()) return sub;
-  auto pos = tracker_.Position(a->second.rider_id);
+  auto it = tracked_.find(order_id);
+  if (it == tracked_.end() || !it->second.active) return sub;
+  const Active& a = *it->second.active;
+  auto pos = tracker_.Position(a.rider_id);
   if (!pos) return sub;
   Fix fix;
   fix.position = pos->position;
   fix.at = pos->updated_at;
   // A snapshot for the new subscriber, outside the pacing of the live positions that follow.
   const Millis now = clock_.NowMillis();
-  sub->watcher->SendPosition(PositionJson(MakePositionFrame(order_id, a->second.rider_id, fix, a->second.picked_up,
-                                                            a->second.restaurant, a->second.customer,
-                                                            settings_.rider_speed_kmh),
-                                          now));
+  sub->watcher->SendPosition(PositionJson(
+      MakePositionFrame(order_id, a.rider_id, fix, a.picked_up, a.restaurant, a.customer, settings_.rider_speed_kmh),
+      now));
   positions_sent_.fetch_add(1, std::memory_order_relaxed);
   return sub;
 }
@@ -313,10 +354,10 @@ void LiveTracking::Unsubscribe(const std::shared_ptr<Subscription>& sub) {
     std::lock_guard lock(mu_);
     if (sub->stopped) return;
     sub->stopped = true;
-    auto it = subs_.find(sub->order_id);
-    if (it != subs_.end()) {
-      std::erase(it->second, sub);
-      if (it->second.empty()) subs_.erase(it);
+    auto it = tracked_.find(sub->order_id);
+    if (it != tracked_.end()) {
+      std::erase(it->second.subs, sub);
+      if (it->second.subs.empty() && !it->second.active) tracked_.erase(it);
     }
   }
   subscriptions_.fetch_sub(1, std::memory_order_relaxed);

@@ -23,7 +23,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -70,6 +70,8 @@ struct PositionFrame {
 PositionFrame MakePositionFrame(const std::string& order_id, const std::string& rider_id, const Fix& fix,
                                 bool picked_up, geo::Point restaurant, geo::Point customer, double speed_kmh);
 std::string PositionJson(const PositionFrame& f, Millis now);
+// PositionJson(f, now) appended to `out` (the fan-out formats once per fix and order, in place).
+void AppendPositionJson(std::string& out, const PositionFrame& f, Millis now);
 
 class LiveTracking {
  public:
@@ -108,6 +110,13 @@ class LiveTracking {
   struct Milestone {
     std::string order_id, rider_id, type, extra;
   };
+  // One order as live tracking knows it: its delivery state while a rider is assigned and it is not
+  // delivered (`active`), and its subscribers. Listed while either is there.
+  struct OrderState {
+    std::optional<Active> active;
+    std::vector<std::shared_ptr<Subscription>> subs;
+  };
+  using OrderEntry = std::pair<const std::string, OrderState>;  // stable address while listed
   struct Deferred {
     Millis due = 0;
     std::weak_ptr<Subscription> sub;
@@ -115,6 +124,7 @@ class LiveTracking {
   };
   void Loop();
   void Refresh(const std::string& order_id);
+  void UnlinkRiderLocked(const std::string& rider_id, OrderEntry* entry);  // requires mu_
   void SendPositionLocked(Subscription& sub, const std::string& json, Millis fix_at, Millis now);  // requires mu_
   // Sends the held-back positions that are due; returns when the next one is (INT64_MAX: none).
   Millis FlushDeferred(Millis now);
@@ -130,9 +140,10 @@ class LiveTracking {
   const LiveSettings settings_;
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Active> active_;                      // guarded by mu_: order -> state
-  std::unordered_map<std::string, std::set<std::string>> by_rider_;      // guarded by mu_: rider -> orders
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Subscription>>> subs_;  // guarded by mu_
+  // Guarded by mu_: orders with a rider or a subscriber, and each rider's active orders (a fix costs
+  // one lookup, of its rider).
+  std::unordered_map<std::string, OrderState> tracked_;
+  std::unordered_map<std::string, std::vector<OrderEntry*>> by_rider_;
   std::vector<Deferred> deferred_;  // guarded by mu_: min-heap on `due` of subscriptions holding a position back
 
   std::mutex work_mu_;

@@ -12,18 +12,40 @@ using storage::SqlValue;
 namespace {
 SqlValue Optional(const std::optional<double>& v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
 
-// A CloudEvent `rider.location` (hand-formatted: this runs for every fix).
-std::string LocationEvent(const std::string& rider_id, const Fix& f, Millis now) {
-  std::string extra;
-  if (f.accuracy_m) extra += fmt::format(",\"accuracy_m\":{}", *f.accuracy_m);
-  if (f.speed_mps) extra += fmt::format(",\"speed_mps\":{}", *f.speed_mps);
-  if (f.heading_deg) extra += fmt::format(",\"heading_deg\":{}", *f.heading_deg);
-  return fmt::format(
-      R"({{"specversion":"1.0","id":"{}","source":"/hotpath/tracking","type":"rider.location","subject":"{}",)"
-      R"("time":"{}","datacontenttype":"application/json","dataschema":"https://hotpath.dev/schemas/rider-location/v1",)"
-      R"("data":{{"rider_id":"{}","lat":{},"lon":{},"at":"{}"{}}}}})",
-      NewId("evt"), rider_id, json::FormatTime(now), rider_id, f.position.lat, f.position.lon,
-      json::FormatTime(f.at), extra);
+void AppendNumber(std::string& out, double v) { fmt::format_to(std::back_inserter(out), "{}", v); }
+
+// A CloudEvent `rider.location`, appended to `out` by hand: this runs for every fix. Rider ids are
+// our own ([a-z0-9_]), so they need no escaping; `time` is the flush's, formatted once.
+void AppendLocationEvent(std::string& out, const std::string& rider_id, const Fix& f, std::string_view time) {
+  out += R"({"specversion":"1.0","id":")";
+  out += NewId("evt");
+  out += R"(","source":"/hotpath/tracking","type":"rider.location","subject":")";
+  out += rider_id;
+  out += R"(","time":")";
+  out += time;
+  out += R"(","datacontenttype":"application/json","dataschema":"https://hotpath.dev/schemas/rider-location/v1",)";
+  out += R"("data":{"rider_id":")";
+  out += rider_id;
+  out += R"(","lat":)";
+  AppendNumber(out, f.position.lat);
+  out += R"(,"lon":)";
+  AppendNumber(out, f.position.lon);
+  out += R"(,"at":")";
+  json::AppendTime(out, f.at);
+  out += '"';
+  if (f.accuracy_m) {
+    out += R"(,"accuracy_m":)";
+    AppendNumber(out, *f.accuracy_m);
+  }
+  if (f.speed_mps) {
+    out += R"(,"speed_mps":)";
+    AppendNumber(out, *f.speed_mps);
+  }
+  if (f.heading_deg) {
+    out += R"(,"heading_deg":)";
+    AppendNumber(out, *f.heading_deg);
+  }
+  out += "}}";
 }
 }  // namespace
 
@@ -85,8 +107,6 @@ void Tracker::Loop() {
 Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vector<Fix>& fixes) {
   const Millis now = clock_.NowMillis();
   IngestResult out;
-  std::vector<std::pair<std::string, Fix>> trail;
-  std::vector<std::size_t> applied;
   {
     std::unique_lock lock(mu_);
     auto it = riders_.find(rider_id);
@@ -100,19 +120,30 @@ Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vec
       ++rejected_;
       return std::move(verdict).error();
     }
+    const std::string* id = &it->first;  // stable: riders are never erased
     for (auto i : verdict->applied) {
       const Fix& f = fixes[i];
       if (f.at >= state.trail_at + options_.trail_interval_ms) {
         state.trail_at = f.at;
-        trail.emplace_back(rider_id, f);
+        pending_.trail.emplace_back(id, f);
+      }
+      if (bus_) {
+        if (pending_.publish.size() >= options_.max_unpublished) {
+          ++dropped_;
+        } else {
+          pending_.publish.emplace_back(id, f);
+        }
       }
       state.latest = f;
     }
     if (!verdict->applied.empty()) {
       index_.Upsert(rider_id, state.latest->position, state.latest->at, state.status == RiderStatus::kAvailable);
+      if (!state.moved) {
+        state.moved = true;
+        pending_.moved.push_back(&*it);
+      }
     }
     out.accepted = verdict->applied.size();
-    applied = std::move(verdict->applied);
     out.flagged = std::move(verdict->flagged);
     out.duplicates = verdict->duplicates;
     out.latest = state.latest;
@@ -120,20 +151,6 @@ Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vec
   applied_ += out.accepted;
   flagged_ += out.flagged.size();
   if (out.accepted == 0) return out;
-  {
-    std::lock_guard lock(pending_mu_);
-    for (auto& t : trail) pending_.trail.push_back(std::move(t));
-    pending_.positions[rider_id] = *out.latest;
-    if (bus_) {
-      for (auto i : applied) {
-        if (pending_.publish.size() >= options_.max_unpublished) {
-          ++dropped_;
-          continue;
-        }
-        pending_.publish.emplace_back(rider_id, fixes[i]);
-      }
-    }
-  }
   for (const auto& l : listeners_) l(rider_id, *out.latest);
   return out;
 }
@@ -196,33 +213,36 @@ std::optional<geo::Point> Tracker::LatestPosition(const std::string& rider_id) c
 
 Status Tracker::Flush() {
   Pending batch;
-  {
-    std::lock_guard lock(pending_mu_);
-    std::swap(batch, pending_);
-  }
+  std::vector<std::pair<const std::string*, Fix>> positions;  // each moved rider's latest fix
   {
     const Millis fresh = FreshAfter();
     std::unique_lock lock(mu_);
+    std::swap(batch, pending_);
+    positions.reserve(batch.moved.size());
+    for (RiderEntry* rider : batch.moved) {
+      rider->second.moved = false;
+      if (rider->second.latest) positions.emplace_back(&rider->first, *rider->second.latest);
+    }
     index_.RemoveStale(fresh);  // the riders keep their latest fix: order checks still apply
   }
   Status result = OkStatus();
-  if (!batch.trail.empty() || !batch.positions.empty()) {
-    std::vector<std::pair<std::string, std::string>> zones;  // computed outside the writer
-    zones.reserve(batch.positions.size());
-    for (const auto& [rider, fix] : batch.positions) zones.emplace_back(rider, zone_at_ ? zone_at_(fix.position).value_or("") : "");
+  if (!batch.trail.empty() || !positions.empty()) {
+    std::vector<std::string> zones;  // computed outside the writer
+    zones.reserve(positions.size());
+    for (const auto& [rider, fix] : positions) zones.push_back(zone_at_ ? zone_at_(fix.position).value_or("") : "");
     auto written = db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
       for (const auto& [rider, f] : batch.trail) {
         HP_TRY(c.Exec("INSERT INTO rider_trail(rider_id, at, lat, lon, accuracy_m, speed_mps, heading_deg) "
                       "VALUES (?,?,?,?,?,?,?) ON CONFLICT (rider_id, at) DO NOTHING",
-                      {rider, f.at, f.position.lat, f.position.lon, Optional(f.accuracy_m), Optional(f.speed_mps),
+                      {*rider, f.at, f.position.lat, f.position.lon, Optional(f.accuracy_m), Optional(f.speed_mps),
                        Optional(f.heading_deg)}));
       }
       std::size_t i = 0;
-      for (const auto& [rider, f] : batch.positions) {
-        const std::string& zone = zones[i++].second;
+      for (const auto& [rider, f] : positions) {
+        const std::string& zone = zones[i++];
         HP_TRY(c.Exec("UPDATE riders SET lat = ?, lon = ?, zone_id = ?, updated_at = ? "
                       "WHERE user_id = ? AND status <> 'offline'",
-                      {f.position.lat, f.position.lon, zone.empty() ? SqlValue(nullptr) : SqlValue(zone), f.at, rider}));
+                      {f.position.lat, f.position.lon, zone.empty() ? SqlValue(nullptr) : SqlValue(zone), f.at, *rider}));
       }
       return Ok{};
     });
@@ -233,10 +253,15 @@ Status Tracker::Flush() {
     }
   }
   if (bus_ && !batch.publish.empty()) {
-    const Millis now = clock_.NowMillis();
+    const std::string time = json::FormatTime(clock_.NowMillis());
     std::vector<events::Message> messages;
     messages.reserve(batch.publish.size());
-    for (const auto& [rider, f] : batch.publish) messages.push_back({rider, LocationEvent(rider, f, now)});
+    for (const auto& [rider, f] : batch.publish) {
+      events::Message m{*rider, std::string()};
+      m.value.reserve(400);
+      AppendLocationEvent(m.value, *rider, f, time);
+      messages.push_back(std::move(m));
+    }
     auto sent = bus_->PublishBatch(events::kRiderLocationsTopic, messages);
     if (sent.ok()) {
       published_ += messages.size();

@@ -12,8 +12,10 @@
 // Rider status (offline/available/busy) comes from the fleet: OnRiderChanged is the fleet's
 // listener, called after each committed change. Only online riders may send fixes.
 //
-// Thread-safe: one shared mutex over the riders and the index (ingest takes it exclusively once
-// per batch, queries share it); the flush queue has its own lock; fix listeners run outside both.
+// Thread-safe: one shared mutex over the riders, the index and what waits for the flush (ingest
+// takes it exclusively once per batch, queries share it); fix listeners run outside it. Riders are
+// never erased from `riders_` (an offline rider keeps its entry), so the flush may keep pointers
+// to their ids: ingest queues no string copy per fix.
 
 #include <atomic>
 #include <condition_variable>
@@ -104,11 +106,13 @@ class Tracker {
     fleet::RiderStatus status = fleet::RiderStatus::kOffline;
     std::optional<Fix> latest;
     Millis trail_at = INT64_MIN;
+    bool moved = false;  // listed in pending_.moved: its latest position is not written yet
   };
+  using RiderEntry = std::pair<const std::string, RiderState>;  // stable: riders are never erased
   struct Pending {
-    std::vector<std::pair<std::string, Fix>> trail;
-    std::unordered_map<std::string, Fix> positions;  // rider -> newest fix since the last flush
-    std::vector<std::pair<std::string, Fix>> publish;
+    std::vector<std::pair<const std::string*, Fix>> trail;
+    std::vector<RiderEntry*> moved;  // riders whose latest fix is newer than the database's
+    std::vector<std::pair<const std::string*, Fix>> publish;
   };
   void Loop();
   Millis FreshAfter() const { return clock_.NowMillis() - options_.stale_after_ms; }
@@ -124,9 +128,7 @@ class Tracker {
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, RiderState> riders_;  // guarded by mu_
   GeoIndex index_;                                      // guarded by mu_
-
-  std::mutex pending_mu_;
-  Pending pending_;  // guarded by pending_mu_
+  Pending pending_;                                     // guarded by mu_
 
   std::atomic<std::uint64_t> applied_{0}, flagged_{0}, rejected_{0}, trail_written_{0}, published_{0}, dropped_{0};
 
