@@ -260,7 +260,10 @@ Millis LiveTracking::FlushDeferred(Millis now) {
     if (!sub || sub->deferred_due != due) continue;  // gone, or listed again for an earlier time
     sub->deferred_due = INT64_MAX;
     if (sub->stopped || sub->pending.empty()) continue;
-    if (sub->pacer.TryAdmit(now, sub->pending_at)) {
+    // Sent as of its due time, not of this (maybe late) wake-up: a worker running late must not
+    // push the subscriber's next positions later too.
+    const Millis due_at = sub->pacer.DueAt(sub->pending_at);
+    if (now >= due_at && sub->pacer.TryAdmit(due_at, sub->pending_at)) {
       sub->watcher->SendPosition(sub->pending);
       positions_sent_.fetch_add(1, std::memory_order_relaxed);
       sub->pending.clear();
