@@ -15,6 +15,7 @@
 #include "app/cli.h"
 #include "app/platform.h"
 #include "functions/builtin.h"
+#include "functions/controls.h"
 #include "core/config.h"
 #include "events/bus_factory.h"
 #include "events/embedded_bus.h"
@@ -153,9 +154,14 @@ int FunctionsList(const Config& config) {
   if (!db.ok()) return Fail(db.error().message, 1);
   const std::string& url = config.events_url;
   const bool embedded = url.empty() || url.rfind("embedded:", 0) == 0;
-  fmt::print("{:<14} {:<22} {:>5} {:>8} {:>18} {:>10} {:>12} {:>9}\n", "NAME", "TOPICS", "CONC", "ATTEMPTS",
-             "BACKOFF_MS", "PROCESSED", "DEAD_LETTERS", "REPLAYED");
+  SystemClock clock;
+  auto controls = functions::Controls(**db, clock).List();
+  if (!controls.ok()) return Fail(controls.error().message, 1);
+  fmt::print("{:<14} {:<22} {:>5} {:>8} {:>18} {:>10} {:>12} {:>9} {}\n", "NAME", "TOPICS", "CONC", "ATTEMPTS",
+             "BACKOFF_MS", "PROCESSED", "DEAD_LETTERS", "REPLAYED", "STATE");
   for (const auto& spec : functions::BuiltinSpecs(config)) {
+    auto control = controls->find(spec.name);
+    const bool paused = control != controls->end() && control->second.paused;
     std::string topics;
     for (const auto& t : spec.topics) topics += (topics.empty() ? "" : ",") + t;
     std::int64_t processed = 0, replayed = 0;
@@ -173,9 +179,9 @@ int FunctionsList(const Config& config) {
       if (!n.ok()) return Fail(n.error().message, 1);
       dead = std::to_string(*n);
     }
-    fmt::print("{:<14} {:<22} {:>5} {:>8} {:>18} {:>10} {:>12} {:>9}\n", spec.name, topics, spec.concurrency,
+    fmt::print("{:<14} {:<22} {:>5} {:>8} {:>18} {:>10} {:>12} {:>9} {}\n", spec.name, topics, spec.concurrency,
                spec.max_attempts, fmt::format("{}..{}", spec.backoff_initial.count(), spec.backoff_max.count()),
-               processed, dead, replayed);
+               processed, dead, replayed, paused ? "paused" : "running");
   }
   return 0;
 }
@@ -218,6 +224,22 @@ int FunctionsReplay(const Config& config, const std::string& name, int wait_s) {
   }
 }
 
+// Records a pause or resume, which the running server applies within 250 ms (and at every start).
+int FunctionsControl(const Config& config, const std::string& name, bool pause) {
+  const char* verb = pause ? "pause" : "resume";
+  auto specs = functions::BuiltinSpecs(config);
+  if (std::none_of(specs.begin(), specs.end(), [&](const auto& s) { return s.name == name; }))
+    return Fail(fmt::format("functions {}: no function named '{}' (see hotpath functions list)", verb, name));
+  auto db = OpenDatabase(config, true);
+  if (!db.ok()) return Fail(db.error().message, 1);
+  SystemClock clock;
+  auto set = functions::Controls(**db, clock).Set(name, pause, "cli");
+  if (!set.ok()) return Fail(fmt::format("functions {}: {}", verb, set.error().message), 1);
+  fmt::print("{} {} (a running server applies it within 250 ms; it holds across restarts)\n",
+             pause ? "paused" : "resumed", name);
+  return 0;
+}
+
 // Appends stdin's lines (one record each) to a topic of the embedded log. The log has one writer:
 // this fails while a server runs on the same data directory (publish through the server instead).
 int Publish(const std::vector<std::string>& args) {
@@ -249,8 +271,10 @@ int Publish(const std::vector<std::string>& args) {
 int FunctionsCommand(const std::vector<std::string>& args) {
   constexpr const char* kUsage =
       "usage: hotpath functions list [--data-dir DIR] [--config FILE]\n"
-      "       hotpath functions replay-dlq NAME [--wait-s N] [--data-dir DIR] [--config FILE]";
-  if (args.empty() || (args.front() != "list" && args.front() != "replay-dlq")) return Fail(kUsage);
+      "       hotpath functions replay-dlq NAME [--wait-s N] [--data-dir DIR] [--config FILE]\n"
+      "       hotpath functions pause|resume NAME [--data-dir DIR] [--config FILE]";
+  const std::string verb = args.empty() ? "" : args.front();
+  if (verb != "list" && verb != "replay-dlq" && verb != "pause" && verb != "resume") return Fail(kUsage);
   std::map<std::string, std::string> own;
   std::vector<std::string> positional;
   auto config = Load({args.begin() + 1, args.end()}, {"wait-s"}, {}, &own, &positional);
@@ -260,6 +284,10 @@ int FunctionsCommand(const std::vector<std::string>& args) {
     return FunctionsList(*config);
   }
   if (positional.size() != 1) return Fail(kUsage);
+  if (verb == "pause" || verb == "resume") {
+    if (own.contains("wait-s")) return Fail(fmt::format("functions {}: --wait-s is for replay-dlq", verb));
+    return FunctionsControl(*config, positional.front(), verb == "pause");
+  }
   int wait_s = 30;
   if (own.contains("wait-s")) {
     try {

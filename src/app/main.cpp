@@ -57,7 +57,7 @@ Usage:
   hotpath alarms export --prometheus FILE [--config FILE] [--data-dir DIR] | alarms list
   hotpath events tail --topic TOPIC [--from-beginning] [--no-follow] [--data-dir DIR]
   hotpath events publish --topic TOPIC [--key KEY] [--data-dir DIR] < one record per line
-  hotpath functions list | functions replay-dlq NAME [--wait-s N]   [--data-dir DIR]
+  hotpath functions list | functions replay-dlq NAME [--wait-s N] | functions pause|resume NAME   [--data-dir DIR]
   hotpath cluster [--config FILE] [--processes N] [--listen HOST:PORT] [--data-dir DIR] [--autoscale]
   hotpath autoscale [cluster flags] [--min-processes N] [--max-processes N]   (= cluster --autoscale)
   hotpath dev kafka [--port 9092] [--brokers 3] [--partitions 4]   (a mock Kafka cluster for development)

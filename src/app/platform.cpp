@@ -445,6 +445,9 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->sender_ = std::make_unique<functions::Sender>(*p->db_, p->clock_, log, functions::NotifySettings(config));
   p->notify_ = std::make_shared<functions::Notify>(*p->db_, p->clock_, *p->sender_, config.notify_alarm_secret);
   functions::RegisterRoutes(p->router_, *p->analytics_, *p->channels_, *p->identity_, zone_exists);
+  p->controls_ = std::make_unique<functions::Controls>(*p->db_, p->clock_);
+  functions::RegisterControlRoutes(p->router_, *p->controls_, functions::BuiltinSpecs(config),
+                                   [self] { return self->functions_.get(); }, *p->identity_);
   p->RegisterOpsRoutes();
   console::RegisterAlarmRoutes(p->router_, *p->alarms_, *p->identity_);
   p->feed_->Register(p->router_, *p->identity_);

@@ -25,6 +25,7 @@
 #include "fleet/fleet_service.h"
 #include "functions/analytics.h"
 #include "functions/channels.h"
+#include "functions/controls.h"
 #include "functions/notify.h"
 #include "functions/order_status.h"
 #include "functions/runtime.h"
@@ -117,6 +118,7 @@ class Platform {
   std::shared_ptr<functions::OrderStatusCache> order_status_;
   std::shared_ptr<functions::Analytics> analytics_;
   std::unique_ptr<functions::ChannelStore> channels_;
+  std::unique_ptr<functions::Controls> controls_;
   std::unique_ptr<functions::Sender> sender_;
   std::shared_ptr<functions::Notify> notify_;
   std::unique_ptr<functions::Runtime> functions_;  // started by Start (it needs the bus)

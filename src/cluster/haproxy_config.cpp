@@ -58,8 +58,9 @@ frontend edge
     # The dispatcher's offers live in the primary's memory: offers, the plan, and riders' WebSockets
     # (the bearer token's unverified role claim is only a routing hint; every process verifies it).
     http-request disable-l7-retry unless METH_GET or METH_HEAD
-    # So do the alarms (state file, evaluation) and the console's live feed.
-    acl dispatch_path path_beg /v1/offers /v1/dispatch /v1/alarms /v1/ops/
+    # So do the alarms (state file, evaluation), the console's live feed and the functions' controls
+    # (the functions run there: a pause applies at once and the lag is known).
+    acl dispatch_path path_beg /v1/offers /v1/dispatch /v1/alarms /v1/ops/ /v1/functions
     acl ws_path path /v1/ws
     acl rider_header req.hdr(authorization),word(2,' '),field(2,'.'),ub64dec,json_query('$.role') -m str rider
     acl rider_query url_param(access_token),field(2,'.'),ub64dec,json_query('$.role') -m str rider

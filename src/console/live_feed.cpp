@@ -261,10 +261,13 @@ Result<std::string> LiveFeed::Snapshot() {
     }
   }
 
-  // Functions: lag and dead letters.
+  // Functions: lag, paused by an operator, dead letters.
   std::map<std::string, bj::object> fns;
   if (const auto* f = Family(families, "hotpath_function_lag")) {
     for (const auto& m : f->metric) fns[Label(m, "function")]["lag"] = m.gauge.value;
+  }
+  if (const auto* f = Family(families, "hotpath_function_paused")) {
+    for (const auto& m : f->metric) fns[Label(m, "function")]["paused"] = m.gauge.value > 0;
   }
   if (const auto* f = Family(families, "hotpath_function_dead_letters_total")) {
     for (const auto& m : f->metric) fns[Label(m, "function")]["dead_letters"] = m.counter.value;

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json/array.hpp>
+#include <memory>
 
 #include "api/edge.h"
 #include "core/json.h"
@@ -87,7 +89,65 @@ void RegisterChannelRoutes(net::Router& router, ChannelStore& channels, const id
              }));
 }
 
+bj::object FunctionJson(const FunctionSpec& spec, const Control& control, const Runtime* runtime) {
+  bj::array topics;
+  for (const auto& t : spec.topics) topics.push_back(bj::string(t));
+  bj::value lag = nullptr;
+  bool paused = control.paused;
+  if (runtime) {
+    for (const auto& f : runtime->List()) {
+      if (f.spec.name != spec.name) continue;
+      if (f.lag >= 0) lag = f.lag;
+      paused = f.paused;
+    }
+  }
+  return bj::object{{"name", spec.name},
+                    {"topics", std::move(topics)},
+                    {"state", paused ? "paused" : "running"},
+                    {"lag", lag},
+                    {"concurrency", spec.concurrency},
+                    {"max_attempts", spec.max_attempts},
+                    {"changed_at", control.changed_at > 0 ? bj::value(json::FormatTime(control.changed_at)) : nullptr},
+                    {"changed_by", control.changed_by.empty() ? bj::value(nullptr) : bj::value(control.changed_by)}};
+}
+
 }  // namespace
+
+void RegisterControlRoutes(net::Router& router, Controls& controls, std::vector<FunctionSpec> specs,
+                           std::function<Runtime*()> runtime, const identity::IdentityService& identity) {
+  using identity::Authenticated;
+  using identity::Role;
+  auto shared = std::make_shared<const std::vector<FunctionSpec>>(std::move(specs));
+  router.Add("GET", "/v1/functions",
+             Authenticated(identity, {Role::kAdmin}, [&controls, shared, runtime](const identity::Principal&, net::Request&) {
+               auto recorded = controls.List();
+               if (!recorded.ok()) return api::ErrorResponse(recorded.error());
+               bj::array items;
+               for (const auto& spec : *shared) {
+                 auto it = recorded->find(spec.name);
+                 items.push_back(FunctionJson(spec, it == recorded->end() ? Control{} : it->second, runtime()));
+               }
+               return api::JsonResponse(200, bj::object{{"items", std::move(items)}});
+             }));
+  for (bool pause : {true, false}) {
+    router.Add("POST", pause ? "/v1/functions/{name}/pause" : "/v1/functions/{name}/resume",
+               Authenticated(identity, {Role::kAdmin},
+                             [&controls, shared, runtime, pause](const identity::Principal& who, net::Request& req) {
+                               const std::string name = req.Param("name");
+                               auto spec = std::find_if(shared->begin(), shared->end(),
+                                                        [&](const FunctionSpec& s) { return s.name == name; });
+                               if (spec == shared->end())
+                                 return api::ErrorResponse(Error::NotFound(fmt::format("no function named '{}'", name)));
+                               auto control = controls.Set(name, pause, who.user_id);
+                               if (!control.ok()) return api::ErrorResponse(control.error());
+                               Runtime* rt = runtime();
+                               if (rt) {
+                                 if (auto st = rt->SetPaused(name, pause); !st.ok()) return api::ErrorResponse(st.error());
+                               }
+                               return api::JsonResponse(200, FunctionJson(*spec, *control, rt));
+                             }));
+  }
+}
 
 void RegisterRoutes(net::Router& router, Analytics& analytics, ChannelStore& channels,
                     const identity::IdentityService& identity,

@@ -14,6 +14,8 @@
 #include <set>
 #include <thread>
 
+#include "functions/controls.h"
+
 namespace hotpath::functions {
 namespace bj = boost::json;
 using Clk = std::chrono::steady_clock;
@@ -58,6 +60,24 @@ class Runtime::Runner {
   const FunctionSpec& spec() const { return spec_; }
   Function& function() { return *fn_; }
   std::int64_t lag() const { return lag_.load(); }
+  bool paused() {
+    std::lock_guard lock(mu_);
+    return paused_;
+  }
+
+  // A paused function reads nothing (its lag keeps being measured) and its workers stop after the
+  // record in hand; records already read wait, in order, for the resume.
+  void SetPaused(bool paused) {
+    bool changed;
+    {
+      std::lock_guard lock(mu_);
+      changed = paused_ != paused;
+      paused_ = paused;
+    }
+    cv_.notify_all();
+    rt_.metrics_.SetFunctionPaused(spec_.name, paused);
+    if (changed) rt_.log_.Info(paused ? "function paused" : "function resumed", {{"function", spec_.name}});
+  }
 
   Status Start() {
     HP_ASSIGN(consumer_, rt_.bus_.Subscribe("fn." + spec_.name, spec_.topics));
@@ -151,13 +171,30 @@ class Runtime::Runner {
   using PartitionKey = std::pair<std::string, int>;
   static constexpr std::size_t kMaxQueued = 2048;
 
+  void MeasureLag(Clk::time_point& last) {
+    if (Clk::now() - last <= std::chrono::milliseconds(500)) return;
+    last = Clk::now();
+    if (auto lag = consumer_->Lag(); lag.ok()) {
+      lag_ = *lag;
+      rt_.metrics_.SetFunctionLag(spec_.name, static_cast<double>(*lag));
+    }
+  }
+
   void PollLoop() {
     auto last_lag = Clk::now() - std::chrono::seconds(10);
     while (true) {
+      bool paused = false;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || queued_ < kMaxQueued; });
+        cv_.wait(lock, [this] { return stopping_ || paused_ || queued_ < kMaxQueued; });
         if (stopping_) return;
+        paused = paused_;
+      }
+      if (paused) {  // read nothing, keep the lag current (it grows with every event published)
+        MeasureLag(last_lag);
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_ || !paused_; });
+        continue;
       }
       auto records = consumer_->Poll(256, std::chrono::milliseconds(100));
       if (!records.ok()) {
@@ -173,13 +210,7 @@ class Runtime::Runner {
         }
       }
       if (!records->empty()) cv_.notify_all();
-      if (Clk::now() - last_lag > std::chrono::milliseconds(500)) {
-        last_lag = Clk::now();
-        if (auto lag = consumer_->Lag(); lag.ok()) {
-          lag_ = *lag;
-          rt_.metrics_.SetFunctionLag(spec_.name, static_cast<double>(*lag));
-        }
-      }
+      MeasureLag(last_lag);
     }
   }
 
@@ -191,6 +222,7 @@ class Runtime::Runner {
       {
         std::unique_lock lock(mu_);
         auto ready = [&] {
+          if (paused_) return false;
           for (auto& [k, q] : queues_) {
             if (!q.empty() && !busy_.contains(k)) {
               key = k;
@@ -206,7 +238,7 @@ class Runtime::Runner {
       }
       std::size_t done = 0;
       for (const auto& r : batch) {
-        if (!Process(r)) break;
+        if (paused() || !Process(r)) break;
         ++done;
         if (auto st = consumer_->Commit(r.topic, r.partition, r.offset + 1); !st.ok())
           rt_.log_.Warn("function commit failed", {{"function", spec_.name}, {"error", st.error().message}});
@@ -214,8 +246,16 @@ class Runtime::Runner {
       {
         std::lock_guard lock(mu_);
         busy_.erase(key);
-        queued_ -= batch.size();
-        if (done < batch.size()) return;  // stopping: the rest is read again after the restart
+        if (done < batch.size() && stopping_) {  // the rest is read again after the restart
+          queued_ -= batch.size();
+          return;
+        }
+        queued_ -= done;
+        if (done < batch.size()) {  // paused: the rest waits, in order, before what was read since
+          auto& q = queues_[key];
+          q.insert(q.begin(), std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(done)),
+                   std::make_move_iterator(batch.end()));
+        }
       }
       cv_.notify_all();
     }
@@ -228,6 +268,7 @@ class Runtime::Runner {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = true;                                   // guarded by mu_
+  bool paused_ = false;                                    // guarded by mu_
   std::map<PartitionKey, std::deque<events::Record>> queues_;  // guarded by mu_
   std::set<PartitionKey> busy_;                            // guarded by mu_: partitions a worker holds
   std::size_t queued_ = 0;                                 // guarded by mu_
@@ -265,6 +306,8 @@ Status Runtime::Add(FunctionSpec spec, std::shared_ptr<Function> fn) {
 }
 
 Status Runtime::Start() {
+  for (auto& r : runners_) r->SetPaused(false);  // every function has its gauge, 0 unless paused below
+  if (auto st = ApplyControls(); !st.ok()) return st.error();
   for (auto& r : runners_) HP_TRY(r->Start());
   watcher_ = std::make_unique<Watcher>();
   watcher_->thread = std::thread([this] {
@@ -273,6 +316,8 @@ Status Runtime::Start() {
       lock.unlock();
       if (auto served = ServeReplayRequests(); !served.ok())
         log_.Warn("replay requests not served", {{"error", served.error().message}});
+      if (auto st = ApplyControls(); !st.ok())
+        log_.Warn("function pauses not read", {{"error", st.error().message}});
       lock.lock();
     }
   });
@@ -364,9 +409,28 @@ Result<int> Runtime::ServeReplayRequests() {
   return static_cast<int>(requests.size());
 }
 
+Status Runtime::SetPaused(const std::string& name, bool paused) {
+  for (auto& r : runners_) {
+    if (r->spec().name == name) {
+      r->SetPaused(paused);
+      return OkStatus();
+    }
+  }
+  return Error::NotFound(fmt::format("no function named '{}'", name));
+}
+
+Status Runtime::ApplyControls() {
+  HP_ASSIGN(auto controls, Controls(db_, clock_).List());
+  for (auto& r : runners_) {
+    auto it = controls.find(r->spec().name);
+    if (it != controls.end() && it->second.paused != r->paused()) r->SetPaused(it->second.paused);
+  }
+  return OkStatus();
+}
+
 std::vector<FunctionInfo> Runtime::List() const {
   std::vector<FunctionInfo> out;
-  for (const auto& r : runners_) out.push_back({r->spec(), r->lag()});
+  for (const auto& r : runners_) out.push_back({r->spec(), r->lag(), r->paused()});
   return out;
 }
 

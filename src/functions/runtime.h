@@ -14,6 +14,9 @@
 // asks the running server through the `function_replays` table): every dead letter recorded before
 // the replay started is handled again, with the usual retries; one that fails again is
 // dead-lettered again (a new record), so nothing is lost and the replay ends.
+//
+// An operator can pause a function (functions/controls.h): its consumer stops reading, its lag
+// keeps being measured (and grows), and on resume it goes on from its committed offsets.
 
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -77,6 +80,7 @@ Status ValidateFunctionName(std::string_view name);
 struct FunctionInfo {
   FunctionSpec spec;
   std::int64_t lag = -1;  // -1 when not running
+  bool paused = false;
 };
 
 class Runtime {
@@ -99,6 +103,11 @@ class Runtime {
   Result<std::int64_t> ReplayDeadLetters(const std::string& name);
   // Serves the replay requests in `function_replays` (the CLI's); returns how many it served.
   Result<int> ServeReplayRequests();
+  // Pauses or resumes a function in this process at once (functions/controls.h records it for
+  // restarts and other processes). kNotFound for an unknown name.
+  Status SetPaused(const std::string& name, bool paused);
+  // Applies the states recorded in `function_controls` (at Start, then every 250 ms).
+  Status ApplyControls();
 
   [[nodiscard]] std::vector<FunctionInfo> List() const;
 

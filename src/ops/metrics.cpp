@@ -62,6 +62,8 @@ Metrics::Metrics()
                                   "Function (event consumer) invocations by function and result")),
       function_lag_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_function_lag",
                           "Events published and not yet handled, by function")),
+      function_paused_(Build(prometheus::BuildGauge(), *registry_, declared_, prometheus::MetricType::Gauge, "hotpath_function_paused",
+                             "1 while an operator has paused the function (its consumer reads nothing), else 0")),
       dead_letters_(Build(prometheus::BuildCounter(), *registry_, declared_, prometheus::MetricType::Counter, "hotpath_function_dead_letters_total",
                           "Events sent to the dead-letter topic, by function")),
       function_durations_(Build(prometheus::BuildHistogram(), *registry_, declared_, prometheus::MetricType::Histogram,
@@ -194,6 +196,10 @@ void Metrics::CountFunctionInvocation(const std::string& function, const std::st
 
 void Metrics::SetFunctionLag(const std::string& function, double lag) {
   function_lag_.Add({{"function", function}}).Set(lag);
+}
+
+void Metrics::SetFunctionPaused(const std::string& function, bool paused) {
+  function_paused_.Add({{"function", function}}).Set(paused ? 1.0 : 0.0);
 }
 
 void Metrics::ObserveFunctionDuration(const std::string& function, double seconds) {

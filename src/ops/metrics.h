@@ -16,6 +16,7 @@
 //                                                         duplicate); error = a failed attempt, retry = one scheduled
 //   hotpath_function_duration_seconds{function}           histogram, one attempt of a function
 //   hotpath_function_lag{function}                        gauge, events not yet handled
+//   hotpath_function_paused{function}                     gauge: 1 while an operator has paused the function
 //   hotpath_function_dead_letters_total{function}         counter
 //   hotpath_dispatch_epoch_seconds                        histogram, one dispatch optimisation
 //   hotpath_alarm_state{alarm}                            gauge: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA
@@ -79,6 +80,7 @@ class Metrics {
   void SetZoneLoad(const std::vector<ZoneLoad>& zones);
   void CountFunctionInvocation(const std::string& function, const std::string& result);
   void SetFunctionLag(const std::string& function, double lag);
+  void SetFunctionPaused(const std::string& function, bool paused);
   void ObserveFunctionDuration(const std::string& function, double seconds);
   void CountDeadLetter(const std::string& function);
   void ObserveDispatchEpoch(double seconds);
@@ -120,6 +122,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& ready_to_pickup_;
   prometheus::Family<prometheus::Counter>& function_invocations_;
   prometheus::Family<prometheus::Gauge>& function_lag_;
+  prometheus::Family<prometheus::Gauge>& function_paused_;
   prometheus::Family<prometheus::Counter>& dead_letters_;
   prometheus::Family<prometheus::Histogram>& function_durations_;
   prometheus::Family<prometheus::Histogram>& dispatch_epoch_;

@@ -404,6 +404,14 @@ ALTER TABLE notify_deliveries ADD COLUMN ordering_key TEXT;
       {8, "orders: index on created_at (per-zone counts of recent orders)", R"sql(
 CREATE INDEX orders_created ON orders(created_at, zone_id);
 )sql"},
+      {9, "functions: paused by an operator", R"sql(
+CREATE TABLE function_controls (
+  function TEXT PRIMARY KEY,
+  paused BIGINT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  changed_by TEXT
+);
+)sql"},
   };
   return list;
 }

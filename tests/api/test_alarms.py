@@ -1,7 +1,8 @@
 """Alarms over the API and the config file: validation, admin only, an alarm that fires and clears
 on traffic the test drives (period 1 s), its history, the alarm.state_changed CloudEvents on the
 notifications topic, persistence across a restart, config alarms read-only, the console's files
-and its live WebSocket."""
+and its live WebSocket; a lag alarm that fires when an operator pauses a function (its webhook
+delivered) and clears once the function is resumed; the functions API and its errors."""
 
 import json
 import os
@@ -12,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import hotpath_harness as h  # noqa: E402
+import sinks  # noqa: E402
 
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
 EXAMPLE = os.path.join(REPO, "config", "alarms.example.toml")
@@ -147,6 +149,115 @@ class Alarms(unittest.TestCase):
             self.assertTrue(any(r["route"] == "/console/{file}" for r in ws.recv_json()["routes"]))
         finally:
             ws.close()
+
+
+ALARM_SECRET = "alarm-secret-lag-0123456789"
+
+
+class ConsumerLagAlarm(unittest.TestCase):
+    """An operator pauses the analytics function (POST /v1/functions/{name}/pause): orders keep
+    coming, its lag grows, an alarm on hotpath_function_lag fires and its webhook is delivered;
+    resumed, the function catches up and the alarm clears (and says so on the webhook)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sink = sinks.HttpSink()
+        cls.server, cls.c, cls.admin = h.start_with_admin("root@lag.hotpath.dev",
+                                                          ["--notify-alarm-secret", ALARM_SECRET])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        cls.sink.close()
+
+    def function(self, name):
+        r = self.c.get("/v1/functions", token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        return next(f for f in r.json["items"] if f["name"] == name)
+
+    def test_pause_and_resume_errors(self):
+        self.assertEqual(self.c.post("/v1/functions/analytics/pause").status, 401)
+        self.assertEqual(self.c.get("/v1/functions").status, 401)
+        customer, _ = h.signup(self.c)
+        self.assertEqual(self.c.post("/v1/functions/analytics/pause", token=customer).status, 403)
+        self.assertEqual(self.c.get("/v1/functions", token=customer).status, 403)
+        r = self.c.post("/v1/functions/no-such-fn/pause", token=self.admin)
+        self.assertEqual(r.status, 404, r)
+        self.assertEqual(r.header("content-type"), "application/problem+json")
+        self.assertIn("no-such-fn", r.json["detail"])
+        self.assertEqual(self.c.post("/v1/functions/no-such-fn/resume", token=self.admin).status, 404)
+        names = {f["name"]: f for f in self.c.get("/v1/functions", token=self.admin).json["items"]}
+        self.assertEqual(set(names), {"order-status", "analytics", "notify"})
+        self.assertEqual(names["notify"]["topics"], ["orders", "notifications"])
+
+    def test_the_cli_pauses_and_resumes_a_running_servers_function(self):
+        def cli(*args):
+            return subprocess.run([h.BIN, "functions"] + list(args) + ["--data-dir", self.server.data_dir],
+                                  capture_output=True, text=True, timeout=30, env=h.child_env(self.server.data_dir))
+        out = cli("pause", "order-status")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("paused order-status", out.stdout)
+        h.wait_for(lambda: self.function("order-status")["state"] == "paused", timeout=10,
+                   what="the server applying the CLI's pause")
+        self.assertEqual(self.function("order-status")["changed_by"], "cli")
+        listed = cli("list")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        row = next(l for l in listed.stdout.splitlines() if l.startswith("order-status"))
+        self.assertEqual(row.split()[-1], "paused")
+        out = cli("resume", "order-status")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        h.wait_for(lambda: self.function("order-status")["state"] == "running", timeout=10,
+                   what="the server applying the CLI's resume")
+        nope = cli("pause", "no-such-fn")
+        self.assertEqual(nope.returncode, 2)
+        self.assertIn("no function named 'no-such-fn'", nope.stderr)
+        self.assertEqual(cli("pause").returncode, 2)
+
+    def test_a_paused_consumer_falls_behind_fires_the_lag_alarm_and_clears_once_resumed(self):
+        hook = self.sink.hook("oncall", ALARM_SECRET)
+        r = self.c.request("PUT", "/v1/alarms/analytics-lag", {
+            "metric": "hotpath_function_lag", "labels": {"function": "analytics"}, "statistic": "average",
+            "period_s": 1, "threshold": 3, "comparison": ">=", "evaluation_periods": 2, "datapoints_to_alarm": 1,
+            "notify": [hook]}, token=self.admin)
+        self.assertEqual(r.status, 201, r)
+        h.wait_for(lambda: self.c.get("/v1/alarms/analytics-lag", token=self.admin).json["state"] == "OK",
+                   timeout=30, what="analytics-lag OK while the function keeps up")
+        w = h.World(self.c, self.admin)
+
+        r = self.c.post("/v1/functions/analytics/pause", token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["state"], "paused")
+        self.assertIsNotNone(r.json["changed_at"])
+        self.assertTrue(r.json["changed_by"].startswith("usr_"), r.json)
+        self.assertIn('hotpath_function_paused{function="analytics"} 1', self.c.get("/metrics").text)
+        for _ in range(4):
+            o = self.c.post("/v1/orders", w.order_body(), token=w.customer_token,
+                            headers={"Idempotency-Key": h.unique("lag")})
+            self.assertEqual(o.status, 201, o)
+        h.wait_for(lambda: (self.function("analytics")["lag"] or 0) >= 4, timeout=20, what="the analytics lag at 4")
+        self.assertEqual(self.function("order-status")["state"], "running")
+        h.wait_for(lambda: self.function("order-status")["lag"] == 0, timeout=20, what="order-status keeping up")
+
+        h.wait_for(lambda: self.c.get("/v1/alarms/analytics-lag", token=self.admin).json["state"] == "ALARM",
+                   timeout=30, what="analytics-lag in ALARM")
+        fired = h.wait_for(lambda: [b for _, b in self.sink.received("/hook/oncall")
+                                    if b["data"]["alarm"] == "analytics-lag" and b["data"]["new_state"] == "ALARM"],
+                           timeout=30, what="the ALARM notification on the webhook")
+        self.assertIn("greater than or equal to the threshold (3)", fired[0]["data"]["reason"])
+        self.assertEqual(self.function("analytics")["state"], "paused")  # nothing moved it on
+
+        r = self.c.post("/v1/functions/analytics/resume", token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["state"], "running")
+        h.wait_for(lambda: self.function("analytics")["lag"] == 0, timeout=20, what="analytics caught up")
+        h.wait_for(lambda: self.c.get("/v1/alarms/analytics-lag", token=self.admin).json["state"] == "OK",
+                   timeout=30, what="analytics-lag back to OK")
+        h.wait_for(lambda: [b for _, b in self.sink.received("/hook/oncall")
+                            if b["data"]["alarm"] == "analytics-lag" and b["data"]["new_state"] == "OK"
+                            and b["data"]["old_state"] == "ALARM"],
+                   timeout=30, what="the OK notification on the webhook")
+        self.assertEqual(self.sink.bad_signatures, [])
+        self.assertIn('hotpath_function_paused{function="analytics"} 0', self.c.get("/metrics").text)
 
 
 class AlarmsAcrossRestartsAndConfig(unittest.TestCase):

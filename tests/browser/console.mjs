@@ -1,14 +1,19 @@
-// Drives the operations console in Debian's chromium through playwright-core, as an operator would:
-// log in, watch riders move on the live map (the test moves them over the rider API), open a zone,
-// watch an alarm fire and clear on the platform page (the test drives the metric it watches).
+// Drives the operations console in Debian's chromium through playwright-core, as an operator would,
+// while `hotpath simulate` (started by test_console.py) runs the city: log in, watch the simulated
+// riders move on the live map (checked against the tracking API), open a zone, pause a function
+// from the platform page and watch its lag alarm fire (its webhook delivered to a receiver of this
+// script) and clear once the function is resumed, and follow simulated orders on the map from
+// placed to delivered (checked against each order's history in the API).
 // Places orders in a zone and checks the zone page against the API: actual orders, the "no
 // forecast yet" state, the current fee; then installs a demand model trained by `hotpath forecast
 // train` on a synthetic (seeded) history and checks the forecast and the riders needed.
 // Saves a screenshot of each page into OUT_DIR. Exits non-zero with a message on the first failure.
-// Usage: node console.mjs BASE_URL ADMIN_EMAIL PASSWORD RIDER_EMAIL OUT_DIR HOTPATH_BIN DATA_DIR
+// Usage: ALARM_SECRET=.. node console.mjs BASE_URL ADMIN_EMAIL PASSWORD RIDER_EMAIL OUT_DIR HOTPATH_BIN DATA_DIR
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 const require = createRequire(process.env.CONSOLE_NODE_MODULES + '/');
@@ -16,8 +21,24 @@ const { chromium } = require('playwright-core');
 
 const [base, adminEmail, password, riderEmail, outDir, hotpathBin, dataDir] = process.argv.slice(2);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const deadline = Date.now() + 150_000;
+const ALARM_SECRET = process.env.ALARM_SECRET || '';
+const deadline = Date.now() + 170_000;
 mkdirSync(outDir, { recursive: true });
+
+// The alarm's webhook target: records every delivery with whether its signature is right.
+const hooks = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => { body += c; });
+  req.on('end', () => {
+    const want = 'sha256=' + createHmac('sha256', ALARM_SECRET).update(`${req.headers['hotpath-timestamp']}.${body}`).digest('hex');
+    hooks.push({ signed: req.headers['hotpath-signature'] === want, event: JSON.parse(body) });
+    res.writeHead(204);
+    res.end();
+  });
+});
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const hookUrl = `http://127.0.0.1:${receiver.address().port}/oncall`;
 
 // The answer's status and body, for the answers that are expected to be errors.
 async function probe(path, token) {
@@ -35,7 +56,25 @@ async function api(method, path, body, token, extra = {}) {
 }
 
 function left() { return Math.max(1000, deadline - Date.now()); }
-function step(name) { console.log(`-- ${name}`); }
+const t0 = Date.now();
+function step(name) { console.log(`-- ${((Date.now() - t0) / 1000).toFixed(1)} s: ${name}`); }
+
+// Polls `cond` (async) until it returns a truthy value, at most `ms`.
+async function until(cond, what, ms = left()) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function metres(a, b) {
+  const k = Math.PI / 180;
+  const x = (b[1] - a[1]) * k * Math.cos(((a[0] + b[0]) / 2) * k);
+  return Math.hypot(x, (b[0] - a[0]) * k) * 6371000;
+}
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 let page;
@@ -59,39 +98,32 @@ try {
   await page.waitForSelector('#page-map:not([hidden])');
   await page.waitForFunction(() => window.__console.snapshots >= 1 && window.__console.snapshot.riders.length > 0);
 
-  step('riders move on the map');
-  const rider = await api('POST', '/v1/auth/login', { email: riderEmail, password });
-  const me = await api('GET', '/v1/riders/me', undefined, rider.token);
-  const start = me.location;
-  const riderId = rider.user.id;
-  const shown = (id) => page.evaluate((rid) => {
-    const r = window.__console.snapshot.riders.find((x) => x[0] === rid);
-    return r ? [r[1], r[2]] : null;
-  }, id);
-  const before = await shown(riderId);
-  if (!before) throw new Error(`rider ${riderId} is not on the map`);
-  // Walk the rider north-east in a few steps; the map must follow.
-  for (let i = 1; i <= 3; i++) {
-    await api('POST', '/v1/riders/me/location', { lat: start.lat + 0.0005 * i, lon: start.lon + 0.0005 * i }, rider.token);
-    await page.waitForFunction(([rid, lat]) => {
-      const r = window.__console.snapshot.riders.find((x) => x[0] === rid);
-      return r && Math.abs(r[1] - lat) < 1e-4;
-    }, [riderId, start.lat + 0.0005 * i], { timeout: left() });
-  }
-  // The rider's dot is drawn where the map projects the new position (green: available).
-  await page.waitForFunction(() => performance.now() - window.__console.map.animStart > window.__console.map.animMs);
-  const pixel = await page.evaluate((rid) => {
-    const m = window.__console.map;
-    const p = m.positionsAt(performance.now()).get(rid);
-    m.draw();
-    const [x, y] = m.lastXY(p[0], p[1]);
-    const dpr = window.devicePixelRatio || 1;
-    return Array.from(m.canvas.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data);
-  }, riderId);
-  const [r, g, b] = pixel;
-  const isRiderColour = (g > 120 && r < 100 && b < 120) || (r > 200 && g > 100 && b < 60);
-  if (!isRiderColour) throw new Error(`no rider dot at the rider's projected position (pixel ${pixel})`);
-  await page.screenshot({ path: join(outDir, 'map.png') });
+  // Everything the map shows, snapshot by snapshot: each open order's statuses (and rider) until it
+  // leaves the map, each rider's first and latest position.
+  await page.evaluate(() => {
+    const seen = { orders: {}, riders: {}, last: null };
+    window.__seen = seen;
+    setInterval(() => {
+      const s = window.__console.snapshot;
+      if (!s || s === seen.last) return;
+      seen.last = s;
+      const open = new Set();
+      for (const [id, status, , , , rider] of s.orders) {
+        open.add(id);
+        const o = seen.orders[id] || (seen.orders[id] = { statuses: [], rider: null, gone: null });
+        if (o.statuses[o.statuses.length - 1] !== status) o.statuses.push(status);
+        if (rider) o.rider = rider;
+      }
+      for (const [id, o] of Object.entries(seen.orders)) if (!open.has(id) && !o.gone) o.gone = s.at;
+      for (const [id, lat, lon, status] of s.riders) {
+        const r = seen.riders[id] || (seen.riders[id] = { first: [lat, lon] });
+        r.last = [lat, lon];
+        r.status = status;
+      }
+    }, 50);
+  });
+
+  const admin = await api('POST', '/v1/auth/login', { email: adminEmail, password });
 
   step('zones and one zone');
   await page.click('#nav a[data-page=zones]');
@@ -108,7 +140,6 @@ try {
   await page.screenshot({ path: join(outDir, 'zone.png') });
 
   step('a zone with orders: actual, no forecast yet, the current fee');
-  const admin = await api('POST', '/v1/auth/login', { email: adminEmail, password });
   const customer = await api('POST', '/v1/auth/login', { email: 'customer@demo.hotpath.dev', password });
   const hello = await page.evaluate(() => window.__console.hello);
   const restaurant = hello.restaurants.find((r) => r[4]);
@@ -189,23 +220,41 @@ try {
   }
   await page.screenshot({ path: join(outDir, 'zone-forecast.png'), fullPage: true });
 
-  step('an alarm fires and clears on the platform page');
-  await api('PUT', '/v1/alarms/browser-busy-zones', {
-    metric: 'hotpath_http_requests_total', labels: { route: '/v1/zones', method: 'GET' }, statistic: 'rate',
-    period_s: 1, threshold: 5, comparison: '>', evaluation_periods: 2, datapoints_to_alarm: 1,
+  step('a paused function falls behind: its lag alarm fires, notifies, and clears once resumed');
+  await api('PUT', '/v1/alarms/analytics-lag', {
+    metric: 'hotpath_function_lag', labels: { function: 'analytics' }, statistic: 'average',
+    period_s: 1, threshold: 3, comparison: '>=', evaluation_periods: 2, datapoints_to_alarm: 1, notify: [hookUrl],
   }, admin.token);
   await page.click('#nav a[data-page=platform]');
-  await page.waitForSelector('#alarms-table tr[data-alarm="browser-busy-zones"]');
-  let driving = true;
-  const drive = (async () => {
-    while (driving) await Promise.all(Array.from({ length: 10 }, () => fetch(base + '/v1/zones').then((r) => r.text())));
-  })();
-  await page.waitForSelector('#alarms-table tr[data-alarm="browser-busy-zones"] .state.ALARM', { timeout: left() });
-  await page.screenshot({ path: join(outDir, 'platform-alarm.png') });
-  driving = false;
-  await drive;
-  await page.waitForSelector('#alarms-table tr[data-alarm="browser-busy-zones"] .state.OK', { timeout: left() });
-  await page.click('#alarms-table tr[data-alarm="browser-busy-zones"]');
+  await page.waitForSelector('#alarms-table tr[data-alarm="analytics-lag"] .state.OK', { timeout: left() });
+  const fnRow = '#functions-table tr[data-function="analytics"]';
+  await page.click(`${fnRow} button[data-action=pause]`);
+  await page.waitForSelector(`${fnRow} .fn-state.paused`);
+  const paused = (await api('GET', '/v1/functions', undefined, admin.token)).items.find((f) => f.name === 'analytics');
+  if (paused.state !== 'paused') throw new Error(`the API says analytics is ${paused.state} after the console paused it`);
+  // Orders keep coming (the simulator's and three more): events the paused consumer does not read.
+  for (let n = 0; n < 3; n++) {
+    await api('POST', '/v1/orders', {
+      restaurant_id: restaurant[0], items: [{ item_id: item.id, quantity: 1 }],
+      delivery: { lat: restaurant[2] + 0.001 * (n + 1), lon: restaurant[3] - 0.002, address: `${n + 1} Lag Street` },
+      payment_method: 'tok_visa',
+    }, customer.token, { 'Idempotency-Key': `console-lag-${Date.now()}-${n}` });
+  }
+  await page.waitForSelector('#alarms-table tr[data-alarm="analytics-lag"] .state.ALARM', { timeout: left() });
+  const shownLag = Number(await page.textContent(`${fnRow} td:nth-child(3)`));
+  if (!(shownLag >= 3)) throw new Error(`the console shows a lag of ${shownLag} for the paused function`);
+  await until(() => hooks.find((h) => h.event.data.alarm === 'analytics-lag' && h.event.data.new_state === 'ALARM'),
+    'the ALARM notification on the webhook');
+  await page.screenshot({ path: join(outDir, 'platform-alarm.png'), fullPage: true });
+  await page.click(`${fnRow} button[data-action=resume]`);
+  await page.waitForSelector(`${fnRow} .fn-state.running`);
+  await page.waitForSelector('#alarms-table tr[data-alarm="analytics-lag"] .state.OK', { timeout: left() });
+  await until(() => hooks.find((h) => h.event.data.alarm === 'analytics-lag' && h.event.data.old_state === 'ALARM' &&
+    h.event.data.new_state === 'OK'), 'the OK notification on the webhook');
+  if (hooks.some((h) => !h.signed)) throw new Error('a webhook delivery without a valid signature');
+  const caughtUp = (await api('GET', '/v1/functions', undefined, admin.token)).items.find((f) => f.name === 'analytics');
+  if (caughtUp.state !== 'running') throw new Error(`analytics is ${caughtUp.state} after the console resumed it`);
+  await page.click('#alarms-table tr[data-alarm="analytics-lag"]');
   await page.waitForSelector('#alarm-history li[data-new-state="ALARM"]');
   await page.waitForSelector('#alarm-history li[data-new-state="OK"]');
   await page.waitForSelector('#routes-table tbody tr');
@@ -215,6 +264,60 @@ try {
   await page.waitForSelector('#plat-kpis [data-kpi="Requests/s"] .delta');
   await page.screenshot({ path: join(outDir, 'platform.png'), fullPage: true });
 
+  step('the simulator moves riders on the map');
+  await page.click('#nav a[data-page=map]');
+  await page.waitForSelector('#page-map:not([hidden])');
+  const moving = await until(() => page.evaluate(() => {
+    const ids = Object.entries(window.__seen.riders).filter(([, r]) => {
+      const k = Math.PI / 180;
+      const dx = (r.last[1] - r.first[1]) * k * Math.cos(r.last[0] * k), dy = (r.last[0] - r.first[0]) * k;
+      return Math.hypot(dx, dy) * 6371000 > 100;
+    }).map(([id]) => id);
+    return ids.length >= 3 ? ids : null;
+  }), 'three riders moving more than 100 m on the map');
+  // Where the map puts a moving rider is where the tracking API has it (a rider moves at most
+  // 50 m/s and the snapshot is at most a second old).
+  const zones = (await page.evaluate(() => window.__console.hello.zones)).map((z) => z.id);
+  const tracked = new Map();
+  for (const z of zones) {
+    for (const r of (await api('GET', `/v1/zones/${encodeURIComponent(z)}/riders`, undefined, admin.token)).items) tracked.set(r.rider_id, r);
+  }
+  const riderId = moving.find((id) => tracked.has(id));
+  if (!riderId) throw new Error(`none of the moving riders ${moving} is tracked by the API`);
+  const onMap = await page.evaluate((rid) => window.__console.snapshot.riders.find((x) => x[0] === rid), riderId);
+  const gap = metres([onMap[1], onMap[2]], [tracked.get(riderId).lat, tracked.get(riderId).lon]);
+  if (!(gap < 250)) throw new Error(`rider ${riderId} is ${gap.toFixed(0)} m from where the API tracks it`);
+  // The rider's dot is drawn where the map projects its current position (green available, orange busy).
+  const pixel = await page.evaluate((rid) => {
+    const m = window.__console.map;
+    m.draw();
+    const p = m.positionsAt(performance.now()).get(rid);
+    const [x, y] = m.lastXY(p[0], p[1]);
+    const dpr = window.devicePixelRatio || 1;
+    return Array.from(m.canvas.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data);
+  }, riderId);
+  const [r, g, b] = pixel;
+  const isRiderColour = (g > 120 && r < 100 && b < 120) || (r > 200 && g > 100 && b < 60);
+  if (!isRiderColour) throw new Error(`no rider dot at the rider's projected position (pixel ${pixel})`);
+  await page.screenshot({ path: join(outDir, 'map.png') });
+
+  step('simulated orders go from placed to delivered on the map, as the API tells');
+  const followed = await until(() => page.evaluate(() => Object.entries(window.__seen.orders).find(([, o]) =>
+    ['placed', 'accepted'].includes(o.statuses[0]) && o.statuses.includes('picked_up') && o.rider && o.gone)),
+  'an order seen on the map from placed or accepted to picked up, then leaving the map');
+  const [orderId, seenOrder] = followed;
+  const order = await api('GET', `/v1/orders/${orderId}`, undefined, admin.token);
+  if (order.status !== 'delivered') throw new Error(`order ${orderId} left the map as ${order.status}`);
+  if (order.rider_id !== seenOrder.rider) throw new Error(`order ${orderId}: rider ${seenOrder.rider} on the map, ${order.rider_id} in the API`);
+  const history = order.history.map((x) => x.status);
+  let from = 0;
+  for (const st of seenOrder.statuses) {
+    from = history.indexOf(st, from);
+    if (from < 0) throw new Error(`order ${orderId}: the map showed ${seenOrder.statuses}, its history is ${history}`);
+  }
+  console.log(`followed ${orderId}: map ${seenOrder.statuses.join(' > ')} > gone; API ${history.join(' > ')}`);
+  await page.screenshot({ path: join(outDir, 'map-simulated.png') });
+
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   console.log('console browser test passed; screenshots in ' + outDir);
 } catch (e) {
@@ -223,4 +326,5 @@ try {
   process.exitCode = 1;
 } finally {
   await browser.close();
+  receiver.close();
 }

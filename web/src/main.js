@@ -327,9 +327,11 @@ function onSnapshot(s) {
   $('#routes-table tbody').innerHTML = s.routes.filter((r) => r.requests > 0).map((r) => `<tr><td>${esc(r.route)}</td>
     <td>${fmt(r.rps)}</td><td>${fmt(r.errors_per_s)}</td><td>${r.p50 === null ? '–' : fmt(r.p50 * 1000)}</td>
     <td>${r.p99 === null ? '–' : fmt(r.p99 * 1000)}</td><td>${r.requests}</td></tr>`).join('');
-  $('#functions-table tbody').innerHTML = s.functions.map((f) => `<tr><td>${esc(f.function)}</td><td>${fmt(f.lag, 0)}</td>
-    <td>${fmt(f.dead_letters, 0)}</td><td>${fmt(f.invocations, 0)}</td></tr>`).join('') ||
-    '<tr><td colspan="4" class="muted">no functions reported yet</td></tr>';
+  $('#functions-table tbody').innerHTML = s.functions.map((f) => `<tr data-function="${esc(f.function)}">
+    <td>${esc(f.function)}</td><td><span class="fn-state ${f.paused ? 'paused' : 'running'}">${f.paused ? 'paused' : 'running'}</span></td>
+    <td>${fmt(f.lag, 0)}</td><td>${fmt(f.dead_letters, 0)}</td><td>${fmt(f.invocations, 0)}</td>
+    <td><button type="button" data-action="${f.paused ? 'resume' : 'pause'}" ${state.fnBusy === f.function ? 'disabled' : ''}>${f.paused ? 'Resume' : 'Pause'}</button></td></tr>`).join('') ||
+    '<tr><td colspan="6" class="muted">no functions reported yet</td></tr>';
   $('#alarms-table tbody').innerHTML = s.alarms.map((a) => `<tr data-alarm="${esc(a.name)}"><td>${esc(a.name)}</td>
     <td><span class="state ${a.state}">${a.state}</span></td><td>${esc(new Date(a.since).toLocaleTimeString())}</td>
     <td>${esc(`${a.statistic}(${a.metric}) ${a.comparison} ${a.threshold}`)}</td><td>${esc(a.reason)}</td></tr>`).join('');
@@ -389,6 +391,22 @@ $('#zones-table tbody').addEventListener('click', (e) => {
 $('#alarms-table tbody').addEventListener('click', (e) => {
   const tr = e.target.closest('tr[data-alarm]');
   if (tr) loadHistory(tr.dataset.alarm);
+});
+// Pause or resume a function (its consumer): the next snapshot shows the new state and the lag.
+$('#functions-table tbody').addEventListener('click', async (e) => {
+  const button = e.target.closest('button[data-action]');
+  if (!button) return;
+  const name = button.closest('tr[data-function]').dataset.function;
+  state.fnBusy = name;
+  button.disabled = true;
+  $('#functions-error').textContent = '';
+  try {
+    await api.request('POST', `/v1/functions/${encodeURIComponent(name)}/${button.dataset.action}`);
+  } catch (err) {
+    $('#functions-error').textContent = `${name}: ${err.message}`;
+  } finally {
+    state.fnBusy = null;
+  }
 });
 window.addEventListener('hashchange', route);
 window.addEventListener('resize', () => map.kick());
