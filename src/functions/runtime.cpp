@@ -410,6 +410,7 @@ Result<int> Runtime::ServeReplayRequests() {
 }
 
 Status Runtime::SetPaused(const std::string& name, bool paused) {
+  std::lock_guard lock(controls_mu_);  // after a concurrent ApplyControls that read the state before the change
   for (auto& r : runners_) {
     if (r->spec().name == name) {
       r->SetPaused(paused);
@@ -420,6 +421,7 @@ Status Runtime::SetPaused(const std::string& name, bool paused) {
 }
 
 Status Runtime::ApplyControls() {
+  std::lock_guard lock(controls_mu_);
   HP_ASSIGN(auto controls, Controls(db_, clock_).List());
   for (auto& r : runners_) {
     auto it = controls.find(r->spec().name);

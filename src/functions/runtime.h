@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,9 @@ class Runtime {
   const Clock& clock_;
   const Logger& log_;
   std::vector<std::unique_ptr<Runner>> runners_;
+  // Serialises ApplyControls and SetPaused: the API records a change and then applies it, so a
+  // watcher pass that read the recorded state before the change must not undo it afterwards.
+  std::mutex controls_mu_;
   struct Watcher;
   std::unique_ptr<Watcher> watcher_;
 };
