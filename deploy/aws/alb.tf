@@ -97,6 +97,7 @@ locals {
   primary_paths = {
     10 = ["/v1/offers", "/v1/offers/*", "/v1/dispatch", "/v1/dispatch/*", "/v1/ws"]
     11 = ["/v1/alarms", "/v1/alarms/*", "/v1/ops", "/v1/ops/*"]
+    12 = ["/v1/functions", "/v1/functions/*"]
   }
 }
 
