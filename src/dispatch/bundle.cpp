@@ -78,6 +78,9 @@ std::optional<BundleTiming> TimeBundle(const Snapshot& s, const TravelTimes& tra
                                        const CourierState& c) {
   BundleTiming t;
   t.depart = std::max(s.now, c.free_at);
+  if (std::find(c.no_pickup_at.begin(), c.no_pickup_at.end(), b.restaurant) != c.no_pickup_at.end()) {
+    return std::nullopt;
+  }
   const Seconds drive = travel.Between(c.position, b.pickup);
   const Seconds half_pick = s.service.pickup / 2;
   t.arrive = t.depart + drive;

@@ -68,6 +68,24 @@ TEST(Engine, OldOrdersAreServedBeforeNewOnesUnderShortage) {
   EXPECT_EQ(p.committed[0].orders, (std::vector<OrderId>{2}));
 }
 
+TEST(Engine, NeverPicksUpWhereTheCourierMayNot) {
+  Snapshot s;
+  s.now = 10 * kMinute;
+  s.orders.push_back(MakeOrder(1, 5, {0, 0}, {640, 0}, 0, 12 * kMinute));
+  CourierState near{7, {0, 0}, 0, 120 * kMinute, 0};  // standing at the restaurant after a repositioning move
+  near.no_pickup_at = {5};
+  s.couriers.push_back(near);
+  s.couriers.push_back({8, {3200, 0}, 0, 120 * kMinute, 0});  // 10 minutes away
+  Plan p = Solve(s, kTravel, Options{}, Deadline::Never());
+  ASSERT_EQ(p.committed.size(), 1u);
+  EXPECT_EQ(p.committed[0].courier, 8);
+  s.couriers.pop_back();  // nobody else: the order waits
+  p = Solve(s, kTravel, Options{}, Deadline::Never());
+  EXPECT_TRUE(p.committed.empty());
+  EXPECT_TRUE(p.tentative.empty());
+  ASSERT_EQ(p.postponed.size(), 1u);
+}
+
 Snapshot RandomSnapshot(std::uint64_t seed, int orders, int couriers) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> xy(0, 8000);

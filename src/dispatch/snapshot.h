@@ -29,6 +29,10 @@ struct CourierState {
   // Marginal pay for one more order (objective units, e.g. 0 while the courier is still under its
   // guaranteed minimum and the per-order pay above it). Lets the engine balance courier pay.
   Cost extra_cost_per_order = 0;
+  // Restaurants where this courier may not pick up its next order. The MDRP solution format records a
+  // pickup as the first arrival at the restaurant, so a courier that was repositioned to a restaurant
+  // (arrived there without an order) cannot pick up there until it has picked up somewhere else.
+  std::vector<RestaurantId> no_pickup_at;
 };
 
 struct ServiceTimes {

@@ -183,6 +183,11 @@ TEST(MdrpGolden, RealInstanceIsFeasibleWithSaneMetrics) {
   EXPECT_GT(m.cost_per_order, 5.0);
   EXPECT_LT(m.cost_per_order, 15.0);
   EXPECT_LT(r.stats.max_epoch_ms, 500.0);
+  // Idle couriers were repositioned (moves beyond one to the restaurant and one per drop-off per
+  // assignment), and the checker accepted every one of them.
+  size_t task_moves = 0;
+  for (const auto& a : r.solution.assignments) task_moves += 1 + a.orders.size();
+  EXPECT_GT(r.solution.moves.size(), task_moves);
   // Same seed, same solution.
   const ReplayResult again = Replay(inst, opt);
   ASSERT_EQ(again.solution.assignments.size(), r.solution.assignments.size());
@@ -190,6 +195,13 @@ TEST(MdrpGolden, RealInstanceIsFeasibleWithSaneMetrics) {
     EXPECT_EQ(again.solution.assignments[i].orders, r.solution.assignments[i].orders);
     EXPECT_EQ(again.solution.assignments[i].courier, r.solution.assignments[i].courier);
   }
+  ASSERT_EQ(again.solution.moves.size(), r.solution.moves.size());
+  // Without repositioning there are only the moves of the assignments.
+  opt.reposition = false;
+  const ReplayResult still = Replay(inst, opt);
+  size_t still_task_moves = 0;
+  for (const auto& a : still.solution.assignments) still_task_moves += 1 + a.orders.size();
+  EXPECT_EQ(still.solution.moves.size(), still_task_moves);
 }
 
 }  // namespace

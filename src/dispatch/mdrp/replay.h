@@ -9,6 +9,7 @@
 #include "dispatch/mdrp/instance.h"
 #include "dispatch/mdrp/solution.h"
 #include "dispatch/options.h"
+#include "dispatch/reposition.h"
 
 namespace hotpath::dispatch::mdrp {
 
@@ -21,11 +22,21 @@ struct ReplayOptions {
   // Courier shifts are a published schedule: a courier may be planned for (tentatively, as busy until its
   // on-time at its on-location) this long before it goes on duty. 0 = couriers appear at their on-time.
   Seconds schedule_lookahead = 0;
+  // Repositioning (the benchmark's "prepositioning" moves): after each epoch, idle couriers with no plan
+  // move (one restaurant-to-restaurant hop at most per epoch) where they cover expected demand better. A
+  // restaurant's expected demand is its orders placed within the last demand_window (known now), plus
+  // demand_prior. Couriers with less than reposition_min_shift_left of shift stay where they are.
+  bool reposition = true;
+  Seconds demand_window = 60 * kMinute;
+  double demand_prior = 0;
+  Seconds reposition_min_shift_left = 15 * kMinute;
+  RepositionOptions repositioning;
 };
 
 struct ReplayStats {
   int epochs = 0;  // epochs in which the engine ran
-  double max_epoch_ms = 0;
+  double max_epoch_ms = 0;      // wall time of the slowest decision step (engine + repositioning)
+  double max_epoch_cpu_ms = 0;  // CPU time of the slowest step (unaffected by other load on the machine)
   double total_solve_ms = 0;
   int deadline_hits = 0;
 };
