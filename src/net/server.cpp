@@ -94,19 +94,29 @@ void StreamHandle::Attach(std::weak_ptr<StreamSession> session) {
   session_ = std::move(session);
 }
 
+thread_local const StreamSession* InlineScope::current_ = nullptr;
+
 bool StreamHandle::Push(std::string message) {
-  std::lock_guard lock(mutex_);
-  if (closed_) return false;
-  auto session = session_.lock();
-  if (!session) {
-    closed_ = true;
-    return false;
+  std::shared_ptr<StreamSession> session;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    session = session_.lock();
+    if (!session) {
+      closed_ = true;
+      return false;
+    }
+    if (queued_ >= max_queue_) return OverflowLocked(session);
+    ++queued_;
+    if (session.get() != InlineScope::Current()) {
+      asio::post(session->Strand(), [session, message = std::move(message)]() mutable {
+        session->Enqueue(std::move(message), std::string());
+      });
+      return true;
+    }
   }
-  if (queued_ >= max_queue_) return OverflowLocked(session);
-  ++queued_;
-  asio::post(session->Strand(), [session, message = std::move(message)]() mutable {
-    session->Enqueue(std::move(message), std::string());
-  });
+  // Already on the session's strand (InlineScope), and without the lock: Enqueue may call back.
+  session->Enqueue(std::move(message), std::string());
   return true;
 }
 

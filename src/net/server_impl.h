@@ -100,6 +100,22 @@ class StreamSession : public Session {
   virtual void Overflow(std::string reason) = 0;
 };
 
+// Marks the current thread as running application code inline on `session`'s own strand (the
+// WebSocket try_inline callback): what that session's handle sends meanwhile is queued directly,
+// without a post through the strand (an acknowledgement per rider fix). Nests.
+class InlineScope {
+ public:
+  explicit InlineScope(const StreamSession* session) : previous_(current_) { current_ = session; }
+  ~InlineScope() { current_ = previous_; }
+  InlineScope(const InlineScope&) = delete;
+  InlineScope& operator=(const InlineScope&) = delete;
+  [[nodiscard]] static const StreamSession* Current() { return current_; }
+
+ private:
+  const StreamSession* previous_;
+  static thread_local const StreamSession* current_;
+};
+
 // The thread-safe state behind EventStream and WebSocket handles: open flag, bounded queue count,
 // close callbacks. It holds no executor (an application may keep a handle after the server is
 // destroyed, and a strand must not outlive its io_context): it posts through the live session,

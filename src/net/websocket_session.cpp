@@ -147,6 +147,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
       const std::string_view view(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       bool handled = false;
       try {
+        InlineScope scope(this);  // its own sends are queued without a post
         handled = handlers_.try_inline(handle_, view);
       } catch (const std::exception& e) {
         handled = true;
