@@ -87,6 +87,7 @@ int ClusterCommand(const std::vector<std::string>& args) {
   p.scale_in_below = c.scale_in_below;
 
   Logger log(ParseLogLevel(c.log_level).value_or(LogLevel::kInfo));
+  Logger::SetBufferBytes(static_cast<std::size_t>(c.log_buffer_bytes));
   cluster::Supervisor supervisor(o, log);
   if (auto st = supervisor.Start(); !st.ok()) {
     supervisor.Shutdown();

@@ -107,6 +107,7 @@ int Serve(const std::vector<std::string>& args) {
   auto config = LoadFromArgs(args, {}, {"demo"}, nullptr);
   if (!config.ok()) return Fail(config.error().message);
   Logger log(ParseLogLevel(config->log_level).value_or(LogLevel::kInfo));
+  Logger::SetBufferBytes(static_cast<std::size_t>(config->log_buffer_bytes));
 
   auto platform = Platform::Create(*config, log);
   if (!platform.ok()) return Fail(platform.error().message, 1);

@@ -168,6 +168,7 @@ const std::vector<Key>& Keys() {
                     return "must be one of debug, info, warn, error";
                   return std::nullopt;
                 }),
+      IntKey("log", "log_buffer_bytes", &Config::log_buffer_bytes, 0, 16 << 20),
       StringKey("pricing", "currency", &Config::currency, false,
                 [](const std::string& v) -> std::optional<std::string> {
                   if (v.size() != 3 ||

@@ -52,6 +52,9 @@ struct Config {
   double rate_limit_ip_burst = 0;    // 0: twice the rate
   // [log]
   std::string log_level = "info";
+  // stderr buffer: lines are written once it holds this many bytes, at least every second, and at
+  // once for warn/error lines; 0 = every line written as it is logged (core/log.h)
+  int log_buffer_bytes = 64 * 1024;
   // [pricing]
   std::string currency = "USD";
   std::int64_t delivery_base_fee = 199;   // minor units

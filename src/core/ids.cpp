@@ -24,12 +24,12 @@ void RandomBytes(void* out, std::size_t n) {
   randombytes_buf(out, n);
 }
 
-namespace {
 // Ids are drawn from a per-thread pool of OS randomness refilled 4 KiB at a time: the same
 // unpredictability, one getrandom system call per 256 ids instead of one per id.
-void PooledRandomBytes(unsigned char* out, std::size_t n) {
+void PooledRandomBytes(void* out, std::size_t n) {
   thread_local std::array<unsigned char, 4096> pool{};
   thread_local std::size_t used = pool.size();
+  if (n > pool.size()) return RandomBytes(out, n);
   if (used + n > pool.size()) {
     RandomBytes(pool.data(), pool.size());
     used = 0;
@@ -38,7 +38,6 @@ void PooledRandomBytes(unsigned char* out, std::size_t n) {
   sodium_memzero(pool.data() + used, n);
   used += n;
 }
-}  // namespace
 
 namespace {
 using IdBytes = std::array<unsigned char, 16>;

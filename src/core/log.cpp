@@ -1,24 +1,74 @@
 #include "core/log.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+#include <cerrno>
 #include <chrono>
+#include <mutex>
 
 #include "core/json.h"
 #include "core/trace.h"
 
 namespace hotpath {
 namespace {
+
+// Lines go to stderr (fd 2) through a buffer: written when it holds `limit` bytes or more, at once
+// for a warn/error line (flush_on), at least every second (flush_every) and at exit. The payload is
+// the whole line (pattern "%v"), so no spdlog formatting runs. limit 0: every line written at once.
+class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  ~StderrSink() override {
+    std::lock_guard lock(mutex_);
+    WriteOut();
+  }
+  void SetLimit(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    limit_ = bytes;
+    if (buffer_.size() >= limit_) WriteOut();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    buffer_.append(msg.payload.data(), msg.payload.size());
+    buffer_.push_back('\n');
+    if (buffer_.size() >= limit_) WriteOut();
+  }
+  void flush_() override { WriteOut(); }
+
+ private:
+  void WriteOut() {
+    std::size_t done = 0;
+    while (done < buffer_.size()) {
+      const ssize_t n = ::write(2, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // stderr closed or broken: drop the lines rather than block the server
+      done += static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+    if (buffer_.capacity() > 4 * std::max<std::size_t>(limit_, 4096)) buffer_.shrink_to_fit();
+  }
+
+  std::string buffer_;
+  std::size_t limit_ = Logger::kDefaultBufferBytes;
+};
+
+std::shared_ptr<StderrSink> TheSink() {
+  static auto sink = std::make_shared<StderrSink>();
+  return sink;
+}
+
 std::shared_ptr<spdlog::logger> Sink() {
   static auto logger = [] {
-    auto l = spdlog::stderr_logger_mt("hotpath-json");
+    auto l = std::make_shared<spdlog::logger>("hotpath-json", TheSink());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
     l->flush_on(spdlog::level::warn);
-    spdlog::flush_every(std::chrono::seconds(1));  // access logs: no flush per request
+    spdlog::flush_every(std::chrono::seconds(1));  // buffered info lines (access log) reach stderr within ~1 s
+    spdlog::register_logger(l);
     return l;
   }();
   return logger;
@@ -70,12 +120,20 @@ void Logger::Log(LogLevel level, std::string_view msg, const Fields& fields) con
     line += ",\"trace_id\":" + Quote(context.trace_id) + ",\"span_id\":" + Quote(context.span_id);
   }
   line += "}";
-  Sink()->info(line);
+  Sink()->log(level >= LogLevel::kWarn ? spdlog::level::warn : spdlog::level::info, line);
 }
 
 void Logger::Raw(LogLevel level, std::string_view json_line) const {
   if (level < min_level_) return;
-  Sink()->info(json_line);
+  // A warn/error line flushes the buffer (flush_on), so it and every line before it leave at once.
+  Sink()->log(level >= LogLevel::kWarn ? spdlog::level::warn : spdlog::level::info, json_line);
 }
+
+void Logger::SetBufferBytes(std::size_t bytes) {
+  Sink();
+  TheSink()->SetLimit(bytes);
+}
+
+void Logger::Flush() { Sink()->flush(); }
 
 }  // namespace hotpath

@@ -1,8 +1,11 @@
 #pragma once
 // Structured JSON-lines logging: {"time":..,"level":..,"msg":..,<fields>}. One line per event,
-// written through spdlog (stderr by default). Thread-safe. A line written on a thread with a
+// written through spdlog to stderr. Thread-safe. Lines are buffered (SetBufferBytes): a warn or error
+// line is written at once together with every line before it; info lines (the access log) reach
+// stderr when the buffer fills, at least every second, and at exit. A line written on a thread with a
 // RequestContext installed (core/trace.h) also carries its request_id, trace_id and span_id.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +30,13 @@ class Logger {
   void Error(std::string_view msg, const Fields& fields = {}) const { Log(LogLevel::kError, msg, fields); }
   // Writes an already-formatted JSON line (from the HTTP server's access log).
   void Raw(LogLevel level, std::string_view json_line) const;
+
+  // The process-wide stderr buffer: lines are written once it holds `bytes` (log.log_buffer_bytes);
+  // 0 writes every line as it is logged (one write system call per line).
+  static constexpr std::size_t kDefaultBufferBytes = 64 * 1024;
+  static void SetBufferBytes(std::size_t bytes);
+  // Writes out what is buffered.
+  static void Flush();
 
  private:
   LogLevel min_level_;

@@ -23,7 +23,7 @@ std::string RandomHex(std::size_t bytes) {
   std::array<unsigned char, 16> raw{};
   std::string out;
   do {
-    RandomBytes(raw.data(), bytes);
+    PooledRandomBytes(raw.data(), bytes);  // a request's ids: no system call per request
     out.clear();
     for (std::size_t i = 0; i < bytes; ++i) {
       out.push_back(kHex[raw[i] >> 4]);

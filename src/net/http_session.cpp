@@ -169,22 +169,23 @@ void HttpSession::Dispatch() {
   const bool is_upgrade = beast::websocket::is_upgrade(message_);
   busy_ = true;
   core_.BeginRequest();
-  if (!is_upgrade && core_.router.IsNonBlocking(request.method, request.path)) {
+  const Router::Resolved route = core_.router.Resolve(request.method, request.path);
+  if (!is_upgrade && route.non_blocking) {
     // Already on this session's strand: answer without the round trip through the worker pool.
     Response response;
     try {
-      response = core_.Handle(request, false, started_);
+      response = core_.Handle(request, route, false, started_);
     } catch (...) {
       response =
           StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
     }
     return OnResponse(std::move(request), std::move(response));
   }
-  asio::post(core_.workers, [self = shared_from_this(), request = std::move(request), is_upgrade,
+  asio::post(core_.workers, [self = shared_from_this(), request = std::move(request), route, is_upgrade,
                              started = started_]() mutable {
     Response response;
     try {
-      response = self->core_.Handle(request, is_upgrade, started);
+      response = self->core_.Handle(request, route, is_upgrade, started);
     } catch (...) {  // Handle catches handler exceptions; only allocation failures get here
       response =
           StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");

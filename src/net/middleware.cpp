@@ -1,6 +1,10 @@
 #include "net/middleware.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <random>
@@ -121,10 +125,53 @@ std::string FormatUtc(std::chrono::system_clock::time_point time) {
   return buffer.data();
 }
 
+namespace {
+
+// "YYYY-MM-DDTHH:MM:SS" of a whole second, formatted once per second per thread (the access log
+// asks for it on every request).
+std::string_view UtcSecond(std::int64_t seconds) {
+  struct Cache {
+    std::int64_t seconds = INT64_MIN;
+    std::array<char, 32> text{};
+    std::size_t size = 0;
+  };
+  thread_local Cache cache;
+  if (cache.seconds != seconds) {
+    const auto t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    const int n = std::snprintf(cache.text.data(), cache.text.size(), "%04d-%02d-%02dT%02d:%02d:%02d",
+                                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cache.size = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), cache.text.size() - 1) : 0;
+    cache.seconds = seconds;
+  }
+  return {cache.text.data(), cache.size};
+}
+
+void AppendInt(std::string& out, std::int64_t value) {
+  std::array<char, 24> digits{};
+  const auto result = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), result.ptr);
+}
+
+}  // namespace
+
 std::string AccessLogLine(const Request& request, int status, double seconds,
                           std::chrono::system_clock::time_point now) {
-  std::string line = "{\"time\":";
-  AppendJsonString(line, FormatUtc(now));
+  using namespace std::chrono;
+  std::string line;
+  line.reserve(256 + request.path.size() + request.route.size());
+  // Time as FormatUtc writes it ("2026-11-25T07:00:00.123Z"), with the second's text cached.
+  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t whole = millis / 1000 - (millis % 1000 < 0 ? 1 : 0);
+  const int ms = static_cast<int>(millis - whole * 1000);
+  line += "{\"time\":\"";
+  line += UtcSecond(whole);
+  line.push_back('.');
+  line.push_back(static_cast<char>('0' + ms / 100));
+  line.push_back(static_cast<char>('0' + ms / 10 % 10));
+  line.push_back(static_cast<char>('0' + ms % 10));
+  line += "Z\"";
   line += status >= 500 ? ",\"level\":\"error\"" : ",\"level\":\"info\"";
   line += ",\"msg\":\"request\",\"request_id\":";
   AppendJsonString(line, request.request_id);
@@ -140,11 +187,18 @@ std::string AccessLogLine(const Request& request, int status, double seconds,
   AppendJsonString(line, request.route);
   line += ",\"path\":";
   AppendJsonString(line, request.path);
-  line += ",\"status\":" + std::to_string(status);
-  std::array<char, 32> duration{};
-  std::snprintf(duration.data(), duration.size(), "%.3f", seconds * 1000.0);
+  line += ",\"status\":";
+  AppendInt(line, status);
+  // "%.3f" of the milliseconds (what printf wrote before; to_chars with a precision rounds the same).
+  std::array<char, 64> duration{};
+  const auto formatted = std::to_chars(duration.data(), duration.data() + duration.size(), seconds * 1000.0,
+                                       std::chars_format::fixed, 3);
   line += ",\"duration_ms\":";
-  line += duration.data();
+  if (formatted.ec == std::errc()) {
+    line.append(duration.data(), formatted.ptr);
+  } else {
+    line += '0';  // beyond 10^60 ms: not a duration a request can take
+  }
   line += ",\"remote\":";
   AppendJsonString(line, request.remote_addr);
   line += '}';

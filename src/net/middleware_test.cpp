@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <set>
 
 #include "net/json_text.h"
@@ -89,6 +90,42 @@ TEST(AccessLog, HasTheAgreedFieldsAndNoBodyOrAuthorization) {
             R"("duration_ms":12.500,"remote":"127.0.0.1"})");
   EXPECT_EQ(line.find("secret"), std::string::npos);
   EXPECT_NE(AccessLogLine(request, 503, 0, now).find("\"level\":\"error\""), std::string::npos);
+}
+
+TEST(AccessLog, TimeIsFormatUtcAcrossSecondsAndBeforeTheEpoch) {
+  // The line keeps the text of the current second between calls: every call must still show its own time.
+  Request request;
+  request.request_id = "r";
+  for (const std::int64_t ms : {1764054000123LL, 1764054000999LL, 1764054001000LL, 1764054001000LL,
+                                1764054000123LL, 0LL, -1LL, -1000LL, -1001LL, 253402300799999LL}) {
+    const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+    const auto parsed = boost::json::parse(AccessLogLine(request, 200, 0, now)).as_object();
+    EXPECT_EQ(parsed.at("time").as_string(), FormatUtc(now)) << ms;
+  }
+}
+
+TEST(AccessLog, EscapesEveryFieldIntoValidJson) {
+  Request request;
+  request.method = "GET";
+  request.path = std::string("/a\"b\\c\n\r\t\x01\x7f/\xC3\xA9/\xFF/") + std::string(1, '\0') + "end";
+  request.route = "/v1/{id}";
+  request.request_id = "id-\"quoted\"";
+  request.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  request.span_id = "00f067aa0ba902b7";
+  request.remote_addr = "::1";
+  const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764054000123));
+  const std::string line = AccessLogLine(request, 404, 0.0000004, now);
+  EXPECT_EQ(line.find('\n'), std::string::npos);  // one line, whatever the path holds
+  const auto parsed = boost::json::parse(line).as_object();
+  EXPECT_EQ(parsed.at("path").as_string(),
+            std::string("/a\"b\\c\n\r\t\x01\x7f/\xC3\xA9/\xEF\xBF\xBD/") + std::string(1, '\0') + "end");
+  EXPECT_EQ(parsed.at("request_id").as_string(), "id-\"quoted\"");
+  EXPECT_EQ(parsed.at("trace_id").as_string(), request.trace_id);
+  EXPECT_EQ(parsed.at("span_id").as_string(), request.span_id);
+  EXPECT_EQ(parsed.at("status").as_int64(), 404);
+  EXPECT_EQ(parsed.at("remote").as_string(), "::1");
+  EXPECT_NE(line.find("\"duration_ms\":0.000,"), std::string::npos) << line;
+  EXPECT_NE(AccessLogLine(request, 200, 1.23456789, now).find("\"duration_ms\":1234.568,"), std::string::npos);
 }
 
 TEST(Sse, FormatsEventsWithMultiLineData) {

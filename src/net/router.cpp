@@ -1,6 +1,7 @@
 #include "net/router.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "net/middleware.h"
@@ -13,24 +14,36 @@ bool IsParam(std::string_view segment) {
 }
 
 // "/a/b/" -> ["a","b"]; "/" -> []. One trailing slash is ignored; other empty segments are kept
-// (as "") so that they never match.
-std::vector<std::string_view> Split(std::string_view path) {
-  std::vector<std::string_view> segments;
+// (as "") so that they never match. A path of more than kMaxSegments segments matches no template
+// (`overflow`).
+struct Segments {
+  std::array<std::string_view, Router::kMaxSegments> items{};
+  std::size_t count = 0;
+  bool overflow = false;
+  [[nodiscard]] std::size_t size() const { return count; }
+  const std::string_view& operator[](std::size_t i) const { return items[i]; }
+};
+
+Segments Split(std::string_view path) {
+  Segments segments;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   if (!path.empty() && path.back() == '/') path.remove_suffix(1);
   if (path.empty()) return segments;
   while (true) {
     const auto slash = path.find('/');
-    segments.push_back(path.substr(0, slash));
+    if (segments.count == segments.items.size()) {
+      segments.overflow = true;
+      return segments;
+    }
+    segments.items[segments.count++] = path.substr(0, slash);
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash + 1);
   }
   return segments;
 }
 
-template <typename Segments>
 bool Matches(const std::vector<std::string>& pattern, const Segments& segments) {
-  if (pattern.size() != segments.size()) return false;
+  if (segments.overflow || pattern.size() != segments.size()) return false;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     if (segments[i].empty()) return false;
     if (!IsParam(pattern[i]) && pattern[i] != segments[i]) return false;
@@ -57,16 +70,18 @@ void Router::AddNonBlocking(std::string method, std::string route_template, Hand
 }
 
 bool Router::IsNonBlocking(std::string_view method, std::string_view path) const {
-  const Lookup found = Find(method, path);
-  return found.entry != nullptr && found.entry->non_blocking;
+  return Resolve(method, path).non_blocking;
 }
 
 void Router::Add(std::string method, std::string route_template, Handler handler) {
   if (route_template.empty() || route_template.front() != '/') {
     throw std::logic_error("route template must start with '/': " + route_template);
   }
+  const Segments split = Split(route_template);
+  if (split.overflow) throw std::logic_error("route template has too many segments: " + route_template);
   std::vector<std::string> segments;
-  for (const auto segment : Split(route_template)) {
+  for (std::size_t i = 0; i < split.size(); ++i) {
+    const std::string_view segment = split[i];
     if (segment.empty() || segment == "{}") {
       throw std::logic_error("malformed route template: " + route_template);
     }
@@ -84,40 +99,50 @@ void Router::Add(std::string method, std::string route_template, Handler handler
       Entry{std::move(method), std::move(route_template), std::move(segments), std::move(handler)});
 }
 
-Router::Lookup Router::Find(std::string_view method, std::string_view path) const {
-  Lookup lookup;
-  const auto segments = Split(path);
+Router::Resolved Router::Resolve(std::string_view method, std::string_view path) const {
+  const Segments segments = Split(path);
+  const Entry* best = nullptr;
+  const Entry* best_get = nullptr;  // HEAD is GET without the body (RFC 9110 9.3.2) when no HEAD route
+  const bool head = method == "HEAD";
   for (const auto& entry : entries_) {
-    if (!Matches(entry.segments, segments)) continue;
-    lookup.path_matches.push_back(&entry);
-    if (entry.method != method) continue;
-    if (lookup.entry == nullptr || MoreSpecific(entry.segments, lookup.entry->segments))
-      lookup.entry = &entry;
-  }
-  if (lookup.entry == nullptr && method == "HEAD") {
-    // HEAD is GET without the body (RFC 9110 9.3.2); the session drops the body when writing.
-    for (const Entry* entry : lookup.path_matches) {
-      if (entry->method != "GET") continue;
-      if (lookup.entry == nullptr || MoreSpecific(entry->segments, lookup.entry->segments))
-        lookup.entry = entry;
+    if (entry.method == method) {
+      if (!Matches(entry.segments, segments)) continue;
+      if (best == nullptr || MoreSpecific(entry.segments, best->segments)) best = &entry;
+    } else if (head && entry.method == "GET") {
+      if (!Matches(entry.segments, segments)) continue;
+      if (best_get == nullptr || MoreSpecific(entry.segments, best_get->segments)) best_get = &entry;
     }
   }
-  return lookup;
+  if (best == nullptr) best = best_get;  // the session drops the body when writing
+  return Resolved{best, best != nullptr && best->non_blocking};
+}
+
+std::vector<const Router::Entry*> Router::PathMatches(std::string_view path) const {
+  const Segments segments = Split(path);
+  std::vector<const Entry*> matches;
+  for (const auto& entry : entries_) {
+    if (Matches(entry.segments, segments)) matches.push_back(&entry);
+  }
+  return matches;
 }
 
 Response Router::Dispatch(Request& request) const { return Dispatch(request, nullptr); }
 
 Response Router::Dispatch(Request& request, std::string* error) const {
+  return Dispatch(request, Resolve(request.method, request.path), error);
+}
+
+Response Router::Dispatch(Request& request, const Resolved& resolved, std::string* error) const {
   request.route.clear();
   request.params.clear();
-  const Lookup lookup = Find(request.method, request.path);
-  if (lookup.entry == nullptr) {
-    if (lookup.path_matches.empty()) {
+  if (resolved.entry == nullptr) {
+    const std::vector<const Entry*> path_matches = PathMatches(request.path);
+    if (path_matches.empty()) {
       return StockProblem(404, "not-found", "Not Found", "No resource at " + request.path + ".");
     }
     std::vector<std::string_view> methods;
     std::string allow;
-    for (const Entry* entry : lookup.path_matches) {
+    for (const Entry* entry : path_matches) {
       if (std::find(methods.begin(), methods.end(), entry->method) != methods.end()) continue;
       methods.push_back(entry->method);
       if (!allow.empty()) allow += ", ";
@@ -129,9 +154,9 @@ Response Router::Dispatch(Request& request, std::string* error) const {
     response.headers.emplace_back("Allow", allow);
     return response;
   }
-  const Entry& entry = *lookup.entry;
+  const Entry& entry = *resolved.entry;
   request.route = entry.route;
-  const auto segments = Split(request.path);
+  const Segments segments = Split(request.path);
   for (std::size_t i = 0; i < entry.segments.size(); ++i) {
     const std::string& pattern = entry.segments[i];
     if (IsParam(pattern)) request.params[pattern.substr(1, pattern.size() - 2)] = std::string(segments[i]);
@@ -151,8 +176,8 @@ Response Router::Dispatch(Request& request, std::string* error) const {
 }
 
 std::string Router::Match(std::string_view method, std::string_view path) const {
-  const Lookup lookup = Find(method, path);
-  return lookup.entry == nullptr ? std::string() : lookup.entry->route;
+  const Resolved resolved = Resolve(method, path);
+  return resolved.entry == nullptr ? std::string() : resolved.entry->route;
 }
 
 std::vector<RouteInfo> Router::Routes() const {

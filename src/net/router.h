@@ -38,6 +38,17 @@ class Router {
   // True when the route a request would take was registered with AddNonBlocking.
   [[nodiscard]] bool IsNonBlocking(std::string_view method, std::string_view path) const;
 
+  // A request's route looked up once (the server asks whether it may run it inline, then
+  // dispatches the same lookup). Valid while the router lives.
+  struct Entry;
+  struct Resolved {
+    const Entry* entry = nullptr;  // null: no route of that method (404 or 405)
+    bool non_blocking = false;     // registered with AddNonBlocking
+  };
+  [[nodiscard]] Resolved Resolve(std::string_view method, std::string_view path) const;
+  // Dispatch with a lookup Resolve made for this request's method and path.
+  [[nodiscard]] Response Dispatch(Request& request, const Resolved& resolved, std::string* error) const;
+
   // Runs before every matched route's handler (route and params filled in): a response refuses the
   // request with it (rate limits), nullopt lets it through. Set before Server::Start.
   using Admission = std::function<std::optional<Response>(const Request&)>;
@@ -57,7 +68,10 @@ class Router {
   // Every registered (method, template) pair, in registration order (the OpenAPI sync test).
   [[nodiscard]] std::vector<RouteInfo> Routes() const;
 
- private:
+  // Templates have at most this many segments (Add throws beyond): a lookup splits paths into a
+  // fixed array, without allocating.
+  static constexpr std::size_t kMaxSegments = 24;
+
   struct Entry {
     std::string method;
     std::string route;
@@ -65,11 +79,9 @@ class Router {
     Handler handler;
     bool non_blocking = false;
   };
-  struct Lookup {
-    const Entry* entry = nullptr;            // best match with the request's method
-    std::vector<const Entry*> path_matches;  // every template matching the path, any method
-  };
-  [[nodiscard]] Lookup Find(std::string_view method, std::string_view path) const;
+
+ private:
+  [[nodiscard]] std::vector<const Entry*> PathMatches(std::string_view path) const;  // any method
 
   std::vector<Entry> entries_;
   Admission admission_;

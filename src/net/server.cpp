@@ -31,24 +31,25 @@ void ServerCore::Unregister(const Session* session) {
   changed.notify_all();
 }
 
-void ServerCore::BeginRequest() {
-  std::lock_guard lock(mutex);
-  ++in_flight;
-}
+void ServerCore::BeginRequest() { in_flight.fetch_add(1); }
 
 void ServerCore::EndRequest() {
-  std::lock_guard lock(mutex);
-  --in_flight;
-  changed.notify_all();
+  // Both atomics are sequentially consistent: either Stop (which sets `stopping` before it reads
+  // in_flight under the mutex) sees zero, or this sees `stopping` and wakes it.
+  if (in_flight.fetch_sub(1) == 1 && stopping.load()) {
+    std::lock_guard lock(mutex);
+    changed.notify_all();
+  }
 }
 
-Response ServerCore::Handle(Request& request, bool is_upgrade, Clock::time_point started) {
+Response ServerCore::Handle(Request& request, const Router::Resolved& route, bool is_upgrade,
+                            Clock::time_point started) {
   std::string error;
   Response response;
   {
     // Log lines and events written by the handler carry this request's ids.
     RequestScope scope(RequestContext{request.request_id, request.trace_id, request.span_id, request.trace_flags});
-    response = router.Dispatch(request, &error);
+    response = router.Dispatch(request, route, &error);
   }
   if (response.status == 500 && !error.empty()) {
     Log("error", IncidentLogLine("error", "handler threw", request.request_id, error,
@@ -355,8 +356,7 @@ std::string Server::Start() { return impl_->Start(); }
 uint16_t Server::Port() const { return impl_->port; }
 
 int Server::InFlight() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->in_flight;
+  return impl_->in_flight.load();
 }
 
 StreamStats Server::Streams() const {

@@ -62,7 +62,8 @@ struct ServerCore {
 
   // Runs on a worker: routes, logs a throwing handler, turns a WebSocket response to a non-upgrade
   // request into 426, then reports the outcome (observer + access log).
-  Response Handle(Request& request, bool is_upgrade, Clock::time_point started);
+  // `route` is the router's lookup for this request (Router::Resolve), made once by the session.
+  Response Handle(Request& request, const Router::Resolved& route, bool is_upgrade, Clock::time_point started);
   // Observer + access log line; never throws.
   void Report(const Request& request, int status, Clock::time_point started);
   void Log(std::string_view level, const std::string& line);
@@ -76,7 +77,9 @@ struct ServerCore {
   std::mutex mutex;
   std::condition_variable changed;                                      // sessions or in_flight changed
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mutex)
-  int in_flight = 0;                                                    // GUARDED_BY(mutex)
+  // Requests in flight: counted without the mutex; the last one to end after `stopping` is set
+  // notifies `changed` under it (Stop waits for zero).
+  std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   // Stream sessions alive, and those disconnected for overflowing their queue (Server::Streams).
   std::atomic<std::int64_t> websockets{0}, event_streams{0};

@@ -3,6 +3,8 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <optional>
 #include <sstream>
 
@@ -141,9 +143,29 @@ void Metrics::SetTracking(const TrackingSample& s) {
 
 void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
                              double seconds) {
-  const std::string label = route.empty() ? "unmatched" : route;
-  requests_.Add({{"route", label}, {"method", method}, {"status", std::to_string(status)}}).Increment();
-  durations_.Add({{"route", label}}, LatencyBuckets()).Observe(seconds);
+  // The series of a (method, status, route) are resolved once and then found under a shared lock:
+  // no label map, no family mutex, no allocation per request (the key is built in a per-thread buffer).
+  thread_local std::string key;
+  key.assign(method);
+  key.push_back(' ');
+  std::array<char, 16> digits{};
+  key.append(digits.data(), std::to_chars(digits.data(), digits.data() + digits.size(), status).ptr);
+  key.push_back(' ');
+  key.append(route);
+  RequestSeries series{};
+  {
+    std::shared_lock lock(request_series_mu_);
+    if (auto it = request_series_.find(key); it != request_series_.end()) series = it->second;
+  }
+  if (series.count == nullptr) {
+    const std::string label = route.empty() ? "unmatched" : route;
+    series.count = &requests_.Add({{"route", label}, {"method", method}, {"status", std::to_string(status)}});
+    series.duration = &durations_.Add({{"route", label}}, LatencyBuckets());
+    std::unique_lock lock(request_series_mu_);
+    request_series_.emplace(key, series);
+  }
+  series.count->Increment();
+  series.duration->Observe(seconds);
 }
 
 void Metrics::CountOrderStatus(const std::string& status) { orders_.Add({{"status", status}}).Increment(); }

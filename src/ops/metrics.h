@@ -49,6 +49,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -142,6 +143,14 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& stream_connections_;
   prometheus::Family<prometheus::Counter>& stream_overflows_;
   prometheus::Histogram* epoch_;
+
+  // hotpath_http_requests_total and _duration_seconds series by "METHOD STATUS ROUTE" (ObserveRequest).
+  struct RequestSeries {
+    prometheus::Counter* count = nullptr;
+    prometheus::Histogram* duration = nullptr;
+  };
+  std::shared_mutex request_series_mu_;
+  std::unordered_map<std::string, RequestSeries> request_series_;  // guarded by request_series_mu_
 
   std::function<void()> refresh_;
   mutable std::mutex refresh_mu_;  // one refresh at a time
