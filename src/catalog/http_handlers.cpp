@@ -132,7 +132,7 @@ void RegisterRoutes(net::Router& router, CatalogService& catalog, const identity
   auto menu = [&catalog](net::Request& r) {
     auto text = catalog.MenuJson(r.Param("id"));
     if (!text.ok()) return api::ErrorResponse(text.error());
-    auto resp = net::Response::Json(200, *text);
+    auto resp = net::Response::Json(200, std::move(*text));
     resp.headers.emplace_back("Cache-Control", "no-cache");
     return resp;
   };

@@ -52,8 +52,8 @@ struct Config {
   double rate_limit_ip_burst = 0;    // 0: twice the rate
   // [log]
   std::string log_level = "info";
-  // stderr buffer: lines are written once it holds this many bytes, at least every second, and at
-  // once for warn/error lines; 0 = every line written as it is logged (core/log.h)
+  // stderr buffer of the access log: its lines are written once it holds this many bytes and at
+  // least every second (other lines at once); 0 = every line written as it is logged (core/log.h)
   int log_buffer_bytes = 64 * 1024;
   // [pricing]
   std::string currency = "USD";

@@ -330,3 +330,75 @@ TEST(TraceContext, RequestContinuesTheCallersTraceWithItsOwnSpan) {
 
 }  // namespace
 }  // namespace hotpath
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+namespace hotpath {
+namespace {
+
+// Points fd 2 at a temporary file while it lives (the logger writes to fd 2).
+class CapturedStderr {
+ public:
+  CapturedStderr() : path_(std::filesystem::temp_directory_path() / ("hotpath-log-" + NewId("t"))) {
+    fd_ = ::open(path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    saved_ = ::dup(2);
+    ::dup2(fd_, 2);
+  }
+  ~CapturedStderr() {
+    Logger::Flush();
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    ::close(fd_);
+    std::filesystem::remove(path_);
+  }
+  [[nodiscard]] std::string Text() const {
+    std::ifstream in(path_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  int saved_ = -1;
+};
+
+TEST(Log, AccessLinesWaitInTheBufferAndOtherLinesTakeThemAlongInOrder) {
+  Logger log(LogLevel::kInfo);
+  CapturedStderr err;
+  Logger::SetBufferBytes(1 << 20, std::chrono::hours(1));  // no periodic flush during the test
+  log.Raw(LogLevel::kInfo, R"({"msg":"request","n":1})");
+  log.Raw(LogLevel::kInfo, R"({"msg":"request","n":2})");
+  EXPECT_EQ(err.Text(), "");  // buffered
+  log.Info("started", {{"k", "v"}});
+  std::string text = err.Text();
+  ASSERT_NE(text.find(R"({"msg":"request","n":1})"), std::string::npos) << text;
+  EXPECT_LT(text.find(R"("n":1)"), text.find(R"("n":2)"));
+  EXPECT_LT(text.find(R"("n":2)"), text.find(R"("msg":"started")"));
+  EXPECT_EQ(text.back(), '\n');
+  log.Raw(LogLevel::kInfo, R"({"msg":"request","n":3})");
+  log.Raw(LogLevel::kError, R"({"msg":"request","n":4})");  // a 5xx: written at once, with n=3
+  text = err.Text();
+  EXPECT_LT(text.find(R"("n":3)"), text.find(R"("n":4)"));
+  log.Raw(LogLevel::kInfo, R"({"msg":"request","n":5})");
+  Logger::Flush();
+  EXPECT_NE(err.Text().find(R"("n":5)"), std::string::npos);
+  Logger::SetBufferBytes(0);  // log.log_buffer_bytes = 0: every line at once
+  log.Raw(LogLevel::kInfo, R"({"msg":"request","n":6})");
+  EXPECT_NE(err.Text().find(R"("n":6)"), std::string::npos);
+  Logger::SetBufferBytes(Logger::kDefaultBufferBytes);
+}
+
+TEST(Log, ABufferSmallerThanALineWritesEachLine) {
+  Logger log(LogLevel::kInfo);
+  CapturedStderr err;
+  Logger::SetBufferBytes(8);
+  log.Raw(LogLevel::kInfo, R"({"msg":"request","n":7})");
+  EXPECT_EQ(err.Text(), "{\"msg\":\"request\",\"n\":7}\n");
+  Logger::SetBufferBytes(Logger::kDefaultBufferBytes);
+}
+
+}  // namespace
+}  // namespace hotpath

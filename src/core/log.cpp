@@ -16,9 +16,11 @@
 namespace hotpath {
 namespace {
 
-// Lines go to stderr (fd 2) through a buffer: written when it holds `limit` bytes or more, at once
-// for a warn/error line (flush_on), at least every second (flush_every) and at exit. The payload is
-// the whole line (pattern "%v"), so no spdlog formatting runs. limit 0: every line written at once.
+// Lines go to stderr (fd 2) through a buffer. Only access log lines (info lines of the HTTP server,
+// passed at spdlog's `trace` level) wait in it: they are written when it holds `limit` bytes or more,
+// at least every second (flush_every) and at exit. Any other line is written at once, together with
+// the access lines before it, so the order is kept and application events are never delayed. The
+// payload is the whole line (pattern "%v"), so no spdlog formatting runs. limit 0: no buffering.
 class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   ~StderrSink() override {
@@ -35,7 +37,7 @@ class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     buffer_.append(msg.payload.data(), msg.payload.size());
     buffer_.push_back('\n');
-    if (buffer_.size() >= limit_) WriteOut();
+    if (buffer_.size() >= limit_ || msg.level != spdlog::level::trace) WriteOut();
   }
   void flush_() override { WriteOut(); }
 
@@ -66,8 +68,7 @@ std::shared_ptr<spdlog::logger> Sink() {
     auto l = std::make_shared<spdlog::logger>("hotpath-json", TheSink());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
-    l->flush_on(spdlog::level::warn);
-    spdlog::flush_every(std::chrono::seconds(1));  // buffered info lines (access log) reach stderr within ~1 s
+    spdlog::flush_every(std::chrono::seconds(1));  // buffered access log lines reach stderr within ~1 s
     spdlog::register_logger(l);
     return l;
   }();
@@ -120,18 +121,25 @@ void Logger::Log(LogLevel level, std::string_view msg, const Fields& fields) con
     line += ",\"trace_id\":" + Quote(context.trace_id) + ",\"span_id\":" + Quote(context.span_id);
   }
   line += "}";
-  Sink()->log(level >= LogLevel::kWarn ? spdlog::level::warn : spdlog::level::info, line);
+  Sink()->info(line);  // written at once (only access log lines wait in the buffer)
 }
 
 void Logger::Raw(LogLevel level, std::string_view json_line) const {
   if (level < min_level_) return;
-  // A warn/error line flushes the buffer (flush_on), so it and every line before it leave at once.
-  Sink()->log(level >= LogLevel::kWarn ? spdlog::level::warn : spdlog::level::info, json_line);
+  // Info lines of the access log may wait in the buffer; a warn/error line is written at once.
+  Sink()->log(level >= LogLevel::kWarn ? spdlog::level::warn : spdlog::level::trace, json_line);
 }
 
-void Logger::SetBufferBytes(std::size_t bytes) {
+void Logger::SetBufferBytes(std::size_t bytes, std::chrono::seconds flush_every) {
   Sink();
   TheSink()->SetLimit(bytes);
+  static std::mutex mutex;
+  static std::chrono::seconds period{1};
+  std::lock_guard lock(mutex);
+  if (flush_every != period) {
+    period = flush_every;
+    spdlog::flush_every(flush_every);
+  }
 }
 
 void Logger::Flush() { Sink()->flush(); }

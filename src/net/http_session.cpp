@@ -2,10 +2,12 @@
 // order), runs the handler on the worker pool, writes the answer back on the connection's strand.
 // SSE and WebSocket responses hand the socket over to a stream session.
 
+#include <array>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "core/trace.h"
 #include "net/middleware.h"
+#include "net/response_head.h"
 #include "net/server_impl.h"
 
 namespace hotpath::net::detail {
@@ -55,7 +57,7 @@ Request ToRequest(const http::request_header<>& header, const std::string& remot
 }  // namespace
 
 HttpSession::HttpSession(ServerCore& core, tcp::socket socket)
-    : core_(core), stream_(std::move(socket)), strand_(stream_.get_executor()) {
+    : core_(core), stream_(std::move(socket)), strand_(stream_.get_executor()), deadline_timer_(strand_) {
   beast::error_code ec;
   const auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) {
@@ -87,9 +89,9 @@ void HttpSession::DoRead() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(core_.options.max_body_bytes);
-  stream_.expires_after(core_.options.idle_timeout);  // covers the whole request: no slowloris
+  SetDeadline(core_.options.idle_timeout);  // covers the whole request: no slowloris
   http::async_read_header(
-      stream_, buffer_, *parser_,
+      stream_.socket(), buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
 }
 
@@ -114,7 +116,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
   core_.BeginRequest();
   if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+    asio::async_write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
                         if (write_ec) {
                           self->EndBodyRead();
@@ -135,7 +137,7 @@ void HttpSession::EndBodyRead() {
 }
 
 void HttpSession::ReadBody() {
-  http::async_read(stream_, buffer_, *parser_,
+  http::async_read(stream_.socket(), buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
 }
 
@@ -161,6 +163,7 @@ void HttpSession::OnBody(beast::error_code ec) {
 }
 
 void HttpSession::Dispatch() {
+  ClearDeadline();
   message_ = parser_->release();
   parser_.reset();
   Request request = ToRequest(message_.base(), remote_);
@@ -212,6 +215,7 @@ void HttpSession::StartSse(const Request& request, Response response) {
     head += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";
   head += "\r\n";
   detached_ = true;
+  deadline_timer_.cancel();
   busy_ = false;
   core_.EndRequest();
   StartSseSession(core_, std::move(stream_), std::move(head), chunked, std::move(response.sse));
@@ -219,6 +223,7 @@ void HttpSession::StartSse(const Request& request, Response response) {
 
 void HttpSession::StartWebSocket(const Request& request, Response response) {
   detached_ = true;
+  deadline_timer_.cancel();
   busy_ = false;
   core_.EndRequest();
   StartWebSocketSession(core_, std::move(stream_), std::move(message_), std::move(*response.websocket),
@@ -229,6 +234,30 @@ void HttpSession::Write(const Request& request, Response response) {
   int status = response.status;
   if (status < 100 || status > 999) status = 500;
   const bool keep_alive = message_.keep_alive() && !closing_ && !core_.stopping;
+  const bool bodyless = status < 200 || status == 204 || status == 304;
+  const bool head_request = message_.method() == http::verb::head;
+  ResponseHead head;
+  head.version = message_.version();
+  head.status = status;
+  head.content_type = response.content_type;
+  head.headers = &response.headers;
+  head.request_id = request.request_id;
+  head.keep_alive = keep_alive;
+  head.content_length = bodyless ? 0 : response.body.size();  // a HEAD answer announces the GET body
+  head_.clear();
+  if (AppendResponseHead(head_, head)) {
+    // One gathered write of the head and the body as the handler returned it (no copy).
+    body_.clear();
+    if (!bodyless && !head_request) body_ = std::move(response.body);
+    SetDeadline(core_.options.idle_timeout);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+    asio::async_write(stream_.socket(), buffers,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        self->OnWrite(keep_alive, ec);
+                      });
+    return;
+  }
+  beast_response_ = true;
   response_ = {};
   response_.version(message_.version());
   response_.result(static_cast<unsigned>(status));
@@ -236,13 +265,12 @@ void HttpSession::Write(const Request& request, Response response) {
     response_.set(http::field::content_type, HeaderSafe(response.content_type));
   for (const auto& [name, value] : response.headers) response_.insert(HeaderSafe(name), HeaderSafe(value));
   response_.set("X-Request-Id", request.request_id);
-  const bool bodyless = status < 200 || status == 204 || status == 304;
-  if (!bodyless && message_.method() != http::verb::head) response_.body() = std::move(response.body);
+  if (!bodyless && !head_request) response_.body() = std::move(response.body);
   response_.keep_alive(keep_alive);
   response_.prepare_payload();
-  if (message_.method() == http::verb::head && !bodyless) response_.content_length(response.body.size());
-  stream_.expires_after(core_.options.idle_timeout);
-  http::async_write(stream_, response_,
+  if (head_request && !bodyless) response_.content_length(response.body.size());
+  SetDeadline(core_.options.idle_timeout);
+  http::async_write(stream_.socket(), response_,
                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                       self->OnWrite(keep_alive, ec);
                     });
@@ -251,9 +279,35 @@ void HttpSession::Write(const Request& request, Response response) {
 void HttpSession::OnWrite(bool keep_alive, beast::error_code ec) {
   busy_ = false;
   core_.EndRequest();
-  response_ = {};
+  if (beast_response_) {
+    response_ = {};
+    beast_response_ = false;
+  }
+  body_ = std::string();
+  if (head_.capacity() > 64 * 1024) head_ = std::string();
   if (ec || !keep_alive) return Close();
   DoRead();
+}
+
+void HttpSession::SetDeadline(Clock::duration timeout) {
+  deadline_ = Clock::now() + timeout;
+  if (!timer_waiting_) return WaitDeadline();
+  // The timer sleeps past the new deadline (a shorter timeout): wake it to re-arm earlier.
+  if (deadline_ < deadline_timer_.expiry()) deadline_timer_.cancel();
+}
+
+void HttpSession::WaitDeadline() {
+  timer_waiting_ = true;
+  deadline_timer_.expires_at(deadline_);
+  deadline_timer_.async_wait([self = shared_from_this()](beast::error_code) { self->OnDeadlineTimer(); });
+}
+
+void HttpSession::OnDeadlineTimer() {
+  timer_waiting_ = false;
+  if (closed_ || detached_ || deadline_ == Clock::time_point::max()) return;  // re-armed by the next SetDeadline
+  if (Clock::now() < deadline_) return WaitDeadline();
+  beast::error_code ignored;
+  stream_.socket().close(ignored);  // the pending read or write completes with an error: Close()
 }
 
 void HttpSession::Reject(int status, std::string_view slug, std::string_view title, std::string_view detail) {
@@ -277,8 +331,8 @@ void HttpSession::Reject(int status, std::string_view slug, std::string_view tit
   response_.prepare_payload();
   parser_.reset();
   busy_ = true;
-  stream_.expires_after(core_.options.idle_timeout);
-  http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+  SetDeadline(core_.options.idle_timeout);
+  http::async_write(stream_.socket(), response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->busy_ = false;
     if (ec) return self->Close();
     self->LingeringClose();
@@ -292,7 +346,7 @@ void HttpSession::LingeringClose() {
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.clear();
-  stream_.expires_after(kLingerTime);
+  SetDeadline(kLingerTime);
   struct Drain {
     std::shared_ptr<HttpSession> self;
     std::size_t total = 0;
@@ -308,6 +362,8 @@ void HttpSession::LingeringClose() {
 
 void HttpSession::Close() {
   if (detached_) return;
+  closed_ = true;
+  deadline_timer_.cancel();  // releases the session now rather than at the deadline
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream_.close();

@@ -177,6 +177,14 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   void StartWebSocket(const Request& request, Response response);
   void Write(const Request& request, Response response);
   void OnWrite(bool keep_alive, beast::error_code ec);
+  // Read and write timeouts without a timer operation per read or write (what tcp_stream's
+  // expires_after costs): SetDeadline moves `deadline_`; one timer per connection sleeps until the
+  // earliest deadline it may hold and re-arms itself when the deadline moved later. At the deadline
+  // the socket is closed, so the pending read or write fails and the session closes.
+  void SetDeadline(Clock::duration timeout);
+  void ClearDeadline() { deadline_ = Clock::time_point::max(); }  // a handler runs: no timeout
+  void WaitDeadline();
+  void OnDeadlineTimer();
   // Answers a broken or oversized request with a problem and closes the connection.
   void Reject(int status, std::string_view slug, std::string_view title, std::string_view detail);
   void LingeringClose();
@@ -188,7 +196,14 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest message_;
-  http::response<http::string_body> response_;
+  http::response<http::string_body> response_;  // only for heads AppendResponseHead leaves to Beast
+  std::string head_;  // the response's status line and headers (capacity kept between requests)
+  std::string body_;  // the response's body while it is written
+  asio::steady_timer deadline_timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool timer_waiting_ = false;
+  bool beast_response_ = false;  // response_ holds the response being written
+  bool closed_ = false;
   std::string remote_;
   Clock::time_point started_;
   bool busy_ = false;          // a request is being handled or answered
