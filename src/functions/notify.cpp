@@ -4,7 +4,6 @@
 
 #include <boost/json/serialize.hpp>
 #include <map>
-#include <unordered_map>
 
 #include "functions/order_events.h"
 #include "functions/processed.h"
@@ -221,7 +220,9 @@ void Sender::ScanLoop() {
         auto f = finished_.find(d.id);
         if (holding_.contains(d.id) || (f != finished_.end() && f->second >= epoch)) continue;
         holding_.insert(d.id);
-        queue_.push_back(std::move(d));
+        std::string key = OrderingKey(d);
+        std::string id = d.id;
+        queue_.emplace(std::move(id), Queued{std::move(key), std::move(d)});
         added = true;
       }
       if (added) cv_.notify_all();
@@ -238,16 +239,11 @@ std::string Sender::OrderingKey(const Delivery& d) {
   return key;
 }
 
-std::deque<Delivery>::iterator Sender::NextSendable() {
-  std::unordered_map<std::string, const Delivery*> oldest;
-  oldest.reserve(queue_.size());
-  for (const auto& d : queue_) {
-    auto [it, inserted] = oldest.try_emplace(OrderingKey(d), &d);
-    if (!inserted && d.id < it->second->id) it->second = &d;
-  }
+std::map<std::string, Sender::Queued>::iterator Sender::NextSendable() {
+  // The queue is in id order, i.e. oldest event first: the first entry whose key has nothing in
+  // flight is also the oldest queued one of its key (an older one of that key would come first).
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    std::string key = OrderingKey(*it);
-    if (!sending_keys_.contains(key) && oldest[key] == &*it) return it;
+    if (!sending_keys_.contains(it->second.key)) return it;
   }
   return queue_.end();
 }
@@ -258,14 +254,15 @@ void Sender::SendLoop() {
     cv_.wait(lock, [this] { return stopping_ || NextSendable() != queue_.end(); });
     if (stopping_) return;
     auto next = NextSendable();
-    Delivery d = std::move(*next);
+    std::string key = std::move(next->second.key);
+    Delivery d = std::move(next->second.delivery);
     queue_.erase(next);
-    sending_keys_.insert(OrderingKey(d));
+    sending_keys_.insert(key);
     lock.unlock();
     auto st = Send(settings_.transport, d, clock_.NowMillis() / 1000);
     Finish(d, st);
     lock.lock();
-    sending_keys_.erase(OrderingKey(d));
+    sending_keys_.erase(key);
     holding_.erase(d.id);
     finished_[d.id] = scan_epoch_;
     cv_.notify_all();  // the next delivery of this channel and subject may go

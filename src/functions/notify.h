@@ -17,7 +17,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -61,9 +60,13 @@ class Sender {
  private:
   void ScanLoop();
   void SendLoop();
+  struct Queued {
+    std::string key;  // OrderingKey(delivery)
+    Delivery delivery;
+  };
   // The next delivery to send (queue_.end() if none may go now): the oldest queued one of a
-  // (channel, subject) with nothing in flight. Caller holds mu_.
-  std::deque<Delivery>::iterator NextSendable();
+  // (channel, ordering key) with nothing in flight. Caller holds mu_.
+  std::map<std::string, Queued>::iterator NextSendable();
   static std::string OrderingKey(const Delivery& d);
   void Finish(const Delivery& d, const Status& result);
   std::chrono::milliseconds RetryDelay(int attempts);
@@ -75,7 +78,7 @@ class Sender {
   events::EventBus* dead_letters_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Delivery> queue_;     // guarded by mu_
+  std::map<std::string, Queued> queue_;  // guarded by mu_: by delivery id = oldest event first
   std::set<std::string> holding_;  // guarded by mu_: queued or being sent
   std::set<std::string> sending_keys_;  // guarded by mu_: (channel, subject) with a delivery being sent
   std::map<std::string, std::uint64_t> finished_;  // guarded by mu_: id -> scan epoch when it finished
