@@ -209,21 +209,9 @@ if [ "$RECORD" = 1 ]; then
     echo "$WRK_MENU http://127.0.0.1:PORT/menu.json    # nginx -c bench/platform/nginx.conf.template"
     echo "$WRK_ORDERS http://127.0.0.1:PORT"
   )
-  HEADER="$HEADER" TABLE="$TABLE" COMMANDS="$COMMANDS" python3 - "${BENCHMARKS_FILE:-$ROOT/BENCHMARKS.md}" <<'EOF'
-import os, sys
-path = sys.argv[1]
-heading = "## Platform core (issue #2)"
-entry = "\n### %s\n\n```\n%s\n```\n\n%s\n" % (os.environ["HEADER"], os.environ["COMMANDS"], os.environ["TABLE"])
-text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-if heading not in text:
-    text = text.rstrip("\n") + "\n\n" + heading + "\n"
-    text += "\n`make bench` (bench/run.sh): wrk against hotpath's menu and nginx serving the same JSON in the same run;\n"
-    text += "a wrk Lua script placing durable orders (bench/platform/place_orders.lua). Targets from issue #2.\n"
-start = text.index(heading) + len(heading)
-nxt = text.find("\n## ", start)
-end = len(text) if nxt < 0 else nxt
-text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
-open(path, "w").write(text)
-print("recorded in %s" % path)
-EOF
+  python3 "$ROOT/bench/lib/benchmarks_md.py" "${BENCHMARKS_FILE:-$ROOT/BENCHMARKS.md}" \
+    --heading "## Platform core (issue #2)" \
+    --intro "\`make bench\` (bench/run.sh): wrk against hotpath's menu and nginx serving the same JSON in the same run;
+a wrk Lua script placing durable orders (bench/platform/place_orders.lua). Targets from issue #2." \
+    --header "$HEADER" --block "$COMMANDS" --table "$TABLE"
 fi

@@ -30,6 +30,9 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+sys.path.insert(0, os.path.join(ROOT, "bench", "lib"))
+import benchmarks_md  # noqa: E402
+from edge_harness import free_port  # noqa: E402
 from png import make_png  # noqa: E402
 
 BIN = os.environ.get("HOTPATH_BIN") or os.path.join(ROOT, "build", "bin", "hotpath")
@@ -65,14 +68,6 @@ http {{
     }}
 }}
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http(method, url, body=None, headers=None):
@@ -264,24 +259,16 @@ def main():
         if errors:
             print("errors seen by wrk: %r" % errors)
         if record:
-            path = os.path.join(ROOT, "BENCHMARKS.md")
-            heading = "## Edge: HAProxy and the CDN cache (issue #8)"
-            text = open(path).read()
-            entry = "\n### %s\n\n```\nbench/cluster/run.py --record    # make bench\n```\n\n%s\n" % (header, table)
+            entry = benchmarks_md.entry(header, ["bench/cluster/run.py --record    # make bench"], table)
             if errors:
                 entry += "\nwrk reported errors: %r\n" % errors
-            if heading not in text:
-                text = text.rstrip("\n") + "\n\n" + heading + "\n\n" + (
-                    "`bench/cluster/run.py`: `hotpath cluster --demo --processes 2`; wrk on a menu straight to the\n"
-                    "primary, then through HAProxy with s1 in maintenance (1 process) and with both; an image asset\n"
-                    "through `hotpath cdn nginx-config`'s cache (after a MISS, every request a HIT) and the same bytes\n"
-                    "from nginx as a static file. References measured in the same run.\n")
-            start = text.index(heading) + len(heading)
-            nxt = text.find("\n## ", start)
-            end = len(text) if nxt < 0 else nxt
-            text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
-            open(path, "w").write(text)
-            print("recorded in %s" % path)
+            benchmarks_md.record(
+                benchmarks_md.default_path(ROOT), "## Edge: HAProxy and the CDN cache (issue #8)",
+                "`bench/cluster/run.py`: `hotpath cluster --demo --processes 2`; wrk on a menu straight to the\n"
+                "primary, then through HAProxy with s1 in maintenance (1 process) and with both; an image asset\n"
+                "through `hotpath cdn nginx-config`'s cache (after a MISS, every request a HIT) and the same bytes\n"
+                "from nginx as a static file. References measured in the same run.",
+                entry)
     finally:
         for p in reversed(procs):
             if p.poll() is None:

@@ -125,23 +125,10 @@ echo
 echo "$HEADER"
 echo "$TABLE"
 if [ "$RECORD" = 1 ]; then
-  HEADER="$HEADER" TABLE="$TABLE" COMMAND="BENCH_RATE=$RATE BENCH_DURATION=$DURATION bench/functions/run.sh --record" \
-    python3 - "${BENCHMARKS_FILE:-$ROOT/BENCHMARKS.md}" <<'PY'
-import os, sys
-path = sys.argv[1]
-heading = "## Events and functions, end to end (issue #3)"
-entry = "\n### %s\n\n```\n%s\n```\n\n%s\n" % (os.environ["HEADER"], os.environ["COMMAND"], os.environ["TABLE"])
-text = open(path).read()
-if heading not in text:
-    text = text.rstrip("\n") + "\n\n" + heading + "\n"
-    text += ("\n`make bench` (bench/functions/run.sh): `order.placed` committed -> notify webhook received, with orders\n"
-             "placed by wrk at a paced rate; the placement request's own latency is the reference of the same run.\n")
-start = text.index(heading) + len(heading)
-nxt = text.find("\n## ", start)
-end = len(text) if nxt < 0 else nxt
-text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
-open(path, "w").write(text)
-print("recorded in %s" % path)
-PY
+  python3 "$ROOT/bench/lib/benchmarks_md.py" "${BENCHMARKS_FILE:-$ROOT/BENCHMARKS.md}" \
+    --heading "## Events and functions, end to end (issue #3)" \
+    --intro "\`make bench\` (bench/functions/run.sh): \`order.placed\` committed -> notify webhook received, with orders
+placed by wrk at a paced rate; the placement request's own latency is the reference of the same run." \
+    --header "$HEADER" --block "BENCH_RATE=$RATE BENCH_DURATION=$DURATION bench/functions/run.sh --record" --table "$TABLE"
 fi
 [ "$GOT" -ge "$CREATED" ] || { echo "missing webhooks: $GOT of $CREATED" >&2; exit 1; }

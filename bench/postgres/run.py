@@ -26,6 +26,8 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import postgres_harness  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench", "lib"))
+import benchmarks_md  # noqa: E402
 
 PGBENCH_CLIENTS = 8
 PGBENCH_THREADS = 2
@@ -165,22 +167,12 @@ def main():
     print(header)
     print(table)
     if record:
-        path = os.environ.get("BENCHMARKS_FILE", os.path.join(ROOT, "BENCHMARKS.md"))
-        heading = "## PostgreSQL data plane (issue #7)"
-        entry = "\n### %s\n\n```\n%s\n```\n\n%s\n" % (header, commands, table)
-        text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-        if heading not in text:
-            text = text.rstrip("\n") + "\n\n" + heading + "\n"
-            text += ("\n`make bench` (bench/postgres/run.py): a throwaway PostgreSQL 15 primary + streaming replica;\n"
-                     "in the same run pgbench's one-row INSERT (8 clients) as the reference for durable writes,\n"
-                     "then bench/run.sh with hotpath on that primary + replica (nginx as the menu reference).\n")
-        start = text.index(heading) + len(heading)
-        nxt = text.find("\n## ", start)
-        end = len(text) if nxt < 0 else nxt
-        text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
-        with open(path, "w") as f:
-            f.write(text)
-        print("recorded in %s" % path)
+        benchmarks_md.record(
+            benchmarks_md.default_path(ROOT), "## PostgreSQL data plane (issue #7)",
+            "`make bench` (bench/postgres/run.py): a throwaway PostgreSQL 15 primary + streaming replica;\n"
+            "in the same run pgbench's one-row INSERT (8 clients) as the reference for durable writes,\n"
+            "then bench/run.sh with hotpath on that primary + replica (nginx as the menu reference).",
+            benchmarks_md.entry(header, [commands], table))
     return 0
 
 

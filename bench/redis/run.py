@@ -37,6 +37,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import postgres_harness  # noqa: E402
 import redis_harness  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench", "lib"))
+import benchmarks_md  # noqa: E402
+from edge_harness import free_port  # noqa: E402
 
 REDIS_REQUESTS = 200000
 
@@ -51,15 +54,6 @@ def http(url, body=None, token=None, headers=None):
         req.add_header(k, v)
     with urllib.request.urlopen(req, timeout=30) as r:
         return r.read()
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wrk(args, url, out_path):
@@ -278,22 +272,12 @@ def main():
     print(header)
     print(table)
     if record:
-        path = os.environ.get("BENCHMARKS_FILE", os.path.join(ROOT, "BENCHMARKS.md"))
-        heading = "## Redis cache reads (issue #7)"
-        entry = "\n### %s\n\n```\n%s\n```\n\n%s\n" % (header, commands, table)
-        text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-        if heading not in text:
-            text = text.rstrip("\n") + "\n\n" + heading + "\n"
-            text += ("\n`make bench` (bench/redis/run.py): hotpath on a throwaway PostgreSQL with a throwaway\n"
-                     "redis-server as its cache (`--cache-url`); menu and order status reads against nginx serving\n"
-                     "the same bytes and redis-benchmark GET of values of the same sizes, all in the same run.\n")
-        start = text.index(heading) + len(heading)
-        nxt = text.find("\n## ", start)
-        end = len(text) if nxt < 0 else nxt
-        text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
-        with open(path, "w") as f:
-            f.write(text)
-        print("recorded in %s" % path)
+        benchmarks_md.record(
+            benchmarks_md.default_path(ROOT), "## Redis cache reads (issue #7)",
+            "`make bench` (bench/redis/run.py): hotpath on a throwaway PostgreSQL with a throwaway\n"
+            "redis-server as its cache (`--cache-url`); menu and order status reads against nginx serving\n"
+            "the same bytes and redis-benchmark GET of values of the same sizes, all in the same run.",
+            benchmarks_md.entry(header, [commands], table))
     return 0
 
 

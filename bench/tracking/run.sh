@@ -180,23 +180,10 @@ if [ "$RECORD" = 1 ]; then
     echo "$GEOSEARCH_CMD"
     echo "$HOTPATH_CMD"
   )
-  HEADER="$HEADER" TABLE="$TABLE" COMMANDS="$COMMANDS" JSON="$JSON" python3 - "${BENCHMARKS_FILE:-$ROOT/BENCHMARKS.md}" <<'PY'
-import os, sys
-path = sys.argv[1]
-heading = "## Real-time tracking (issue #4)"
-entry = "\n### %s\n\n```\n%s\n```\n\n```\n%s\n```\n\n%s\n" % (
-    os.environ["HEADER"], os.environ["COMMANDS"], os.environ["JSON"], os.environ["TABLE"])
-text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-if heading not in text:
-    text = text.rstrip("\n") + "\n\n" + heading + "\n"
-    text += ("\n`make bench` (bench/tracking/run.sh): `hotpath bench tracking` against its own server over WebSockets on\n"
-             "loopback, and redis-benchmark GEOADD / GEOSEARCH against a throwaway redis-server in the same run.\n"
-             "Targets from issue #4. What each figure measures: docs/tracking.md, \"Benchmark\".\n")
-start = text.index(heading) + len(heading)
-nxt = text.find("\n## ", start)
-end = len(text) if nxt < 0 else nxt
-text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
-open(path, "w").write(text)
-print("recorded in %s" % path)
-PY
+  python3 "$ROOT/bench/lib/benchmarks_md.py" "${BENCHMARKS_FILE:-$ROOT/BENCHMARKS.md}" \
+    --heading "## Real-time tracking (issue #4)" \
+    --intro "\`make bench\` (bench/tracking/run.sh): \`hotpath bench tracking\` against its own server over WebSockets on
+loopback, and redis-benchmark GEOADD / GEOSEARCH against a throwaway redis-server in the same run.
+Targets from issue #4. What each figure measures: docs/tracking.md, \"Benchmark\"." \
+    --header "$HEADER" --block "$COMMANDS" --block "$JSON" --table "$TABLE"
 fi
