@@ -31,6 +31,18 @@ double WeightedQuantile(std::vector<std::pair<double, double>> v, double q) {
   return v.empty() ? 1.0 : v.back().first;
 }
 
+// The hours [first, last] between the first and the last non-zero value (first > last if none).
+std::pair<int, int> NonZeroSpan(const std::vector<double>& per_hour) {
+  int first = kHours, last = -1;
+  for (int h = 0; h < kHours; ++h) {
+    if (per_hour[static_cast<size_t>(h)] > 0) {
+      first = std::min(first, h);
+      last = h;
+    }
+  }
+  return {first, last};
+}
+
 }  // namespace
 
 std::string BaseDay(const std::string& instance_name) {
@@ -94,13 +106,7 @@ Result<ScheduleCalibration> CalibrateSchedule(const std::vector<dispatch::mdrp::
 std::vector<QuantileForecast> ScheduleForecast(const dispatch::mdrp::Instance& day,
                                                const ScheduleCalibration& calibration) {
   const auto sched = ScheduledHoursPerHour(day.couriers);
-  int first = kHours, last = -1;
-  for (int h = 0; h < kHours; ++h) {
-    if (sched[static_cast<size_t>(h)] > 0) {
-      first = std::min(first, h);
-      last = h;
-    }
-  }
+  const auto [first, last] = NonZeroSpan(sched);
   std::vector<QuantileForecast> out;
   for (int h = first; h <= last; ++h) {
     const double base = sched[static_cast<size_t>(h)] * calibration.rate;
@@ -111,13 +117,7 @@ std::vector<QuantileForecast> ScheduleForecast(const dispatch::mdrp::Instance& d
 
 std::vector<QuantileForecast> OracleForecast(const dispatch::mdrp::Instance& day) {
   const auto placed = OrdersPerHour(day);
-  int first = kHours, last = -1;
-  for (int h = 0; h < kHours; ++h) {
-    if (placed[static_cast<size_t>(h)] > 0) {
-      first = std::min(first, h);
-      last = h;
-    }
-  }
+  const auto [first, last] = NonZeroSpan(placed);
   std::vector<QuantileForecast> out;
   for (int h = first; h <= last; ++h) {
     const double y = placed[static_cast<size_t>(h)];
