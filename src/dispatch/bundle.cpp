@@ -93,6 +93,12 @@ std::optional<BundleTiming> TimeBundle(const Snapshot& s, const TravelTimes& tra
 
 Cost BundleCost(const Snapshot& s, const Options& opt, const Bundle& b, const CourierState& c,
                 const BundleTiming& t) {
+  Seconds courier_time = t.courier_time;
+  if (opt.discount_after_shift) {
+    // The drop-off route beyond the shift end (pickup is never after it) is not counted.
+    const TimePoint end = t.pickup + b.tail;
+    if (end > c.shift_end) courier_time -= std::min<Seconds>(b.tail, end - c.shift_end);
+  }
   Cost minutes = 0;
   for (size_t k = 0; k < b.orders.size(); ++k) {
     const OpenOrder& o = s.orders[static_cast<size_t>(b.orders[k])];
@@ -101,7 +107,7 @@ Cost BundleCost(const Snapshot& s, const Options& opt, const Bundle& b, const Co
     minutes += opt.lateness_weight * static_cast<Cost>(std::max<Seconds>(0, drop - o.promised));
     minutes += opt.freshness_weight * static_cast<Cost>(t.pickup - o.ready);
   }
-  minutes += opt.courier_time_weight * static_cast<Cost>(t.courier_time);
+  minutes += opt.courier_time_weight * static_cast<Cost>(courier_time);
   return minutes / static_cast<Cost>(kMinute) + c.extra_cost_per_order * static_cast<Cost>(b.orders.size());
 }
 

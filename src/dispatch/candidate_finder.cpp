@@ -23,6 +23,7 @@ CandidateFinder::CandidateFinder(const Snapshot& s, const TravelTimes& travel, c
   double max_x = -std::numeric_limits<double>::infinity(), max_y = max_x;
   min_x_ = min_y_ = std::numeric_limits<double>::infinity();
   min_extra_ = std::numeric_limits<Cost>::infinity();
+  min_shift_end_ = std::numeric_limits<TimePoint>::max();
   for (int c : couriers) {
     const CourierState& cs = s.couriers[static_cast<size_t>(c)];
     min_x_ = std::min(min_x_, cs.position.x);
@@ -30,6 +31,7 @@ CandidateFinder::CandidateFinder(const Snapshot& s, const TravelTimes& travel, c
     max_x = std::max(max_x, cs.position.x);
     max_y = std::max(max_y, cs.position.y);
     min_extra_ = std::min(min_extra_, cs.extra_cost_per_order);
+    min_shift_end_ = std::min(min_shift_end_, cs.shift_end);
   }
   const double w = std::max(1.0, max_x - min_x_), h = std::max(1.0, max_y - min_y_);
   cell_ = std::max(1.0, std::sqrt(w * h * kCouriersPerCell / static_cast<double>(couriers.size())));
@@ -63,7 +65,19 @@ Cost CandidateFinder::LowerBound(const Bundle& b, double metres) const {
   t.pickup = std::max(t.arrive + s_.service.pickup / 2, b.ready);
   t.latest_depart = t.pickup - s_.service.pickup / 2 - drive;
   t.courier_time = drive + s_.service.pickup / 2 + b.tail;
-  return BundleCost(s_, opt_, b, ideal, t);
+  Cost bound = BundleCost(s_, opt_, b, ideal, t);
+  if (opt_.discount_after_shift) {
+    // A real courier picks up at t.pickup + d (d >= 0) and its drop-off route counts only up to its shift
+    // end (>= min_shift_end_): clamp(shift_end - pickup, 0, tail) of the tail. Every order's click-to-door
+    // grows by d, so the cost is at least the ideal's with the tail replaced by the smaller of
+    // w * min(tail, slack) (d = 0) and n * slack (d = slack, the route past the shift end entirely).
+    const auto slack = static_cast<Cost>(std::max<TimePoint>(0, min_shift_end_ - t.pickup));
+    const auto tail = static_cast<Cost>(b.tail);
+    const Cost w = opt_.courier_time_weight;
+    const Cost kept = std::min(w * std::min(tail, slack), static_cast<Cost>(b.orders.size()) * slack);
+    bound += (kept - w * tail) / static_cast<Cost>(kMinute);
+  }
+  return bound;
 }
 
 std::vector<Candidate> CandidateFinder::Find(const Bundle& b, int k) const {

@@ -39,6 +39,7 @@ class CandidateFinder {
   int nx_ = 1, ny_ = 1;
   std::vector<std::vector<int>> cells_;
   Cost min_extra_ = 0;
+  TimePoint min_shift_end_ = 0;  // earliest shift end of the couriers (for the lower bound)
 };
 
 }  // namespace hotpath::dispatch

@@ -14,6 +14,7 @@ TEST(CandidateFinder, GridSearchReturnsExactlyTheCheapestCouriers) {
   const StraightLineTravelTimes travel(300.0);
   Options opt;
   for (int trial = 0; trial < 20; ++trial) {
+    opt.discount_after_shift = trial % 2 == 0;  // shift ends below make the discount matter
     Snapshot s;
     s.now = 50 * kMinute;
     for (int o = 0; o < 30; ++o) {

@@ -18,12 +18,12 @@ constexpr const char* kUsage =
     "usage: hotpath mdrp solve INSTANCE_DIR --out DIR [--seed S] [--set NAME=VALUE]...\n"
     "       hotpath mdrp bench INSTANCE_DIR... [--out BASE] [--seed S] [--set NAME=VALUE]...\n"
     "  --set tunes the engine: commit_lead_s, freshness_weight, lateness_weight, courier_time_weight,\n"
-    "        unassigned_cost, age_weight, bundle_ready_spread_s, max_bundle_size, candidates_per_bundle,\n"
-    "        local_search_passes, freed_courier_credit, money_weight, epoch_s, planning_horizon_s,\n"
-    "        schedule_lookahead_s, scarcity_low, scarcity_high, scarce_courier_time_weight,\n"
-    "        scarce_bundle_ready_spread_s, scarcity_horizon_s, approach_estimate_s, reposition (0/1),\n"
-    "        demand_window_s, demand_prior, reposition_min_shift_left_s, reposition_max_hop_s,\n"
-    "        reposition_lookahead_s, reposition_min_gain\n";
+    "        discount_after_shift (0/1), unassigned_cost, age_weight, bundle_ready_spread_s, max_bundle_size,\n"
+    "        candidates_per_bundle, local_search_passes, freed_courier_credit, money_weight, epoch_s,\n"
+    "        planning_horizon_s, schedule_lookahead_s, scarcity_low, scarcity_high,\n"
+    "        scarce_courier_time_weight, scarce_bundle_ready_spread_s, scarcity_horizon_s,\n"
+    "        approach_estimate_s, reposition (0/1), demand_window_s, demand_prior,\n"
+    "        reposition_min_shift_left_s, reposition_max_hop_s, reposition_lookahead_s, reposition_min_gain\n";
 
 int Usage(const std::string& why) {
   std::cerr << "hotpath mdrp: " << why << "\n" << kUsage;
@@ -71,6 +71,8 @@ bool ApplySet(const std::string& kv, mdrp::ReplayOptions& r, std::string& err) {
     e.candidates_per_bundle = static_cast<int>(v);
   else if (name == "local_search_passes")
     e.local_search_passes = static_cast<int>(v);
+  else if (name == "discount_after_shift")
+    e.discount_after_shift = v != 0;
   else if (name == "money_weight")
     r.money_weight = v;
   else if (name == "schedule_lookahead_s")

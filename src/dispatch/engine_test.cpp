@@ -32,6 +32,24 @@ TEST(Engine, CommitsWhenTheCourierMustLeaveNow) {
   EXPECT_FALSE(a.reason.empty());
 }
 
+TEST(Engine, GivesAnEqualTripToTheCourierGoingOffDuty) {
+  Snapshot s;
+  s.now = 10 * kMinute;
+  // Both couriers are 10 min away; the order is picked up at 22 min and dropped 6 min later. Courier 8 goes
+  // off duty at 23 min: the drop-off route after that costs no capacity, courier 7 stays for later orders.
+  s.orders.push_back(MakeOrder(1, 5, {0, 0}, {640, 0}, 0, 22 * kMinute));
+  s.couriers.push_back({7, {3200, 0}, 0, 240 * kMinute, 0});
+  s.couriers.push_back({8, {0, 3200}, 0, 23 * kMinute, 0});
+  Plan p = Solve(s, kTravel, Options{}, Deadline::Never());
+  ASSERT_EQ(p.committed.size(), 1u);
+  EXPECT_EQ(p.committed[0].courier, 8);
+  Options counted;
+  counted.discount_after_shift = false;  // an exact tie: the lower index wins
+  p = Solve(s, kTravel, counted, Deadline::Never());
+  ASSERT_EQ(p.committed.size(), 1u);
+  EXPECT_EQ(p.committed[0].courier, 7);
+}
+
 TEST(Engine, PostponesWhileTheCourierCanStillLeaveLater) {
   Snapshot s;
   s.now = 0;

@@ -20,6 +20,10 @@ struct Options {
   double lateness_weight = 2.0;
   // Weight per minute of courier time (travel to the restaurant, service, drop-off route).
   double courier_time_weight = 0.4;
+  // Courier time after the courier's shift end is not counted: a courier cannot pick up anything after it
+  // anyway, so a courier about to go off duty is cheap capacity, and one staying on duty is kept for later
+  // orders (it matters at shift changes, when many couriers leave at once).
+  bool discount_after_shift = true;
   // Cost of leaving an order without any courier in this epoch (per order).
   double unassigned_cost = 240.0;
   // Extra weight per minute an order has already waited since placement when it is left unassigned

@@ -21,7 +21,9 @@ struct ReplayOptions {
   double money_weight = 0.3;
   // Courier shifts are a published schedule: a courier may be planned for (tentatively, as busy until its
   // on-time at its on-location) this long before it goes on duty. 0 = couriers appear at their on-time.
-  Seconds schedule_lookahead = 0;
+  // Together with Options::discount_after_shift it hands work over at shift changes: leaving couriers take
+  // what they can pick up before their off-time, arriving ones are planned for what comes after.
+  Seconds schedule_lookahead = 20 * kMinute;
   // Repositioning (the benchmark's "prepositioning" moves): after each epoch, idle couriers with no plan
   // move (one restaurant-to-restaurant hop at most per epoch) where they cover expected demand better. A
   // restaurant's expected demand is its orders placed within the last demand_window (known now), plus
