@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -336,8 +337,15 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   });
   p->orders_->SetQuoting(p->quote_signer_.get(), std::chrono::seconds(config.fee_quote_validity_s),
                          p->fee_desk_.get());
-  p->hub_.SetEventTap([self](const orders::OrderEvent& ev) {
-    if (ev.type == "order.placed") self->fee_desk_->OnOrderPlaced(EventZone(ev), self->clock_.NowMillis());
+  // Every order event of every process, once: live demand for fees and, outside api processes, the
+  // click-to-door and ready-to-pickup timings (both events of an order must be seen by one process:
+  // in a cluster the primary sees all of them through its outbox tail).
+  const bool times_orders = config.role != "api";
+  p->hub_.SetEventTap([self, times_orders](const orders::OrderEvent& ev) {
+    const Millis now = self->clock_.NowMillis();
+    const std::string zone = ev.type == "order.placed" ? EventZone(ev) : std::string();
+    if (ev.type == "order.placed") self->fee_desk_->OnOrderPlaced(zone, now);
+    if (times_orders) self->metrics_.TimeOrderEvent(ev.type, ev.order_id, zone, now);
   });
   p->orders_->SetSharedCache(p->versioned_.get());
   tracking::LiveSettings live;
@@ -385,7 +393,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   p->orders_->SetAssignmentWakeup([self] { self->WakeDispatch(); });
   p->hub_.SetTap([self](const orders::OrderEvent& ev) {
     self->orders_->InvalidateCached(ev.order_id);  // before anyone is told of the change
-    self->metrics_.ObserveOrderEvent(ev.type, ev.order_id, EventZone(ev), self->clock_.NowMillis());
+    self->metrics_.CountOrderEvent(ev.type);  // counted by the committing process (summed in a cluster)
     self->live_->OnOrderEvent(ev);
     if (self->relay_) self->relay_->Wake();  // committed in the outbox: relay it to the bus
     if (self->tail_) self->tail_->Wake();    // and to this process's live subscribers
@@ -393,10 +401,20 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   });
   p->metrics_.SetRefresher([self] { self->RefreshZoneLoad(); });
 
+  // The primary of `hotpath cluster` evaluates alarms and feeds the console on the whole cluster's
+  // figures: its own registry plus the other processes' /metrics (docs/cluster.md).
+  const std::string run_dir = config.run_dir.empty() ? config.data_dir + "/cluster" : config.run_dir;
+  if (config.role == "primary")
+    p->peers_ = std::make_unique<cluster::PeerMetrics>(run_dir + "/processes.json", log, p->metrics_.registry());
+  auto collect = [self] {
+    auto own = self->metrics_.CollectAll();
+    return self->peers_ ? self->peers_->Sum(std::move(own)) : own;
+  };
+
   HP_ASSIGN(auto config_alarms, ConfigAlarms(config));
   p->alarm_store_ = std::make_unique<ops::FileAlarmStore>((fs::path(config.data_dir) / "alarms.json").string());
   p->alarms_ = std::make_unique<ops::AlarmService>(
-      p->clock_, *p->alarm_store_, [self] { return self->metrics_.CollectAll(); },
+      p->clock_, *p->alarm_store_, collect,
       [self](const ops::AlarmTransition& t, const ops::AlarmDefinition& def) -> Status {
         self->log_.Info("alarm state changed", {{"alarm", def.name},
                                                 {"old_state", std::string(ops::AlarmStateName(t.from))},
@@ -419,9 +437,18 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
       console::FeedTariff{config.currency, config.delivery_base_fee, config.delivery_fee_per_km},
       std::chrono::milliseconds(1000),
       // The primary of `hotpath cluster` shows its controller's autoscaler (same run_dir rule as the cluster).
-      config.role == "primary"
-          ? (config.run_dir.empty() ? config.data_dir + "/cluster" : config.run_dir) + "/autoscale.json"
-          : std::string());
+      config.role == "primary" ? run_dir + "/autoscale.json" : std::string());
+  if (p->peers_) {
+    p->feed_->SetMetricsSource(collect, [self]() -> boost::json::value {
+      boost::json::array out{boost::json::object{
+          {"process", "s0"}, {"role", "primary"}, {"state", "active"}, {"pid", ::getpid()}, {"up", true}}};
+      for (const auto& peer : self->peers_->Peers()) {
+        out.push_back(boost::json::object{{"process", peer.process}, {"role", peer.role}, {"state", peer.state},
+                                          {"pid", peer.pid}, {"up", peer.up}});
+      }
+      return out;
+    });
+  }
 
   identity::RegisterRoutes(p->router_, *p->identity_);
   catalog::RegisterRoutes(p->router_, *p->catalog_, *p->identity_);
@@ -537,6 +564,7 @@ Status Platform::Start() {
   // the notification sender's redelivery and the functions (consumers of the bus) run in the primary
   // only; `hotpath cluster` routes /v1/alarms and /v1/ops there.
   if (config_.role != "api") {
+    if (peers_) peers_->Start();  // the first round before the first evaluation
     alarms_->Start(std::chrono::milliseconds(1000));
     feed_->Start();
     sender_->Start(bus_.get());
@@ -557,6 +585,7 @@ void Platform::Stop() {
   if (dispatcher_) dispatcher_->Stop();
   if (feed_) feed_->Stop();
   if (alarms_) alarms_->Stop();
+  if (peers_) peers_->Stop();
   if (pubsub_) pubsub_->Stop();
   if (tail_) tail_->Stop();
   if (live_) live_->Stop();

@@ -12,6 +12,7 @@
 #include "cache/redis_pubsub.h"
 #include "cache/versioned_cache.h"
 #include "catalog/catalog_service.h"
+#include "cluster/peer_metrics.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -112,6 +113,9 @@ class Platform {
   prometheus::Gauge* in_flight_ = nullptr;  // hotpath_http_requests_in_flight (the autoscaler reads it)
   std::atomic<bool> ready_{false};
   std::unique_ptr<events::OutboxRelay> relay_;
+  // The primary of a cluster: the other processes' /metrics, summed with ours for the alarms and the
+  // console (used by alarms_ and feed_: declared before them).
+  std::unique_ptr<cluster::PeerMetrics> peers_;
   std::unique_ptr<ops::FileAlarmStore> alarm_store_;
   std::unique_ptr<ops::AlarmService> alarms_;  // publishes on bus_: declared after it, destroyed before
   std::unique_ptr<console::LiveFeed> feed_;

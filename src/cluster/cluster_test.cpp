@@ -7,6 +7,7 @@
 #include "cluster/autoscale_policy.h"
 #include "cluster/haproxy_config.h"
 #include "cluster/process_signals.h"
+#include "cluster/process_table.h"
 
 namespace hotpath::cluster {
 namespace {
@@ -238,6 +239,23 @@ TEST(HaproxyConfig, RefusesWhatHaproxyWouldMisread) {
   bad = o;
   bad.slots = {{"s0", ""}};
   EXPECT_FALSE(RenderHaproxyConfig(bad).ok());
+}
+
+TEST(ProcessTable, RoundTripAndBadEntries) {
+  std::vector<ProcessEntry> rows = {{"s0", "primary", 101, 40001, "active"}, {"s2", "api", 103, 40003, "draining"}};
+  auto back = ParseProcessTable(ProcessTableToJson(rows));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[1].slot, "s2");
+  EXPECT_EQ((*back)[1].role, "api");
+  EXPECT_EQ((*back)[1].pid, 103);
+  EXPECT_EQ((*back)[1].port, 40003);
+  EXPECT_EQ((*back)[1].state, "draining");
+  EXPECT_TRUE(ParseProcessTable(R"({"processes":[]})").ok());
+  for (const char* bad : {"", "[]", R"({"processes":{}})", R"({"processes":[{"slot":"s1"}]})",
+                          R"({"processes":[{"slot":"s1","role":"api","pid":1,"port":70000,"state":"active"}]})"}) {
+    EXPECT_FALSE(ParseProcessTable(bad).ok()) << bad;
+  }
 }
 
 }  // namespace

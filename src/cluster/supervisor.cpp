@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cluster/haproxy_config.h"
+#include "cluster/process_table.h"
 #include "core/config.h"
 #include "net/router.h"
 #include "net/server.h"
@@ -154,6 +155,7 @@ Status Supervisor::Start() {
   fs::create_directories(options_.run_dir, ec);
   if (ec) return Error::Unavailable(fmt::format("cannot create run directory {}: {}", options_.run_dir, ec.message()));
   fs::remove(options_.run_dir + "/autoscale.json", ec);  // an earlier run's decisions are not this one's
+  fs::remove(options_.run_dir + "/processes.json", ec);  // nor its processes
   // The primary first: it migrates the database and creates the token key the others read.
   HP_TRY(StartProcess(*slots_[0]));
   std::vector<std::thread> starters;
@@ -162,6 +164,7 @@ Status Supervisor::Start() {
     starters.emplace_back([this, i, &results] { results[static_cast<std::size_t>(i)] = StartProcess(*slots_[static_cast<std::size_t>(i)]); });
   for (auto& t : starters) t.join();
   for (const auto& r : results) HP_TRY(r);
+  PublishProcesses();
 
   HaproxyOptions ho;
   ho.listen = options_.listen;
@@ -198,6 +201,7 @@ Status Supervisor::Start() {
   for (auto& s : slots_) {
     if (s->process) s->state = Slot::State::kActive;
   }
+  PublishProcesses();
   telemetry_->processes.Set(Active());
   telemetry_->desired.Set(Active());
 
@@ -281,6 +285,29 @@ void Supervisor::Supervise() {
     }
   }
   telemetry_->processes.Set(Active());
+  PublishProcesses();
+}
+
+// RUN_DIR/processes.json for the primary, which scrapes the others' /metrics for its alarms and
+// console; rewritten only when a process started, stopped or changed state.
+void Supervisor::PublishProcesses() {
+  std::vector<ProcessEntry> rows;
+  for (const auto& s : slots_) {
+    if (!s->process || !s->process->running()) continue;
+    const char* state = s->state == Slot::State::kActive     ? "active"
+                        : s->state == Slot::State::kDraining ? "draining"
+                        : s->state == Slot::State::kStopping ? "stopping"
+                                                             : "starting";
+    rows.push_back({s->name, s->primary ? "primary" : "api", s->process->pid(), s->process->port(), state});
+  }
+  std::string text = ProcessTableToJson(rows);
+  if (text == published_processes_) return;
+  if (auto st = WriteFileAtomically(options_.run_dir + "/processes.json", text); !st.ok()) {
+    log_.Warn("cluster: cannot write the process table; the primary's alarms keep the last one",
+              {{"error", st.error().message}});
+    return;
+  }
+  published_processes_ = std::move(text);
 }
 
 std::vector<ProcessSample> Supervisor::Sample() {
@@ -326,19 +353,8 @@ void Supervisor::Autoscale() {
     state_.min = options_.policy.min;
     state_.max = options_.policy.max;
     state_.Record(d, wall, Active());
-    const std::string path = options_.run_dir + "/autoscale.json";
-    const std::string tmp = path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << state_.ToJson();
-      if (!out) {
-        log_.Warn("autoscale: cannot write the console's state file", {{"path", tmp}});
-        return;
-      }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) log_.Warn("autoscale: cannot write the console's state file", {{"path", path}, {"error", ec.message()}});
+    if (auto st = WriteFileAtomically(options_.run_dir + "/autoscale.json", state_.ToJson()); !st.ok())
+      log_.Warn("autoscale: cannot write the console's state file", {{"error", st.error().message}});
   };
   Logger::Fields fields = {{"action", ActionName(d.action)},     {"current", std::to_string(d.current)},
                            {"desired", std::to_string(d.desired)}, {"signal", d.signal},
@@ -384,6 +400,7 @@ void Supervisor::Autoscale() {
     }
   }
   telemetry_->processes.Set(Active());
+  PublishProcesses();
   publish();
 }
 

@@ -64,6 +64,7 @@ class Supervisor {
   void Drain(Slot& slot);
   void Supervise();
   void Autoscale();
+  void PublishProcesses();
   std::vector<ProcessSample> Sample();
   [[nodiscard]] int Active() const;
   [[nodiscard]] std::int64_t NowMs() const;
@@ -76,6 +77,7 @@ class Supervisor {
   ScalingHistory history_;
   AutoscaleState state_;  // written to RUN_DIR/autoscale.json for the console
   std::unique_ptr<Telemetry> telemetry_;
+  std::string published_processes_;  // the last RUN_DIR/processes.json written
   bool shut_down_ = false;
 };
 

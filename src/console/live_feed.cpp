@@ -189,7 +189,7 @@ Result<std::string> LiveFeed::Snapshot() {
   });
   if (!rows.ok()) return rows.error();
 
-  auto families = metrics_.Collect();
+  auto families = collect_ ? collect_() : metrics_.Collect();
   const double dt = previous_at_ > 0 && now > previous_at_ ? static_cast<double>(now - previous_at_) / 1000.0 : 0;
 
   // Zones: riders online / available and open orders from the rows, distributions from the metrics.
@@ -308,7 +308,13 @@ Result<std::string> LiveFeed::Snapshot() {
                                   {"routes", std::move(routes)},
                                   {"functions", std::move(functions)},
                                   {"alarms", std::move(alarms)},
-                                  {"autoscaler", AutoscalerState(autoscale_state_path_, now)}});
+                                  {"autoscaler", AutoscalerState(autoscale_state_path_, now)},
+                                  {"processes", processes_ ? processes_() : bj::value(nullptr)}});
+}
+
+void LiveFeed::SetMetricsSource(Collector collect, std::function<boost::json::value()> processes) {
+  collect_ = std::move(collect);
+  processes_ = std::move(processes);
 }
 
 void LiveFeed::Add(const std::shared_ptr<net::WebSocket>& ws) {

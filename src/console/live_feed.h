@@ -11,11 +11,16 @@
 //   rider_id|null]], plan: [[rider_id, restaurant_id, [order ids], committed]]
 // In a cluster's primary the snapshot also carries the autoscaler's state ("autoscaler": the
 // controller's RUN_DIR/autoscale.json plus running/stale; {"running": false} when the cluster runs
-// without autoscaling; null for a single process).
+// without autoscaling; null for a single process), and its figures (routes, functions, zone
+// distributions) are the whole cluster's: SetMetricsSource gives the sum over the processes and
+// the list of processes it adds up ("processes": [{process, role, state, pid, up}]; null for a single
+// process).
 
 #include <prometheus/histogram.h>
 
+#include <boost/json/value.hpp>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -47,6 +52,10 @@ class LiveFeed {
            std::chrono::milliseconds interval, std::string autoscale_state_path = {});
   ~LiveFeed();
   void Register(net::Router& router, const identity::IdentityService& identity);
+  using Collector = std::function<std::vector<prometheus::MetricFamily>()>;
+  // Before Start: where the figures come from instead of this process's registry, and the
+  // processes they cover.
+  void SetMetricsSource(Collector collect, std::function<boost::json::value()> processes);
   void Start();
   void Stop();
   // One snapshot as JSON text (the loop sends it; tests and benchmarks may call it).
@@ -68,6 +77,8 @@ class LiveFeed {
   FeedTariff tariff_;
   std::chrono::milliseconds interval_;
   std::string autoscale_state_path_;  // the cluster controller's RUN_DIR/autoscale.json; empty: no cluster
+  Collector collect_;                                // empty: metrics_.Collect()
+  std::function<boost::json::value()> processes_;  // empty: a single process
 
   std::mutex mu_;
   std::vector<std::weak_ptr<net::WebSocket>> sockets_;  // guarded by mu_

@@ -170,12 +170,16 @@ void Metrics::ObserveRequest(const std::string& method, const std::string& route
 
 void Metrics::CountOrderStatus(const std::string& status) { orders_.Add({{"status", status}}).Increment(); }
 
-void Metrics::ObserveOrderEvent(const std::string& type, const std::string& order_id, const std::string& zone,
-                                std::int64_t now_ms) {
+void Metrics::CountOrderEvent(std::string_view type) {
   constexpr std::string_view kPrefix = "order.";
-  if (type.rfind(kPrefix, 0) != 0) return;
-  const std::string status = type.substr(kPrefix.size());
-  CountOrderStatus(status);
+  if (type.starts_with(kPrefix)) CountOrderStatus(std::string(type.substr(kPrefix.size())));
+}
+
+void Metrics::TimeOrderEvent(std::string_view type, const std::string& order_id, const std::string& zone,
+                             std::int64_t now_ms) {
+  constexpr std::string_view kPrefix = "order.";
+  if (!type.starts_with(kPrefix)) return;
+  const std::string_view status = type.substr(kPrefix.size());
   std::optional<std::pair<std::string, double>> click_to_door;
   std::optional<std::pair<std::string, double>> ready_to_pickup;
   {

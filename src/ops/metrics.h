@@ -6,12 +6,12 @@
 // alarms and the console can rely on them:
 //   hotpath_http_requests_total{route,method,status}      counter
 //   hotpath_http_request_duration_seconds{route}          histogram
-//   hotpath_orders_total{status}                          counter, one per order event
+//   hotpath_orders_total{status}                          counter, one per order event this process committed
 //   hotpath_orders_open{zone}                             gauge (refreshed before each collection)
 //   hotpath_riders_online{zone}                           gauge (refreshed before each collection)
 //   hotpath_zone_unserved{zone}                           gauge: 1 when a zone has open orders and no rider online
-//   hotpath_order_click_to_door_seconds{zone}             histogram, placed -> delivered
-//   hotpath_order_ready_to_pickup_seconds{zone}           histogram, ready -> picked up
+//   hotpath_order_click_to_door_seconds{zone}             histogram, placed -> delivered (TimeOrderEvent)
+//   hotpath_order_ready_to_pickup_seconds{zone}           histogram, ready -> picked up (TimeOrderEvent)
 //   hotpath_function_invocations_total{function,result}   counter (result: ok | error | retry | dead_letter |
 //                                                         duplicate); error = a failed attempt, retry = one scheduled
 //   hotpath_function_duration_seconds{function}           histogram, one attempt of a function
@@ -37,6 +37,8 @@
 //   hotpath_cache_up                                      gauge: 1 while the cache answers
 //   hotpath_cache_requests_total{result}                  counter: hit | miss | bypass
 //   hotpath_rate_limited_total                            counter, requests refused with 429
+// Registered by cluster/peer_metrics.h in a cluster's primary:
+//   hotpath_cluster_peer_up{process}                      gauge: 1 when the process's /metrics answered
 // Thread-safe.
 
 #include <prometheus/counter.h>
@@ -51,6 +53,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -73,11 +76,15 @@ class Metrics {
   Metrics();
   void ObserveRequest(const std::string& method, const std::string& route, int status, double seconds);
   void CountOrderStatus(const std::string& status);
-  // An order event (type "order.<status>") at `now_ms`; `zone` is the order's zone ("" if none).
-  // Counts the status and measures click-to-door and ready-to-pickup per zone. Timings of orders
+  // An order event (type "order.<status>") this process committed: counts the status.
+  void CountOrderEvent(std::string_view type);
+  // An order event (type "order.<status>") seen at `now_ms`, from whichever process committed it;
+  // `zone` is the order's zone (read at "order.placed" only). Measures click-to-door and
+  // ready-to-pickup per zone, so it must see both events of an order: in a cluster the primary
+  // times every order from the shared outbox and the api processes time none. Timings of orders
   // placed before this process started are not measured.
-  void ObserveOrderEvent(const std::string& type, const std::string& order_id, const std::string& zone,
-                         std::int64_t now_ms);
+  void TimeOrderEvent(std::string_view type, const std::string& order_id, const std::string& zone,
+                      std::int64_t now_ms);
   void SetZoneLoad(const std::vector<ZoneLoad>& zones);
   void CountFunctionInvocation(const std::string& function, const std::string& result);
   void SetFunctionLag(const std::string& function, double lag);

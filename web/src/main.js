@@ -273,6 +273,19 @@ function renderAutoscaler(a) {
       || '<tr><td colspan="6" class="muted">no scaling yet (holding)</td></tr>'}</tbody></table>`;
 }
 
+// In a cluster: the processes whose figures the page adds up (null for a single process).
+function renderProcesses(list) {
+  const p = $('#plat-processes');
+  p.hidden = !list;
+  if (!list) return;
+  const down = list.filter((x) => !x.up).length;
+  p.dataset.down = String(down);
+  p.innerHTML = `Whole cluster: figures of ${list.length} process${list.length === 1 ? '' : 'es'} — ` +
+    list.map((x) => `<span data-process="${esc(x.process)}" class="${x.up ? '' : 'warn'}">${esc(x.process)}` +
+      `${x.role === 'primary' ? ' (primary)' : ''}${x.state !== 'active' ? ` ${esc(x.state)}` : ''}` +
+      `${x.up ? '' : ' not answering: last counts kept'}</span>`).join(', ');
+}
+
 // Mean of the last n points of a series against the n before: the platform's deltas.
 function windowDelta(arr, n) {
   const vals = arr.filter((v) => v !== null && v !== undefined);
@@ -324,6 +337,7 @@ function onSnapshot(s) {
   }
   $('#plat-kpis').innerHTML = kp.join('');
   renderAutoscaler(s.autoscaler);
+  renderProcesses(s.processes);
   $('#routes-table tbody').innerHTML = s.routes.filter((r) => r.requests > 0).map((r) => `<tr><td>${esc(r.route)}</td>
     <td>${fmt(r.rps)}</td><td>${fmt(r.errors_per_s)}</td><td>${r.p50 === null ? '–' : fmt(r.p50 * 1000)}</td>
     <td>${r.p99 === null ? '–' : fmt(r.p99 * 1000)}</td><td>${r.requests}</td></tr>`).join('');
