@@ -318,6 +318,39 @@ try {
   console.log(`followed ${orderId}: map ${seenOrder.statuses.join(' > ')} > gone; API ${history.join(' > ')}`);
   await page.screenshot({ path: join(outDir, 'map-simulated.png') });
 
+  step('a zone created while the console is open appears on the map, and the view widens to it');
+  const before = await page.evaluate(() => window.__console.map.target);
+  const north = before.maxLat + 0.05;  // about 5 km beyond the top of the current view
+  const centre = (before.minLon + before.maxLon) / 2;
+  const far = await api('POST', '/v1/zones', { name: 'Far north', polygon: [[north, centre - 0.01], [north, centre + 0.01],
+    [north + 0.01, centre + 0.01], [north + 0.01, centre - 0.01]].map(([lat, lon]) => ({ lat, lon })) }, admin.token);
+  await until(() => page.evaluate((id) => {
+    const m = window.__console.map;
+    const t = m.target;
+    return window.__console.hello.zones.some((z) => z.id === id) && !m.boundsFrom && t.maxLat > m.hello.zones
+      .find((z) => z.id === id).polygon.reduce((a, p) => Math.max(a, p[0]), -90);
+  }, far.id), 'the new zone in a fresh hello and inside the eased view', 15_000);
+  const after = await page.evaluate(() => window.__console.map.target);
+  if (!(after.minLat <= before.minLat + 1e-9)) throw new Error(`the view lost its south: ${JSON.stringify([before, after])}`);
+  // The view does not move at a snapshot whose content stays inside the previous view.
+  const views = await page.evaluate(() => new Promise((resolve) => {
+    const out = [];
+    let last = null;
+    const timer = setInterval(() => {
+      const m = window.__console.map;
+      if (window.__console.snapshot === last) return;
+      last = window.__console.snapshot;
+      out.push({ view: JSON.stringify(m.target), content: m.computeBounds() });
+      if (out.length === 4) { clearInterval(timer); resolve(out); }
+    }, 50);
+  }));
+  for (let i = 1; i < views.length; i++) {
+    const v = JSON.parse(views[i - 1].view), c = views[i].content;
+    const inside = c.minLat >= v.minLat && c.maxLat <= v.maxLat && c.minLon >= v.minLon && c.maxLon <= v.maxLon;
+    if (inside && views[i].view !== views[i - 1].view) throw new Error(`the view moved with everything inside it: ${views[i - 1].view} -> ${views[i].view}`);
+  }
+  await page.screenshot({ path: join(outDir, 'map-new-zone.png') });
+
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   console.log('console browser test passed; screenshots in ' + outDir);
 } catch (e) {

@@ -58,7 +58,7 @@ class ConsoleInBrowser(unittest.TestCase):
             self.assertGreaterEqual(summary["orders"]["delivered"], 1, summary)
             self.assertEqual(summary["errors"]["total"], 0, summary["errors"])
             for name in ("login", "map", "zones", "zone", "zone-no-forecast", "zone-forecast", "platform-alarm",
-                         "platform", "map-simulated"):
+                         "platform", "map-simulated", "map-new-zone"):
                 path = os.path.join(OUT, name + ".png")
                 self.assertTrue(os.path.getsize(path) > 1000, path)
         finally:

@@ -29,9 +29,11 @@ export class Api {
 
   async me() { return this.request('GET', '/v1/users/me'); }
 
-  // Calls onMessage with each parsed message; reconnects until close() is called.
+  // Calls onMessage with each parsed message; reconnects until close() is called. refresh()
+  // reconnects at once, for a fresh hello (zones and restaurants).
   live(onMessage, onState) {
     let closed = false;
+    let reopen = false;
     let ws = null;
     const open = () => {
       const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -40,11 +42,15 @@ export class Api {
       ws.onmessage = (e) => onMessage(JSON.parse(e.data));
       ws.onclose = () => {
         if (closed) return;
+        if (reopen) { reopen = false; open(); return; }
         onState('reconnecting');
         setTimeout(open, 2000);
       };
     };
     open();
-    return { close() { closed = true; if (ws) ws.close(); } };
+    return {
+      close() { closed = true; if (ws) ws.close(); },
+      refresh() { if (ws && ws.readyState === WebSocket.OPEN) { reopen = true; ws.close(); } },
+    };
   }
 }

@@ -299,6 +299,15 @@ function onSnapshot(s) {
   state.snapshot = s;
   state.snapshots += 1;
   map.setSnapshot(s);
+  // A zone or restaurant created since the hello: a fresh hello puts it on the map (the view then
+  // widens to it), asked for at most every 10 s.
+  if (state.hello && state.live && Date.now() - (state.helloAsked || 0) > 10000) {
+    const zones = new Set(state.hello.zones.map((z) => z.id));
+    if (s.zones.some((z) => !zones.has(z.id)) || s.orders.some((o) => !map.restaurants.has(o[2]))) {
+      state.helloAsked = Date.now();
+      state.live.refresh();
+    }
+  }
   const t = Date.parse(s.at) / 1000;
   $('#map-counts').textContent = `${s.riders.length} riders online, ${s.orders.length} open orders, ${s.plan.length} planned bundles`;
 

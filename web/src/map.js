@@ -20,7 +20,7 @@ export class LiveMap {
     this.hello = hello;
     this.restaurants = new Map(hello.restaurants.map((r) => [r[0], r]));
     this.animMs = hello.interval_ms || 1000;
-    this.bounds = null;
+    this.fit(performance.now());  // a new hello may bring zones or restaurants: the view keeps up
   }
 
   setSnapshot(s) {
@@ -31,8 +31,42 @@ export class LiveMap {
     this.snapshot = s;
     this.orders = new Map(s.orders.map((o) => [o[0], o]));
     this.animStart = now;
-    if (!this.bounds) this.bounds = this.computeBounds();
+    this.fit(now);
     this.kick();
+  }
+
+  // The view follows what there is to show without jumping at every snapshot: it widens (with a
+  // margin, so the next small moves stay inside) as soon as something falls outside it, narrows
+  // only once everything would fit in a quarter of its area, and eases to a new view over one
+  // interval. The first view is set at once.
+  fit(now) {
+    const c = this.computeBounds();
+    if (!c) return;
+    const v = this.target;
+    if (!v) {
+      this.target = this.bounds = pad(c, 0.05);
+      return;
+    }
+    const next = pad(c, 0.1);
+    const outside = c.minLat < v.minLat || c.maxLat > v.maxLat || c.minLon < v.minLon || c.maxLon > v.maxLon;
+    const small = area(next) < 0.25 * area(v);
+    if (!outside && !small) return;
+    this.boundsFrom = this.boundsAt(now);
+    this.target = next;
+    this.boundsStart = now;
+  }
+
+  // The view at time t: easing from boundsFrom to target.
+  boundsAt(t) {
+    const to = this.target;
+    if (!to || !this.boundsFrom) return to;
+    const k = Math.min(1, (t - this.boundsStart) / this.animMs);
+    if (k >= 1) { this.boundsFrom = null; return to; }
+    const e = k * (2 - k);  // ease out
+    const f = this.boundsFrom;
+    const mix = (a, b) => a + (b - a) * e;
+    return { minLat: mix(f.minLat, to.minLat), maxLat: mix(f.maxLat, to.maxLat),
+      minLon: mix(f.minLon, to.minLon), maxLon: mix(f.maxLon, to.maxLon) };
   }
 
   positionsAt(t) {
@@ -45,22 +79,24 @@ export class LiveMap {
     return out;
   }
 
+  // The extent of everything drawn: zones, restaurants, riders (where they are heading) and drop-offs.
   computeBounds() {
-    const pts = [];
-    if (this.hello) {
-      for (const z of this.hello.zones) pts.push(...z.polygon);
-      for (const r of this.hello.restaurants) pts.push([r[2], r[3]]);
-    }
-    if (this.snapshot) for (const r of this.snapshot.riders) pts.push([r[1], r[2]]);
-    if (!pts.length) return null;
     let [minLat, maxLat, minLon, maxLon] = [90, -90, 180, -180];
-    for (const [la, lo] of pts) {
+    let any = false;
+    const add = (la, lo) => {
       minLat = Math.min(minLat, la); maxLat = Math.max(maxLat, la);
       minLon = Math.min(minLon, lo); maxLon = Math.max(maxLon, lo);
+      any = true;
+    };
+    if (this.hello) {
+      for (const z of this.hello.zones) for (const [la, lo] of z.polygon) add(la, lo);
+      for (const r of this.hello.restaurants) add(r[2], r[3]);
     }
-    const padLat = (maxLat - minLat) * 0.05 || 0.01;
-    const padLon = (maxLon - minLon) * 0.05 || 0.01;
-    return { minLat: minLat - padLat, maxLat: maxLat + padLat, minLon: minLon - padLon, maxLon: maxLon + padLon };
+    if (this.snapshot) {
+      for (const r of this.snapshot.riders) add(r[1], r[2]);
+      for (const o of this.snapshot.orders) add(o[3], o[4]);
+    }
+    return any ? { minLat, maxLat, minLon, maxLon } : null;
   }
 
   show(visible) { this.visible = visible; if (visible) this.kick(); }
@@ -79,7 +115,9 @@ export class LiveMap {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.fillStyle = '#fbfbfd';
     g.fillRect(0, 0, w, h);
-    const b = this.bounds;
+    const t = performance.now();
+    const b = this.boundsAt(t);
+    this.bounds = b;
     if (!b || !this.hello) return;
     // Equirectangular with the longitude scaled by cos(latitude), fitted into the canvas.
     const kLon = Math.cos(((b.minLat + b.maxLat) / 2) * Math.PI / 180);
@@ -102,8 +140,7 @@ export class LiveMap {
     for (const r of this.hello.restaurants) { const [x, y] = xy(r[2], r[3]); g.fillRect(x - 3, y - 3, 6, 6); }
 
     const s = this.snapshot;
-    if (!s) return;
-    const t = performance.now();
+    if (!s) { if (this.boundsFrom) this.kick(); return; }
     const pos = this.positionsAt(t);
     // Plan: rider -> restaurant -> each drop-off.
     g.lineWidth = 1.2;
@@ -135,6 +172,17 @@ export class LiveMap {
       g.fillStyle = r[3] === 'busy' ? COLORS.busy : COLORS.available;
       g.beginPath(); g.arc(x, y, 4, 0, Math.PI * 2); g.fill();
     }
-    if (t - this.animStart < this.animMs) this.kick();
+    if (t - this.animStart < this.animMs || this.boundsFrom) this.kick();
   }
 }
+
+// b widened by `share` of its span on each side, and to at least MIN_SPAN degrees (about 2 km)
+// each way, so a lone restaurant or a huddle of riders is not blown up to fill the canvas.
+const MIN_SPAN = 0.02;
+function pad(b, share) {
+  const padLat = Math.max((b.maxLat - b.minLat) * share, (MIN_SPAN - (b.maxLat - b.minLat)) / 2);
+  const padLon = Math.max((b.maxLon - b.minLon) * share, (MIN_SPAN - (b.maxLon - b.minLon)) / 2);
+  return { minLat: b.minLat - padLat, maxLat: b.maxLat + padLat, minLon: b.minLon - padLon, maxLon: b.maxLon + padLon };
+}
+
+function area(b) { return (b.maxLat - b.minLat) * (b.maxLon - b.minLon); }
