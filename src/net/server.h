@@ -31,6 +31,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};
   std::size_t max_stream_queue = 1024;  // queued SSE/WS messages before a slow client is dropped
   std::chrono::seconds sse_keepalive{15};  // SSE keep-alive comment period; 0 disables
+  // A WebSocket peer heard from (any frame) within this is kept; one silent for half of it gets a
+  // ping, and one that stays silent (no pong either) for all of it is closed. 0 disables.
+  std::chrono::milliseconds websocket_idle_timeout{300000};
 };
 
 // Open streams and slow clients dropped (Server::Streams).

@@ -3,6 +3,12 @@
 // natural back-pressure. Callbacks run on a per-connection strand of the worker pool, never on the
 // I/O threads, except the optional non-blocking try_inline, which runs on the I/O strand. Outgoing
 // messages queue (bounded) and are written one at a time on the I/O strand.
+//
+// Idle peers: Beast's own idle timeout re-arms a timer for every read (a cancelled wait completed
+// through the strand and a timer-heap insert per message, on the ingest hot path), so it is off;
+// instead one timer per connection ticks every half `websocket_idle_timeout` and looks at a flag
+// that every received frame sets: silent for a tick -> a ping (queued like a message), silent for
+// the next one too (no pong) -> closed. The same policy as Beast's suggested server settings.
 
 #include <boost/beast/websocket.hpp>
 
@@ -33,6 +39,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
       : core_(core),
         ws_(std::move(stream)),
         strand_(ws_.get_executor()),
+        idle_timer_(strand_),
         callbacks_(asio::make_strand(core.workers.get_executor())),
         handlers_(std::move(handlers)),
         request_id_(std::move(request_id)),
@@ -50,7 +57,11 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   void Start(HttpRequest upgrade) {
     handle_->state().Attach(weak_from_this());
     beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = websocket::stream_base::none();  // ArmIdle's timer instead
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard_ = true; });
     ws_.set_option(websocket::stream_base::decorator(
         [id = request_id_](websocket::response_type& response) { response.set("X-Request-Id", id); }));
     ws_.read_message_max(core_.options.max_body_bytes);
@@ -107,6 +118,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   void OnAccept(beast::error_code ec) {
     if (ec) return Terminate();
     opened_ = true;
+    ArmIdle();
     RunCallback(
         [self = shared_from_this()] { self->Invoke("on_open", self->handlers_.on_open); },
         [self = shared_from_this()] { self->DoRead(); });
@@ -132,6 +144,31 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     }
   }
 
+  void ArmIdle() {
+    const auto timeout = core_.options.websocket_idle_timeout;
+    if (timeout.count() <= 0 || done_) return;
+    idle_timer_.expires_after(timeout / 2);
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->OnIdleTick();
+    });
+  }
+
+  void OnIdleTick() {
+    if (done_) return;
+    if (heard_) {
+      heard_ = false;
+      pinged_ = false;
+      return ArmIdle();
+    }
+    if (pinged_) return Terminate();  // silent for the whole timeout, not even a pong
+    pinged_ = true;
+    if (!closing_) {
+      queue_.push_back(Pending{std::string(), std::string(), true});
+      if (!writing_) DoWrite();
+    }
+    ArmIdle();
+  }
+
   void DoRead() {
     if (done_) return;
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
@@ -139,6 +176,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
 
   void OnRead(beast::error_code ec) {
     if (ec) return Terminate();
+    heard_ = true;
     if (!ws_.got_text()) {  // binary frames are not part of the protocol; ignore them
       buffer_.consume(buffer_.size());
       return DoRead();
@@ -178,6 +216,11 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   }
 
   void DoWrite() {
+    if (queue_.front().ping) {
+      writing_ = true;
+      ws_.async_ping({}, [self = shared_from_this()](beast::error_code ec) { self->OnWrite(ec); });
+      return;
+    }
     if (!queue_.front().slot.empty()) {
       queue_.front().bytes = handle_->state().TakeSlot(queue_.front().slot);
       queue_.front().slot.clear();
@@ -190,7 +233,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
 
   void OnWrite(beast::error_code ec) {
     writing_ = false;
-    handle_->state().Written();
+    if (!queue_.front().ping) handle_->state().Written();
     queue_.pop_front();
     if (ec) return Terminate();
     if (!queue_.empty()) return DoWrite();
@@ -213,6 +256,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     if (done_) return;
     done_ = true;
     if (grace_) grace_->cancel();
+    idle_timer_.cancel();
     handle_->state().MarkClosed();
     beast::get_lowest_layer(ws_).close();
     if (opened_ && !close_notified_.exchange(true)) {
@@ -223,6 +267,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   ServerCore& core_;
   websocket::stream<beast::tcp_stream> ws_;
   const asio::any_io_executor strand_;
+  asio::steady_timer idle_timer_;  // ArmIdle
   asio::strand<asio::thread_pool::executor_type> callbacks_;
   const WebSocketHandlers handlers_;
   const std::string request_id_;
@@ -231,6 +276,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   struct Pending {
     std::string bytes;
     std::string slot;  // non-empty: a coalesced message, taken from the handle when written
+    bool ping = false;  // a keep-alive ping (OnIdleTick), not counted in the handle's queue
   };
   beast::flat_buffer buffer_;
   std::deque<Pending> queue_;
@@ -239,6 +285,8 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   std::atomic<bool> opened_{false};
   std::atomic<bool> close_notified_{false};
   bool writing_ = false;
+  bool heard_ = false;   // a frame came in since the last idle tick
+  bool pinged_ = false;  // the last idle tick sent a ping
   bool closing_ = false;
   bool done_ = false;
 };

@@ -2,6 +2,8 @@
 
 #include <future>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "net/server_test_support.h"
 
@@ -127,6 +129,55 @@ TEST(WebSocketLifetime, AHandleKeptAfterTheServerIsDestroyedReportsClosed) {
   EXPECT_FALSE(kept->IsOpen());
   EXPECT_FALSE(kept->Send("nobody"));
   kept->Close();
+}
+
+// Keep-alive without a timer per message: a peer that answers the pings (any frame counts) stays
+// open however long it is quiet; one that answers nothing is closed after the idle timeout.
+TEST(WebSocketIdle, APeerThatAnswersPingsStaysAndASilentOneIsClosed) {
+  ServerOptions options = ServerHarness::Defaults();
+  options.websocket_idle_timeout = std::chrono::milliseconds(300);  // a tick (ping) every 150 ms
+  Signal opened;
+  Signal closed;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<WebSocket>> sockets;  // in opening order
+  ServerHarness harness(options);
+  harness.router().Add("GET", "/ws", [&](Request&) {
+    WebSocketHandlers handlers;
+    handlers.on_open = [&](const std::shared_ptr<WebSocket>& socket) {
+      {
+        std::lock_guard lock(mutex);
+        sockets.push_back(socket);
+      }
+      opened.Notify();
+    };
+    handlers.on_close = [&](const std::shared_ptr<WebSocket>&) { closed.Notify(); };
+    return Response::Upgrade(std::move(handlers));
+  });
+  harness.Start();
+  WsClient reading(harness.port(), "/ws");
+  ASSERT_TRUE(opened.WaitFor(1));
+  // Reads (so Beast answers every ping with a pong) until the server sends something.
+  auto read = std::async(std::launch::async, [&] { return reading.Read(); });
+  WsClient silent(harness.port(), "/ws");  // never reads: its pings stay unanswered
+  ASSERT_TRUE(opened.WaitFor(2));
+  const auto silent_since = std::chrono::steady_clock::now();
+  ASSERT_TRUE(closed.WaitFor(1, std::chrono::seconds(5)));
+  EXPECT_GE(std::chrono::steady_clock::now() - silent_since, std::chrono::milliseconds(250));
+  std::shared_ptr<WebSocket> kept;
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(sockets.size(), 2u);
+    EXPECT_TRUE(sockets[0]->IsOpen());
+    EXPECT_FALSE(sockets[1]->IsOpen());
+    kept = sockets[0];
+  }
+  // Several idle timeouts pass: the reading peer, pinged at every quiet tick, is still there.
+  // (The wait is the quiet period under test, not a synchronisation.)
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(closed.count(), 1);
+  ASSERT_TRUE(kept->Send("still open"));
+  EXPECT_EQ(read.get(), "still open");
+  EXPECT_EQ(silent.Read(), std::nullopt);  // the server closed it
 }
 
 TEST_F(WebSocketTest, CoalescedSendsKeepOnlyTheNewestOfASlot) {

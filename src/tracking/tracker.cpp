@@ -211,6 +211,16 @@ std::optional<geo::Point> Tracker::LatestPosition(const std::string& rider_id) c
   return it->second.latest->position;
 }
 
+namespace {
+// Keeps a drained vector's capacity for the next round unless it is far larger than what the round
+// used (after a burst), so the recycled buffers track the ingest rate.
+template <typename T>
+void Recycle(std::vector<T>& v, std::size_t used) {
+  v.clear();
+  if (v.capacity() > 4 * used + 1024) std::vector<T>().swap(v);
+}
+}  // namespace
+
 Status Tracker::Flush() {
   Pending batch;
   std::vector<std::pair<const std::string*, Fix>> positions;  // each moved rider's latest fix
@@ -218,6 +228,7 @@ Status Tracker::Flush() {
     const Millis fresh = FreshAfter();
     std::unique_lock lock(mu_);
     std::swap(batch, pending_);
+    std::swap(pending_, spare_);  // empty, with the capacity of an earlier round
     positions.reserve(batch.moved.size());
     for (RiderEntry* rider : batch.moved) {
       rider->second.moved = false;
@@ -269,6 +280,13 @@ Status Tracker::Flush() {
       dropped_ += messages.size();
       if (result.ok()) result = std::move(sent).error();
     }
+  }
+  Recycle(batch.trail, batch.trail.size());
+  Recycle(batch.moved, batch.moved.size());
+  Recycle(batch.publish, batch.publish.size());
+  {
+    std::unique_lock lock(mu_);
+    spare_ = std::move(batch);
   }
   return result;
 }
