@@ -37,7 +37,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
  public:
   WsSession(ServerCore& core, beast::tcp_stream stream, WebSocketHandlers handlers, std::string request_id)
       : core_(core),
-        ws_(std::move(stream)),
+        ws_(stream.release_socket()),
         strand_(ws_.get_executor()),
         idle_timer_(strand_),
         callbacks_(asio::make_strand(core.workers.get_executor())),
@@ -56,7 +56,6 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   // On the strand.
   void Start(HttpRequest upgrade) {
     handle_->state().Attach(weak_from_this());
-    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = websocket::stream_base::none();  // ArmIdle's timer instead
     timeouts.keep_alive_pings = false;
@@ -105,7 +104,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   void CloseAfterStop() override {
     done_ = true;
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    ws_.next_layer().close(ignored);
     NotifyCloseNow();
   }
 
@@ -258,14 +257,18 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     if (grace_) grace_->cancel();
     idle_timer_.cancel();
     handle_->state().MarkClosed();
-    beast::get_lowest_layer(ws_).close();
+    beast::error_code ignored;
+    ws_.next_layer().close(ignored);
     if (opened_ && !close_notified_.exchange(true)) {
       asio::post(callbacks_, [self = shared_from_this()] { self->Invoke("on_close", self->handlers_.on_close); });
     }
   }
 
   ServerCore& core_;
-  websocket::stream<beast::tcp_stream> ws_;
+  // On the bare socket, not beast::tcp_stream: the websocket stream has its own handshake and close
+  // timeouts and ArmIdle covers idle peers, so tcp_stream's timeout and rate-limit layer (a composed
+  // operation around every read and write) would only cost time per message.
+  websocket::stream<tcp::socket> ws_;
   const asio::any_io_executor strand_;
   asio::steady_timer idle_timer_;  // ArmIdle
   asio::strand<asio::thread_pool::executor_type> callbacks_;
