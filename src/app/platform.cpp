@@ -232,7 +232,6 @@ Status Platform::OpenCache() {
         *redis_, vo, cache::VersionedStats{[hit, miss, bypass](std::string_view r) {
           (r == "hit" ? hit : r == "miss" ? miss : bypass)->Increment();
         }});
-    versioned_->StartEpoch();  // a crash of this process may have skipped a bump: trust nothing older
     log_.Info("cache", {{"url", endpoint.Describe()}});
   }
   cache::RateLimits limits{config_.rate_limit_user_per_s, config_.rate_limit_user_burst, config_.rate_limit_ip_per_s,
@@ -348,6 +347,17 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
     if (times_orders) self->metrics_.TimeOrderEvent(ev.type, ev.order_id, zone, now);
   });
   p->orders_->SetSharedCache(p->versioned_.get());
+  if (p->versioned_) {
+    // Orders are bumped after their commit only (no change mark): a process killed in between may
+    // have left an order's cached copy stale. Each such order changed within a cached value's
+    // lifetime (plus a minute of clock skew), so starting bumps those, and nothing else.
+    const Millis since = p->clock_.NowMillis() - Millis{config.cache_ttl_s} * 1000 - 60000;
+    if (auto changed = p->orders_->ChangedSince(since); changed.ok()) {
+      for (const auto& id : *changed) p->versioned_->Invalidate("order:" + id);
+    } else {
+      return Error::Unavailable("cannot list the recently changed orders: " + changed.error().message);
+    }
+  }
   tracking::LiveSettings live;
   live.rider_speed_kmh = config.rider_speed_kmh;
   live.geofence_m = config.geofence_m;

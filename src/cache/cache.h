@@ -33,6 +33,17 @@ class Cache {
   // Takes one token from the bucket `key` refilled at `rate` tokens per second up to `burst`
   // (a full bucket when new). Atomic: processes sharing the cache share the bucket.
   virtual Result<TokenDecision> TakeToken(const std::string& key, double rate, double burst) = 0;
+  // Change marks (VersionedCache): `writer` is about to change the data versioned by `version_key`,
+  // until it calls EndChange or `ttl` passes. The version becomes "w" + `new_version` (a version
+  // under which nothing is stored) and expires with the last live mark; `marks_key` holds the live
+  // marks (writer -> deadline). Atomic against other callers.
+  virtual Status BeginChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                             const std::string& new_version, Millis ttl) = 0;
+  // `writer`'s change is over (committed or not; an unknown writer is fine: a plain bump). The
+  // version becomes `new_version` when no other live mark remains, else "w" + `new_version`
+  // expiring with the last of them. Atomic against other callers.
+  virtual Status EndChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                           const std::string& new_version) = 0;
   // "memory:" or the Redis URL without its password.
   [[nodiscard]] virtual std::string Describe() const = 0;
   // True when several processes see the same data (Redis).

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "cache/memory_cache.h"
@@ -48,6 +49,18 @@ class Flaky final : public Cache {
     ++calls;
     if (down) return Error::Unavailable("down");
     return inner_.TakeToken(key, rate, burst);
+  }
+  Status BeginChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                     const std::string& new_version, Millis ttl) override {
+    ++calls;
+    if (down) return Error::Unavailable("down");
+    return inner_.BeginChange(version_key, marks_key, writer, new_version, ttl);
+  }
+  Status EndChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                   const std::string& new_version) override {
+    ++calls;
+    if (down) return Error::Unavailable("down");
+    return inner_.EndChange(version_key, marks_key, writer, new_version);
   }
   [[nodiscard]] std::string Describe() const override { return "flaky"; }
   [[nodiscard]] bool Shared() const override { return true; }
@@ -149,19 +162,113 @@ TEST(VersionedCache, AValueLoadedBeforeAnEditIsNotServedAfterIt) {
   EXPECT_EQ(vc.Get("order:o1", "", [&]() -> Result<std::string> { return truth; }).value(), "new");
 }
 
-TEST(VersionedCache, AProcessStartDropsEverythingCachedBefore) {
+TEST(VersionedCache, AProcessStartKeepsWhatOthersCached) {
   ManualClock clock(kStart);
   MemoryCache mem(clock);
   VersionedCache before(mem, {});
   int loads = 0;
   auto load = [&]() -> Result<std::string> { return std::to_string(++loads); };
-  EXPECT_EQ(before.Get("order:o1", "", load).value(), "1");
-  EXPECT_EQ(before.Get("order:o1", "", load).value(), "1");
-  // The process was killed after a commit, before its bump; it starts again:
-  VersionedCache after(mem, {});
-  after.StartEpoch();
-  EXPECT_EQ(after.Get("order:o1", "", load).value(), "2");
-  EXPECT_EQ(before.Get("order:o1", "", load).value(), "2");  // every process sees the new epoch
+  EXPECT_EQ(before.Get("menu:r1", "", load).value(), "1");
+  VersionedCache after(mem, {});  // another process starts (scaling out)
+  EXPECT_EQ(after.Get("menu:r1", "", load).value(), "1");
+  EXPECT_EQ(loads, 1);
+}
+
+TEST(VersionedCache, NothingIsStoredWhileAChangeIsBeingCommitted) {
+  ManualClock clock(kStart);
+  MemoryCache mem(clock);
+  std::vector<std::string> results;
+  VersionedCache vc(mem, {}, {[&](std::string_view r) { results.emplace_back(r); }});
+  std::string truth = "old";
+  auto load = [&]() -> Result<std::string> { return truth; };
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "old");
+  auto change = vc.BeginChange("menu:r");
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "old");  // read before the commit: served, not stored
+  truth = "new";                                         // committed
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "new");
+  vc.EndChange("menu:r", change);
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "new");
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "new");
+  EXPECT_EQ(results, (std::vector<std::string>{"miss", "miss", "miss", "miss", "hit"}));
+}
+
+TEST(VersionedCache, AWriterKilledAfterItsCommitLeavesNothingStaleOnceItsMarkExpires) {
+  ManualClock clock(kStart);
+  MemoryCache mem(clock);
+  VersionedOptions opts;
+  opts.change_ttl = 1000;
+  VersionedCache reader(mem, opts);
+  std::string truth = "old";
+  auto load = [&]() -> Result<std::string> { return truth; };
+  EXPECT_EQ(reader.Get("menu:r", "", load).value(), "old");
+  {
+    VersionedCache writer(mem, opts);
+    (void)writer.BeginChange("menu:r");
+    // A reader loads the old menu while the writer commits...
+    auto racing = reader.Get("menu:r", "", [&]() -> Result<std::string> {
+      std::string read = truth;
+      truth = "new";  // ...the commit lands, and the writer is killed before its end
+      return read;
+    });
+    EXPECT_EQ(racing.value(), "old");
+  }
+  EXPECT_EQ(reader.Get("menu:r", "", load).value(), "new");
+  clock.Advance(std::chrono::milliseconds(1000));  // the mark expired with its version
+  EXPECT_EQ(reader.Get("menu:r", "", load).value(), "new");
+  EXPECT_EQ(reader.Get("menu:r", "", load).value(), "new");
+}
+
+TEST(VersionedCache, OneWritersEndKeepsTheEntityMarkedWhileAnotherWriterCommits) {
+  ManualClock clock(kStart);
+  MemoryCache mem(clock);
+  VersionedCache vc(mem, {});
+  std::string truth = "v0";
+  int loads = 0;
+  auto load = [&]() -> Result<std::string> {
+    ++loads;
+    return truth;
+  };
+  auto first = vc.BeginChange("menu:r");
+  auto second = vc.BeginChange("menu:r");
+  truth = "v1";
+  vc.EndChange("menu:r", first);
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "v1");
+  truth = "v2";  // the second writer's commit; were v1 stored, a crash now would leave it
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "v2");
+  EXPECT_EQ(loads, 2);
+  vc.EndChange("menu:r", second);
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "v2");
+  EXPECT_EQ(vc.Get("menu:r", "", load).value(), "v2");
+  EXPECT_EQ(loads, 3);
+}
+
+TEST(VersionedCache, ANearCopyIsServedOnlyWhileARoundTripAfterTheRequestConfirmsItsVersion) {
+  ManualClock clock(kStart);
+  MemoryCache mem(clock);
+  VersionedCache a(mem, {}), b(mem, {});  // two processes
+  std::string truth = "menu 1";
+  auto load = [&]() -> Result<std::string> { return truth; };
+  EXPECT_EQ(b.Peek("menu:r", ""), nullptr);
+  auto first = b.GetNear("menu:r", "", load).value();
+  EXPECT_EQ(first->value, "menu 1");
+  EXPECT_FALSE(first->version.empty());
+  auto near = b.Peek("menu:r", "");
+  ASSERT_NE(near, nullptr);
+  auto check = [](VersionedCache& vc, VersionedCache::NearPtr p) {
+    std::promise<bool> fresh;
+    vc.Revalidate(std::move(p), [&](bool f) { fresh.set_value(f); });
+    return fresh.get_future().get();
+  };
+  EXPECT_TRUE(check(b, near));
+  auto change = a.BeginChange("menu:r");
+  EXPECT_FALSE(check(b, near));  // being changed
+  truth = "menu 2";
+  a.EndChange("menu:r", change);
+  EXPECT_FALSE(check(b, near));  // changed through the other process: never served again
+  auto second = b.GetNear("menu:r", "", load).value();
+  EXPECT_EQ(second->value, "menu 2");
+  EXPECT_NE(second->version, first->version);
+  EXPECT_TRUE(check(b, b.Peek("menu:r", "")));
 }
 
 TEST(VersionedCache, LoadErrorsAreReturnedAndNotCached) {

@@ -54,6 +54,36 @@ Result<TokenDecision> MemoryCache::TakeToken(const std::string& key, double rate
   return d;
 }
 
+Status MemoryCache::BeginChange(const std::string& version_key, const std::string& marks_key,
+                                const std::string& writer, const std::string& new_version, Millis ttl) {
+  Millis now = clock_.NowMillis();
+  std::lock_guard lock(mu_);
+  marks_[marks_key][writer] = now + ttl;
+  SetVersionLocked(version_key, marks_key, new_version, now);
+  return OkStatus();
+}
+
+Status MemoryCache::EndChange(const std::string& version_key, const std::string& marks_key,
+                              const std::string& writer, const std::string& new_version) {
+  Millis now = clock_.NowMillis();
+  std::lock_guard lock(mu_);
+  if (auto it = marks_.find(marks_key); it != marks_.end()) it->second.erase(writer);
+  SetVersionLocked(version_key, marks_key, new_version, now);
+  return OkStatus();
+}
+
+void MemoryCache::SetVersionLocked(const std::string& version_key, const std::string& marks_key,
+                                   const std::string& new_version, Millis now) {
+  Millis last = 0;
+  if (auto it = marks_.find(marks_key); it != marks_.end()) {
+    std::erase_if(it->second, [now](const auto& m) { return m.second <= now; });
+    for (const auto& [w, deadline] : it->second) last = std::max(last, deadline);
+    if (it->second.empty()) marks_.erase(it);
+  }
+  entries_[version_key] = last == 0 ? Entry{new_version, 0} : Entry{"w" + new_version, last};
+  SweepLocked(now);
+}
+
 void MemoryCache::SweepLocked(Millis now) {
   if (entries_.size() < sweep_at_ && buckets_.size() < sweep_at_) return;
   std::erase_if(entries_, [now](const auto& e) { return e.second.expires_at != 0 && e.second.expires_at <= now; });

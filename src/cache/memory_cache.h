@@ -20,6 +20,10 @@ class MemoryCache final : public Cache {
   Result<bool> Add(const std::string& key, const std::string& value, Millis ttl) override;
   Status Delete(const std::string& key) override;
   Result<TokenDecision> TakeToken(const std::string& key, double rate, double burst) override;
+  Status BeginChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                     const std::string& new_version, Millis ttl) override;
+  Status EndChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                   const std::string& new_version) override;
   [[nodiscard]] std::string Describe() const override { return "memory:"; }
   [[nodiscard]] bool Shared() const override { return false; }
   [[nodiscard]] std::size_t SizeForTest() const;
@@ -34,10 +38,14 @@ class MemoryCache final : public Cache {
     Millis idle_after = 0;  // full again from then on: forgetting it changes nothing
   };
   void SweepLocked(Millis now);
+  // Drops expired marks of `marks_key`; sets the version from what remains.
+  void SetVersionLocked(const std::string& version_key, const std::string& marks_key, const std::string& new_version,
+                        Millis now);
   const Clock& clock_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;         // guarded by mu_
   std::unordered_map<std::string, TimedBucket> buckets_;   // guarded by mu_
+  std::unordered_map<std::string, std::unordered_map<std::string, Millis>> marks_;  // guarded by mu_
   std::size_t sweep_at_ = 1024;                            // guarded by mu_: sweep when a map reaches it
 };
 

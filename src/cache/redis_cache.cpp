@@ -39,6 +39,37 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
 return {allowed, retry}
 )lua";
 
+// Change marks (Cache::BeginChange/EndChange). KEYS[1] the version, KEYS[2] the marks (a sorted set
+// of writers scored by their deadline on Redis's clock). The version is "w"..ARGV[2] expiring with
+// the last live mark, or the clean ARGV[2] once none is left.
+constexpr const char* kSetVersionLua = R"lua(
+local function set_version(now)
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+  if #last == 0 then
+    redis.call('DEL', KEYS[2])
+    redis.call('SET', KEYS[1], ARGV[2])
+  else
+    local left = tonumber(last[2]) - now
+    redis.call('PEXPIRE', KEYS[2], left)
+    redis.call('SET', KEYS[1], 'w' .. ARGV[2], 'PX', left)
+  end
+  return 1
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+)lua";
+// ARGV[1] the writer, ARGV[2] the new version, ARGV[3] the mark's lifetime (ms).
+const std::string kBeginChangeScript = std::string(kSetVersionLua) + R"lua(
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+return set_version(now)
+)lua";
+// ARGV[1] the writer, ARGV[2] the new version.
+const std::string kEndChangeScript = std::string(kSetVersionLua) + R"lua(
+redis.call('ZREM', KEYS[2], ARGV[1])
+return set_version(now)
+)lua";
+
 std::string ReplyError(const redisReply* r) { return r && r->str ? std::string(r->str, r->len) : "error reply"; }
 
 }  // namespace
@@ -207,39 +238,59 @@ Status RedisCache::Delete(const std::string& key) {
   return OkStatus();
 }
 
-Result<TokenDecision> RedisCache::TakeToken(const std::string& key, double rate, double burst) {
-  const std::string rate_s = fmt::format("{}", rate);
-  const std::string burst_s = fmt::format("{}", burst);
+Result<RedisCache::Reply> RedisCache::Eval(Script script, const std::vector<std::string>& keys_and_args, int keys) {
+  const char* text = script == kBucket        ? kBucketScript
+                     : script == kBeginChange ? kBeginChangeScript.c_str()
+                                              : kEndChangeScript.c_str();
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string sha;
     {
       std::lock_guard lock(script_mu_);
-      sha = bucket_sha_;
+      sha = shas_[script];
     }
     if (sha.empty()) {
-      HP_ASSIGN(auto loaded, Run({"SCRIPT", "LOAD", kBucketScript}));
+      HP_ASSIGN(auto loaded, Run({"SCRIPT", "LOAD", text}));
       if (loaded->type != REDIS_REPLY_STRING) return Error::Internal("redis SCRIPT LOAD: unexpected reply");
       sha.assign(loaded->str, loaded->len);
       std::lock_guard lock(script_mu_);
-      bucket_sha_ = sha;
+      shas_[script] = sha;
     }
-    auto reply = Run({"EVALSHA", sha, "1", key, rate_s, burst_s});
+    Command cmd{"EVALSHA", sha, std::to_string(keys)};
+    cmd.insert(cmd.end(), keys_and_args.begin(), keys_and_args.end());
+    auto reply = Run(cmd);
     if (!reply.ok()) {
       // A restarted Redis has forgotten the script: load it again once.
       if (reply.error().code != ErrorCode::kUnavailable && reply.error().message.find("NOSCRIPT") != std::string::npos) {
         std::lock_guard lock(script_mu_);
-        bucket_sha_.clear();
+        shas_[script].clear();
         continue;
       }
       return std::move(reply).error();
     }
-    const redisReply* r = reply->get();
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
-        r->element[1]->type != REDIS_REPLY_INTEGER)
-      return Error::Internal("redis token bucket: unexpected reply");
-    return TokenDecision{r->element[0]->integer == 1, static_cast<Millis>(r->element[1]->integer)};
+    return reply;
   }
-  return Error::Internal("redis token bucket: the script could not be loaded");
+  return Error::Internal("redis: a script could not be loaded");
+}
+
+Result<TokenDecision> RedisCache::TakeToken(const std::string& key, double rate, double burst) {
+  HP_ASSIGN(auto reply, Eval(kBucket, {key, fmt::format("{}", rate), fmt::format("{}", burst)}, 1));
+  const redisReply* r = reply.get();
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+      r->element[1]->type != REDIS_REPLY_INTEGER)
+    return Error::Internal("redis token bucket: unexpected reply");
+  return TokenDecision{r->element[0]->integer == 1, static_cast<Millis>(r->element[1]->integer)};
+}
+
+Status RedisCache::BeginChange(const std::string& version_key, const std::string& marks_key,
+                               const std::string& writer, const std::string& new_version, Millis ttl) {
+  HP_TRY(Eval(kBeginChange, {version_key, marks_key, writer, new_version, std::to_string(std::max<Millis>(1, ttl))}, 2));
+  return OkStatus();
+}
+
+Status RedisCache::EndChange(const std::string& version_key, const std::string& marks_key,
+                             const std::string& writer, const std::string& new_version) {
+  HP_TRY(Eval(kEndChange, {version_key, marks_key, writer, new_version}, 2));
+  return OkStatus();
 }
 
 }  // namespace hotpath::cache

@@ -51,6 +51,10 @@ class RedisCache final : public Cache {
   Result<bool> Add(const std::string& key, const std::string& value, Millis ttl) override;
   Status Delete(const std::string& key) override;
   Result<TokenDecision> TakeToken(const std::string& key, double rate, double burst) override;
+  Status BeginChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                     const std::string& new_version, Millis ttl) override;
+  Status EndChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
+                   const std::string& new_version) override;
   [[nodiscard]] std::string Describe() const override { return options_.endpoint.Describe(); }
   [[nodiscard]] bool Shared() const override { return true; }
 
@@ -74,6 +78,9 @@ class RedisCache final : public Cache {
   void Succeeded();
   void ProbeLoop();  // while the circuit is open: connect every `retry`
   Error Unavailable(const std::string& why);
+  enum Script { kBucket, kBeginChange, kEndChange, kScripts };
+  // EVALSHA of one of the scripts, loaded on first use and again after NOSCRIPT (a restarted Redis).
+  Result<Reply> Eval(Script script, const std::vector<std::string>& keys_and_args, int keys);
 
   const RedisOptions options_;
   const Logger& log_;
@@ -85,7 +92,7 @@ class RedisCache final : public Cache {
   std::condition_variable cv_;
   std::atomic<bool> up_{true};                        // as last reported
   std::mutex script_mu_;
-  std::string bucket_sha_;  // guarded by script_mu_
+  std::string shas_[kScripts];  // guarded by script_mu_
   std::thread prober_;      // last: started once everything above exists
 };
 

@@ -102,6 +102,30 @@ TEST(RedisCache, VersionedCacheAcrossTwoClients) {
   EXPECT_EQ(loads, 2);
 }
 
+TEST(RedisCache, ChangeMarksHoldTheVersionUntilTheLastWriterEndsOrExpires) {
+  Logger log(LogLevel::kError);
+  RedisCache c(Options(), log);
+  const auto v = Unique("t:cv:"), w = Unique("t:cw:");
+  auto version = [&] { return c.Get({v}).value()[0]; };
+  ASSERT_TRUE(c.BeginChange(v, w, "one", "a1", 60000).ok());
+  ASSERT_TRUE(c.BeginChange(v, w, "two", "a2", 60000).ok());
+  EXPECT_EQ(version(), "wa2");
+  ASSERT_TRUE(c.EndChange(v, w, "one", "a3").ok());
+  EXPECT_EQ(version(), "wa3");  // "two" is still committing
+  ASSERT_TRUE(c.EndChange(v, w, "two", "a4").ok());
+  EXPECT_EQ(version(), "a4");
+  EXPECT_FALSE(c.Get({w}).value()[0].has_value());
+  // A writer that never ends: its mark, and the version with it, expire.
+  ASSERT_TRUE(c.BeginChange(v, w, "killed", "a5", 50).ok());
+  EXPECT_EQ(version(), "wa5");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (version().has_value() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // waiting out Redis's expiry, bounded
+  EXPECT_FALSE(version().has_value());
+  ASSERT_TRUE(c.EndChange(v, w, "unknown", "a6").ok());  // a plain bump
+  EXPECT_EQ(version(), "a6");
+}
+
 TEST(RedisPubSub, MessagesReachEverySubscriber) {
   Logger log(LogLevel::kError);
   RedisCache publisher(Options(), log);

@@ -1,10 +1,15 @@
 #include "cache/versioned_cache.h"
 
-#include <thread>
-
 namespace hotpath::cache {
 namespace {
-constexpr std::string_view kInitialVersion = "0";  // an entity never bumped (or whose version was lost)
+// The value stored under `version` ("<version>\n<value>"), if `stored` is that.
+std::optional<std::string> Tagged(const std::optional<std::string>& stored, const std::string& version) {
+  if (!stored || stored->size() <= version.size() || stored->compare(0, version.size(), version) != 0 ||
+      (*stored)[version.size()] != '\n')
+    return std::nullopt;
+  return stored->substr(version.size() + 1);
+}
+bool Changing(const std::string& version) { return !version.empty() && version[0] == 'w'; }
 }  // namespace
 
 std::string NewVersion() {
@@ -20,51 +25,156 @@ std::string NewVersion() {
 }
 
 VersionedCache::VersionedCache(Cache& cache, VersionedOptions options, VersionedStats stats)
-    : cache_(cache), options_(std::move(options)), stats_(std::move(stats)) {}
+    : cache_(cache), options_(std::move(options)), stats_(std::move(stats)) {
+  watcher_ = std::thread([this] { WatchLoop(); });
+}
+
+VersionedCache::~VersionedCache() {
+  {
+    std::lock_guard lock(watch_mu_);
+    stopping_ = true;
+  }
+  watch_cv_.notify_all();
+  watcher_.join();
+}
+
+void VersionedCache::Pend(const std::string& entity) {
+  std::lock_guard lock(mu_);
+  pending_.insert(entity);
+  has_pending_ = true;
+}
 
 bool VersionedCache::FlushPending() {
   if (!has_pending_.load()) return true;
   std::lock_guard lock(mu_);
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (!cache_.Set(VersionKey(*it), NewVersion(), 0).ok()) return false;
+    if (!cache_.EndChange(VersionKey(*it), MarksKey(*it), std::string(), NewVersion()).ok()) return false;
     it = pending_.erase(it);
   }
   has_pending_ = false;
   return true;
 }
 
-void VersionedCache::Invalidate(const std::string& entity) {
-  if (FlushPending() && cache_.Set(VersionKey(entity), NewVersion(), 0).ok()) return;
-  std::lock_guard lock(mu_);
-  pending_.insert(entity);
-  has_pending_ = true;
+std::string VersionedCache::BeginChange(const std::string& entity) {
+  std::string token = NewVersion();
+  if (!FlushPending() ||
+      !cache_.BeginChange(VersionKey(entity), MarksKey(entity), token, NewVersion(), options_.change_ttl).ok())
+    Pend(entity);
+  return token;
+}
+
+void VersionedCache::EndChange(const std::string& entity, const std::string& token) {
+  if (FlushPending() && cache_.EndChange(VersionKey(entity), MarksKey(entity), token, NewVersion()).ok()) return;
+  Pend(entity);
+}
+
+Result<std::pair<std::string, std::string>> VersionedCache::Lookup(const std::string& entity, const std::string& key,
+                                                                   const Loader& load) {
+  using Out = std::pair<std::string, std::string>;
+  auto unversioned = [&](std::string_view result) -> Result<Out> {
+    Count(result);
+    HP_ASSIGN(auto value, load());
+    return Out{std::move(value), std::string()};
+  };
+  if (!FlushPending()) return unversioned("bypass");
+  const std::string version_key = VersionKey(entity);
+  const std::string data_key = DataKey(entity, key);
+  auto got = cache_.Get({version_key, data_key});
+  if (!got.ok()) return unversioned("bypass");
+  std::string version;
+  if ((*got)[0]) {
+    version = std::move(*(*got)[0]);
+    if (Changing(version)) return unversioned("miss");  // a change is being committed: store nothing
+    if (auto hit = Tagged((*got)[1], version)) {
+      Count("hit");
+      return Out{std::move(*hit), std::move(version)};
+    }
+  } else {
+    // Never changed, evicted, or a killed writer's mark expired: a fresh version before the load,
+    // so what is stored under it was read after it existed.
+    version = NewVersion();
+    auto added = cache_.Add(version_key, version, 0);
+    if (!added.ok()) return unversioned("bypass");
+    if (!*added) return unversioned("miss");  // someone else's version: theirs to fill
+  }
+  Count("miss");
+  HP_ASSIGN(auto value, Fill(data_key, options_.prefix + "l:" + entity + ":" + key + ":" + version, version, load));
+  return Out{std::move(value), std::move(version)};
 }
 
 Result<std::string> VersionedCache::Get(const std::string& entity, const std::string& key, const Loader& load) {
-  if (!FlushPending()) {
-    Count("bypass");
-    return load();
+  HP_ASSIGN(auto got, Lookup(entity, key, load));
+  return std::move(got.first);
+}
+
+Result<VersionedCache::NearPtr> VersionedCache::GetNear(const std::string& entity, const std::string& key,
+                                                        const Loader& load) {
+  HP_ASSIGN(auto got, Lookup(entity, key, load));
+  auto near = std::make_shared<const Near>(Near{entity, std::move(got.second), std::move(got.first)});
+  if (!near->version.empty()) Keep(entity, key, near);
+  return NearPtr(near);
+}
+
+void VersionedCache::Keep(const std::string& entity, const std::string& key, NearPtr near) {
+  std::lock_guard lock(near_mu_);
+  if (near_.size() >= options_.near_max) near_.clear();
+  near_[entity + '\n' + key] = std::move(near);
+}
+
+VersionedCache::NearPtr VersionedCache::Peek(const std::string& entity, const std::string& key) const {
+  std::string k;
+  k.reserve(entity.size() + 1 + key.size());
+  k.append(entity).push_back('\n');
+  k.append(key);
+  std::lock_guard lock(near_mu_);
+  auto it = near_.find(k);
+  return it == near_.end() ? nullptr : it->second;
+}
+
+void VersionedCache::Revalidate(NearPtr near, std::function<void(bool fresh)> done) {
+  {
+    std::lock_guard lock(watch_mu_);
+    if (!stopping_) {
+      waiting_.push_back(Waiter{std::move(near), std::move(done)});
+      if (waiting_.size() == 1) watch_cv_.notify_one();
+      return;
+    }
   }
-  const std::string data_key = options_.prefix + "d:" + entity + (key.empty() ? "" : ":" + key);
-  auto got = cache_.Get({VersionKey(kEpoch), VersionKey(entity), data_key});
-  if (!got.ok()) {
-    Count("bypass");
-    return load();
+  done(false);
+}
+
+void VersionedCache::WatchLoop() {
+  std::vector<Waiter> batch;
+  std::vector<std::string> keys;
+  std::unordered_map<std::string, std::size_t> index;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lock(watch_mu_);
+      watch_cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+      batch.swap(waiting_);
+      if (stopping_ && batch.empty()) return;
+    }
+    // Every waiter arrived before this read was sent: what it returns is at least as new as any
+    // change that had returned when they arrived.
+    keys.clear();
+    index.clear();
+    for (const auto& w : batch) {
+      auto key = VersionKey(w.near->entity);
+      if (index.emplace(key, keys.size()).second) keys.push_back(std::move(key));
+    }
+    const bool usable = FlushPending();
+    auto got = usable ? cache_.Get(keys) : Result<std::vector<std::optional<std::string>>>(Error::Unavailable("pending"));
+    for (auto& w : batch) {
+      bool fresh = false;
+      if (got.ok()) {
+        const auto& v = (*got)[index.at(VersionKey(w.near->entity))];
+        fresh = v && *v == w.near->version;
+      }
+      if (fresh) Count("hit");
+      w.done(fresh);
+    }
   }
-  const std::string version = (*got)[0].value_or(std::string(kInitialVersion)) + "." +
-                              (*got)[1].value_or(std::string(kInitialVersion));
-  auto tagged = [&](const std::optional<std::string>& v) -> std::optional<std::string> {
-    if (!v || v->size() <= version.size() || v->compare(0, version.size(), version) != 0 ||
-        (*v)[version.size()] != '\n')
-      return std::nullopt;
-    return v->substr(version.size() + 1);
-  };
-  if (auto hit = tagged((*got)[2])) {
-    Count("hit");
-    return std::move(*hit);
-  }
-  Count("miss");
-  return Fill(data_key, options_.prefix + "l:" + entity + ":" + key + ":" + version, version, load);
 }
 
 Result<std::string> VersionedCache::Fill(const std::string& data_key, const std::string& lock_key,
@@ -76,10 +186,7 @@ Result<std::string> VersionedCache::Fill(const std::string& data_key, const std:
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll));
       auto v = cache_.Get({data_key});
       if (!v.ok()) break;
-      const auto& value = (*v)[0];
-      if (value && value->size() > version.size() && value->compare(0, version.size(), version) == 0 &&
-          (*value)[version.size()] == '\n')
-        return value->substr(version.size() + 1);
+      if (auto hit = Tagged((*v)[0], version)) return std::move(*hit);
     }
     return load();
   }
@@ -92,6 +199,11 @@ Result<std::string> VersionedCache::Fill(const std::string& data_key, const std:
 std::size_t VersionedCache::PendingForTest() const {
   std::lock_guard lock(mu_);
   return pending_.size();
+}
+
+std::size_t VersionedCache::NearSizeForTest() const {
+  std::lock_guard lock(near_mu_);
+  return near_.size();
 }
 
 }  // namespace hotpath::cache

@@ -110,14 +110,16 @@ Result<Restaurant> CatalogService::CreateRestaurant(const Principal& actor, std:
     zone_id = ZoneAt(location);
   }
   Restaurant r{NewId("rst"), std::move(name), location, zone_id.value_or(""), clock_.NowMillis()};
-  HP_TRY(db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
+  const std::string change = shared_ ? shared_->BeginChange("restaurants") : std::string();
+  auto written = db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
     HP_TRY(c.Exec(
         "INSERT INTO restaurants(id,name,lat,lon,zone_id,created_at) VALUES (?,?,?,?,?,?)",
         {r.id, r.name, r.location.lat, r.location.lon,
          r.zone_id.empty() ? storage::SqlValue(nullptr) : storage::SqlValue(r.zone_id), r.created_at}));
     return Ok{};
-  }));
-  if (shared_) shared_->Invalidate("restaurants");
+  });
+  if (shared_) shared_->EndChange("restaurants", change);  // after the commit, also after a failure
+  HP_TRY(std::move(written));
   return r;
 }
 
@@ -207,15 +209,17 @@ Result<MenuItem> CatalogService::AddItem(const Principal& actor, const std::stri
   HP_TRY(CanEditMenu(actor, restaurant_id));
   Millis now = clock_.NowMillis();
   MenuItem item{NewId("itm"), restaurant_id, std::move(name), price, currency_, available, now};
-  HP_TRY(db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
+  const std::string change = BeginMenuChange(restaurant_id);
+  auto written = db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
     HP_TRY(
         c.Exec("INSERT INTO menu_items(id,restaurant_id,name,price,currency,available,created_at,updated_at) "
                "VALUES (?,?,?,?,?,?,?,?)",
                {item.id, item.restaurant_id, item.name, item.price, item.currency,
                 std::int64_t{item.available ? 1 : 0}, now, now}));
     return Ok{};
-  }));
-  InvalidateMenu(restaurant_id);
+  });
+  InvalidateMenu(restaurant_id, change);
+  HP_TRY(std::move(written));
   return item;
 }
 
@@ -224,6 +228,7 @@ Result<MenuItem> CatalogService::PatchItem(const Principal& actor, const std::st
   HP_TRY(GetRestaurant(restaurant_id));
   HP_TRY(CanEditMenu(actor, restaurant_id));
   Millis now = clock_.NowMillis();
+  const std::string change = BeginMenuChange(restaurant_id);
   auto updated = db_.Write<std::optional<MenuItem>>([&](Connection& c) -> Result<std::optional<MenuItem>> {
     std::optional<MenuItem> item;
     HP_TRY(c.Query(fmt::format("SELECT {} FROM menu_items WHERE id = ? AND restaurant_id = ?", kItemCols),
@@ -238,7 +243,7 @@ Result<MenuItem> CatalogService::PatchItem(const Principal& actor, const std::st
     return item;
   });
   // Invalidate after the commit, and also on failure: the cache must never outlive the truth.
-  InvalidateMenu(restaurant_id);
+  InvalidateMenu(restaurant_id, change);
   if (!updated.ok()) return std::move(updated).error();
   if (!updated->has_value()) return Error::NotFound(fmt::format("restaurant has no item '{}'", item_id));
   return std::move(**updated);
@@ -253,13 +258,17 @@ Result<std::vector<MenuItem>> CatalogService::Menu(const std::string& restaurant
   return menu->items;
 }
 
-void CatalogService::InvalidateMenu(const std::string& restaurant_id) {
+std::string CatalogService::BeginMenuChange(const std::string& restaurant_id) {
+  return shared_ ? shared_->BeginChange("menu:" + restaurant_id) : std::string();
+}
+
+void CatalogService::InvalidateMenu(const std::string& restaurant_id, const std::string& change) {
   {
     std::lock_guard lock(mu_);
     menu_cache_.erase(restaurant_id);
     ++menu_generation_[restaurant_id];
   }
-  if (shared_) shared_->Invalidate("menu:" + restaurant_id);
+  if (shared_) shared_->EndChange("menu:" + restaurant_id, change);
 }
 
 Result<std::vector<MenuItem>> CatalogService::ReadMenu(const std::string& restaurant_id, storage::ReadFrom from) {
@@ -307,14 +316,30 @@ Result<std::shared_ptr<const CatalogService::CachedMenu>> CatalogService::LoadMe
 
 Result<std::string> CatalogService::MenuJson(const std::string& restaurant_id) {
   if (shared_) {
-    return shared_->Get("menu:" + restaurant_id, "", [&]() -> Result<std::string> {
-      HP_TRY(GetRestaurant(restaurant_id));
-      HP_ASSIGN(auto items, ReadMenu(restaurant_id, storage::ReadFrom::kPrimary));
-      return SerializeMenu(restaurant_id, items);
-    });
+    HP_ASSIGN(auto menu, MenuNear(restaurant_id));
+    return menu->value;
   }
   HP_ASSIGN(auto menu, LoadMenu(restaurant_id));
   return menu->json;
+}
+
+CatalogService::NearMenu CatalogService::PeekMenu(const std::string& restaurant_id) const {
+  return shared_ ? shared_->Peek("menu:" + restaurant_id, "") : nullptr;
+}
+
+void CatalogService::RevalidateMenu(NearMenu menu, std::function<void(bool fresh)> done) {
+  if (!shared_ || !menu) return done(false);
+  shared_->Revalidate(std::move(menu), std::move(done));
+}
+
+Result<CatalogService::NearMenu> CatalogService::MenuNear(const std::string& restaurant_id) {
+  if (!shared_) return Error::Internal("no shared cache");
+  // Fills read the primary: a replica may not have replayed another process's edit yet.
+  return shared_->GetNear("menu:" + restaurant_id, "", [&]() -> Result<std::string> {
+    HP_TRY(GetRestaurant(restaurant_id));
+    HP_ASSIGN(auto items, ReadMenu(restaurant_id, storage::ReadFrom::kPrimary));
+    return SerializeMenu(restaurant_id, items);
+  });
 }
 
 }  // namespace hotpath::catalog

@@ -7,6 +7,7 @@
 // may not have replayed another process's edit yet.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -92,6 +93,13 @@ class CatalogService {
   Result<std::vector<MenuItem>> Menu(const std::string& restaurant_id);
   // The menu as serialised JSON ({"restaurant_id":..,"items":[..]}), cached.
   Result<std::string> MenuJson(const std::string& restaurant_id);
+  // With a shared cache: the menu kept in this process as well, with its version (ETag material;
+  // empty when served without one). PeekMenu never waits and may be stale: serve it only after
+  // RevalidateMenu said fresh (one round trip shared by concurrent readers), else use MenuNear.
+  using NearMenu = cache::VersionedCache::NearPtr;
+  NearMenu PeekMenu(const std::string& restaurant_id) const;
+  void RevalidateMenu(NearMenu menu, std::function<void(bool fresh)> done);
+  Result<NearMenu> MenuNear(const std::string& restaurant_id);
 
   [[nodiscard]] const std::string& currency() const { return currency_; }
 
@@ -120,7 +128,9 @@ class CatalogService {
   // Restaurants never change once created (no update endpoint yet), so hits are cached for good.
   std::unordered_map<std::string, Restaurant> restaurant_cache_;    // guarded by mu_
   std::unordered_map<std::string, std::uint64_t> menu_generation_;  // guarded by mu_; bumped on edit
-  void InvalidateMenu(const std::string& restaurant_id);
+  // A menu edit: marked in the shared cache before its commit, dropped and bumped after it.
+  std::string BeginMenuChange(const std::string& restaurant_id);
+  void InvalidateMenu(const std::string& restaurant_id, const std::string& change);
   Result<std::vector<MenuItem>> ReadMenu(const std::string& restaurant_id, storage::ReadFrom from);
   cache::VersionedCache* shared_ = nullptr;
 };

@@ -11,6 +11,37 @@ using identity::Role;
 
 namespace {
 
+// True when an If-None-Match header lists `etag` (weak comparison, RFC 9110 13.1.2) or is "*".
+bool NoneMatchHits(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string_view tag = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag.rfind("W/", 0) == 0) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
+}
+
+// A menu from the shared cache: its bytes as stored, an ETag from the version it was stored under
+// (every edit makes a new one), 304 when the client already holds that version.
+net::Response MenuResponse(const cache::VersionedCache::Near& menu, const std::string& if_none_match) {
+  std::string etag;
+  if (!menu.version.empty()) etag = "\"" + menu.version + "\"";
+  net::Response resp;
+  if (!etag.empty() && !if_none_match.empty() && NoneMatchHits(if_none_match, etag)) {
+    resp.status = 304;
+    resp.content_type.clear();
+  } else {
+    resp = net::Response::Json(200, menu.value);
+  }
+  resp.headers.emplace_back("Cache-Control", "no-cache");
+  if (!etag.empty()) resp.headers.emplace_back("ETag", std::move(etag));
+  return resp;
+}
+
 template <typename T, typename F>
 net::Response Reply(const Result<T>& r, int status, F to_json) {
   if (!r.ok()) return api::ErrorResponse(r.error());
@@ -129,20 +160,34 @@ void RegisterRoutes(net::Router& router, CatalogService& catalog, const identity
   router.Add("GET", "/v1/restaurants/{id}", [&catalog](net::Request& r) {
     return Reply(catalog.GetRestaurant(r.Param("id")), 200, RestaurantJson);
   });
-  auto menu = [&catalog](net::Request& r) {
-    auto text = catalog.MenuJson(r.Param("id"));
-    if (!text.ok()) return api::ErrorResponse(text.error());
-    auto resp = net::Response::Json(200, std::move(*text));
-    resp.headers.emplace_back("Cache-Control", "no-cache");
-    return resp;
-  };
-  // In-process hits never wait: served on the I/O thread. A shared cache is a network round trip
-  // (and a database read when it is down): the worker pool.
-  if (catalog.HasSharedCache()) {
-    router.Add("GET", "/v1/restaurants/{id}/menu", menu);
-  } else {
-    router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu", menu);
-  }
+  // Without a shared cache the in-process copy answers at once, on the I/O thread. With one (Redis)
+  // the process's near copy is served once a version read that started after the request (shared
+  // by concurrent readers) confirms it, without holding a thread meanwhile; otherwise the worker
+  // pool reads Redis or the database.
+  router.AddNonBlocking("GET", "/v1/restaurants/{id}/menu", [&catalog](net::Request& r) -> net::Response {
+    if (!catalog.HasSharedCache()) {
+      auto text = catalog.MenuJson(r.Param("id"));
+      if (!text.ok()) return api::ErrorResponse(text.error());
+      auto resp = net::Response::Json(200, std::move(*text));
+      resp.headers.emplace_back("Cache-Control", "no-cache");
+      return resp;
+    }
+    std::string id = r.Param("id");
+    std::string if_none_match = r.Header("If-None-Match").value_or("");
+    auto slow = [&catalog, id, if_none_match]() {
+      auto menu = catalog.MenuNear(id);
+      if (!menu.ok()) return api::ErrorResponse(menu.error());
+      return MenuResponse(**menu, if_none_match);
+    };
+    auto near = catalog.PeekMenu(id);
+    if (!near) return net::Response::Later([slow](const std::shared_ptr<net::Completion>& c) { c->Offload(slow); });
+    return net::Response::Later([&catalog, near, slow, if_none_match](const std::shared_ptr<net::Completion>& c) {
+      catalog.RevalidateMenu(near, [c, near, slow, if_none_match](bool fresh) {
+        if (fresh) return c->Reply(MenuResponse(*near, if_none_match));
+        c->Offload(slow);
+      });
+    });
+  });
   router.Add(
       "POST", "/v1/restaurants/{id}/items",
       Authenticated(identity, {Role::kAdmin, Role::kRestaurant},

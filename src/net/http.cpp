@@ -72,6 +72,12 @@ Response Response::Upgrade(WebSocketHandlers handlers) {
   return response;
 }
 
+Response Response::Later(std::function<void(std::shared_ptr<Completion>)> later) {
+  Response response;
+  response.later = std::move(later);
+  return response;
+}
+
 std::string ProblemBody(int status, std::string_view type, std::string_view title, std::string_view detail) {
   std::string out = "{\"type\":";
   AppendJsonString(out, type);

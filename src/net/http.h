@@ -58,6 +58,19 @@ struct WebSocketHandlers {
   std::function<bool(const std::shared_ptr<WebSocket>&, std::string_view text)> try_inline;
 };
 
+struct Response;
+
+// The end of a response that a handler finishes later (Response::Later). Thread-safe; exactly one of
+// Reply and Offload is called, once (a Completion dropped without either answers 500).
+class Completion {
+ public:
+  virtual ~Completion() = default;
+  // The answer, from any thread; it must not block.
+  virtual void Reply(Response response) = 0;
+  // Runs `work` on the worker pool (it may block) and answers with its result.
+  virtual void Offload(std::function<Response()> work) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
@@ -72,6 +85,11 @@ struct Response {
   // When set the server performs the WebSocket upgrade (426 problem if the request is not an
   // upgrade) and drives these callbacks.
   std::optional<WebSocketHandlers> websocket;
+  // When set, this response is a placeholder: the server calls `later` (on the handler's thread, as
+  // soon as the handler returned) with the Completion that carries the real answer. For reads that
+  // wait for a shared round trip without holding a thread (the menu's near copy). The access log
+  // and request metrics see the real answer.
+  std::function<void(std::shared_ptr<Completion>)> later;
 
   static Response Json(int status, std::string body);
   // RFC 9457 problem body, already serialised JSON; content type application/problem+json.
@@ -79,6 +97,7 @@ struct Response {
   static Response Text(int status, std::string body, std::string content_type = "text/plain");
   static Response Sse(std::function<void(const std::shared_ptr<EventStream>&)> start);
   static Response Upgrade(WebSocketHandlers handlers);
+  static Response Later(std::function<void(std::shared_ptr<Completion>)> later);
 };
 
 // An open Server-Sent Events stream. Thread-safe. Sending never blocks: events queue per

@@ -182,6 +182,7 @@ void HttpSession::Dispatch() {
       response =
           StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
     }
+    if (response.later) return StartLater(std::move(request), std::move(response), started_);
     return OnResponse(std::move(request), std::move(response));
   }
   asio::post(core_.workers, [self = shared_from_this(), request = std::move(request), route, is_upgrade,
@@ -193,9 +194,68 @@ void HttpSession::Dispatch() {
       response =
           StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
     }
+    if (response.later) return self->StartLater(std::move(request), std::move(response), started);
     asio::post(self->strand_, [self, request = std::move(request), response = std::move(response)]() mutable {
       self->OnResponse(std::move(request), std::move(response));
     });
+  });
+}
+
+namespace {
+Response HandlerFailed() {
+  return StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
+}
+
+class LaterCompletion final : public Completion {
+ public:
+  LaterCompletion(std::shared_ptr<HttpSession> session, asio::thread_pool& workers, Request request,
+                  Clock::time_point started)
+      : session_(std::move(session)), workers_(workers), request_(std::move(request)), started_(started) {}
+  ~LaterCompletion() override {
+    if (!answered_.exchange(true)) session_->AnswerLater(std::move(request_), HandlerFailed(), started_);
+  }
+  void Reply(Response response) override {
+    if (answered_.exchange(true)) return;
+    session_->AnswerLater(std::move(request_), std::move(response), started_);
+  }
+  void Offload(std::function<Response()> work) override {
+    if (answered_.exchange(true)) return;
+    asio::post(workers_, [session = session_, request = std::move(request_), started = started_,
+                          work = std::move(work)]() mutable {
+      Response response;
+      try {
+        RequestScope scope(
+            RequestContext{request.request_id, request.trace_id, request.span_id, request.trace_flags});
+        response = work();
+      } catch (...) {
+        response = HandlerFailed();
+      }
+      session->AnswerLater(std::move(request), std::move(response), started);
+    });
+  }
+
+ private:
+  std::shared_ptr<HttpSession> session_;
+  asio::thread_pool& workers_;
+  Request request_;
+  Clock::time_point started_;
+  std::atomic<bool> answered_{false};
+};
+}  // namespace
+
+void HttpSession::StartLater(Request request, Response response, Clock::time_point started) {
+  auto later = std::move(response.later);
+  try {
+    later(std::make_shared<LaterCompletion>(shared_from_this(), core_.workers, std::move(request), started));
+  } catch (...) {  // the completion, dropped unanswered, answers 500
+  }
+}
+
+void HttpSession::AnswerLater(Request request, Response response, Clock::time_point started) {
+  if (response.later || response.sse || response.websocket) response = HandlerFailed();
+  core_.Report(request, response.status, started);
+  asio::post(strand_, [self = shared_from_this(), request = std::move(request), response = std::move(response)]() mutable {
+    self->OnResponse(std::move(request), std::move(response));
   });
 }
 

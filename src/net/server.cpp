@@ -61,6 +61,9 @@ Response ServerCore::Handle(Request& request, const Router::Resolved& route, boo
     response.headers.emplace_back("Upgrade", "websocket");
   }
   if (response.sse && response.status != 200) response.sse = nullptr;
+  if (response.later && is_upgrade) response = StockProblem(500, "internal", "Internal Server Error",
+                                                             "The server failed to handle the request.");
+  if (response.later) return response;  // counted and logged when it is answered (AnswerLater)
   Report(request, response.websocket ? 101 : response.status, started);
   return response;
 }

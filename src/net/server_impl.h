@@ -164,8 +164,13 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   void Run();
   void Shutdown() override;
   void CloseAfterStop() override;
+  // The answer of a request whose handler finished later (Response::later), from any thread:
+  // counted and logged now, written on the connection's strand.
+  void AnswerLater(Request request, Response response, Clock::time_point started);
 
  private:
+  // Hands a Response::later placeholder its Completion.
+  void StartLater(Request request, Response response, Clock::time_point started);
   void DoRead();
   void OnHeader(beast::error_code ec);
   void EndBodyRead();

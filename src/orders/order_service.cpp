@@ -259,6 +259,15 @@ Result<std::string> OrderService::GetJson(const Principal& who, const std::strin
   return cached.substr(at);
 }
 
+Result<std::vector<std::string>> OrderService::ChangedSince(Millis since) {
+  return db_.Read<std::vector<std::string>>([&](Connection& c) -> Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
+    HP_TRY(c.Query("SELECT id FROM orders WHERE updated_at >= ?", {since},
+                   [&](const storage::Row& r) { ids.push_back(r.Text(0)); }));
+    return ids;
+  });
+}
+
 Result<std::vector<OrderEvent>> OrderService::EventsAfter(const Principal& who, const std::string& order_id,
                                                           std::int64_t after_seq) {
   HP_TRY(Get(who, order_id));

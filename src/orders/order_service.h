@@ -67,6 +67,8 @@ class OrderService {
   // The order as served by GET /v1/orders/{id}, through the shared cache when there is one (each
   // committed event of the order bumps its version: InvalidateCached).
   Result<std::string> GetJson(const identity::Principal& who, const std::string& order_id);
+  // Ids of the orders changed at or after `since` (updated_at; every change of an order sets it).
+  Result<std::vector<std::string>> ChangedSince(Millis since);
   // Orders through a cache shared by every process (null: none). Set before serving.
   void SetSharedCache(cache::VersionedCache* shared) { shared_ = shared; }
   // An event of the order committed (from the hub's tap, after the commit).

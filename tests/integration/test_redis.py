@@ -99,6 +99,43 @@ class CacheAcrossProcesses(unittest.TestCase):
         self.assertIn("Shake", [i["name"] for i in CP.get("/v1/restaurants/%s/menu" % world.rid).json["items"]])
         self.assertEqual(CA.get("/v1/restaurants/rst_nosuchrestaurant/menu").status, 404)
 
+    def test_a_process_that_starts_keeps_the_shared_cache_and_menus_carry_an_etag(self):
+        world = h.World(CP, ADMIN)
+        menu = "/v1/restaurants/%s/menu" % world.rid
+        self.assertEqual(CA.get(menu).status, 200)
+        version = REDIS.command("GET", "hp:v:menu:" + world.rid, db=1)
+        self.assertTrue(version)
+        self.assertTrue(REDIS.command("EXISTS", "hp:d:menu:" + world.rid, db=1))
+        # Scaling out: a third process on the same database and Redis.
+        third = h.Server(data_dir=P.data_dir, env={"HOTPATH_ROLE": "api", "HOTPATH_DISPATCH_MODE": "nearest",
+                                                   "HOTPATH_OUTBOX_POLL_MS": "600000"})
+        third.start()
+        try:
+            c3 = third.client()
+            self.assertEqual(REDIS.command("GET", "hp:v:menu:" + world.rid, db=1), version)
+            r = c3.get(menu)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(metric(c3, "hotpath_cache_requests_total", '{result="miss"}'), 0)  # read what A cached
+            self.assertEqual(metric(c3, "hotpath_cache_requests_total", '{result="hit"}'), 1)
+            etag = r.header("etag")
+            self.assertTrue(etag and etag.startswith('"'), r.headers)
+            self.assertEqual(CA.get(menu).header("etag"), etag)  # the same bytes, the same tag everywhere
+            r = c3.get(menu, headers={"If-None-Match": etag})
+            self.assertEqual(r.status, 304, r)
+            self.assertEqual(r.header("etag"), etag)
+            self.assertEqual(c3.get(menu).status, 200)
+            self.assertEqual(metric(c3, "hotpath_cache_requests_total", '{result="miss"}'), 0)  # served from its near copy
+            item = world.items[0]
+            r = CP.patch("/v1/restaurants/%s/items/%s" % (world.rid, item["id"]),
+                         {"price": {"amount": 4321, "currency": "USD"}}, token=world.staff_token)
+            self.assertEqual(r.status, 200, r)
+            r = c3.get(menu, headers={"If-None-Match": etag})  # the edit returned: never the old menu
+            self.assertEqual(r.status, 200, r)
+            self.assertNotEqual(r.header("etag"), etag)
+            self.assertEqual([i for i in r.json["items"] if i["id"] == item["id"]][0]["price"]["amount"], 4321)
+        finally:
+            third.cleanup()
+
     def test_a_new_restaurant_is_listed_at_once_by_the_other_process(self):
         world = h.World(CP, ADMIN)
         q = "/v1/restaurants?lat=%f&lon=%f&radius_m=5000" % (world.location["lat"], world.location["lon"])
