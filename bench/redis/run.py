@@ -7,15 +7,18 @@ Starts a throwaway PostgreSQL 15 (tests/lib/postgres_harness.py) and a throwaway
 (tests/lib/redis_harness.py, no persistence), both on 127.0.0.1 under temp dirs, and hotpath
 `serve --demo` on them with `--cache-url redis://...`. Then, in the same run:
 
-1. menu reads: `GET /v1/restaurants/{id}/menu` from hotpath (cache-aside in Redis: one MGET per
-   read) against nginx serving the same bytes as a static file;
+1. menu reads: `GET /v1/restaurants/{id}/menu` from hotpath (cache-aside in Redis, served from the
+   process's near copy once a version read started after the request, shared by concurrent
+   requests, confirms it) against nginx serving the same bytes as a static file;
 2. order status reads: `GET /v1/orders/{id}` with the customer's bearer token (cached in Redis with
    the parties allowed to see it, checked on every read) against nginx serving the same JSON;
 3. redis-benchmark SET/GET of values the size of the menu and of the order (the raw cost of one
    Redis round trip for such a value, 64 clients like wrk, no pipelining).
 
-Checks that the reads were served from Redis: Redis keyspace hits during each hotpath run (at least
-one per request) and the database reads hotpath counted (hotpath_db_reads_total) during it.
+Checks that the reads were cache hits confirmed by Redis (hotpath_cache_requests_total{result="hit"}
+per request), the Redis keyspace hits per request (menus: well below one, the version reads are
+shared; orders: one MGET of several keys) and the database reads hotpath counted
+(hotpath_db_reads_total) during each run.
 Targets: cached menu reads >= 0.5x nginx static (issue #7); order status reads have no target of
 their own, they are reported against the same references. Prints a table; with --record appends it
 with the commands to BENCHMARKS.md. Knobs: BENCH_DURATION (10s per wrk run), BENCH_CONNECTIONS
@@ -197,8 +200,10 @@ def main():
         def hotpath_run(path, label, extra):
             print("wrk: %s from hotpath..." % label, file=sys.stderr)
             hits0, db0 = redis_hits(redis), metric(hp, "hotpath_db_reads_total")
+            cached0 = metric(hp, "hotpath_cache_requests_total", 'result="hit"')
             r = wrk(wrk_args + extra, hp + path, os.path.join(tmp, "wrk-%s.txt" % label))
             r["redis_hits"] = redis_hits(redis) - hits0
+            r["cache_hits"] = metric(hp, "hotpath_cache_requests_total", 'result="hit"') - cached0
             r["db_reads"] = int(metric(hp, "hotpath_db_reads_total") - db0)
             return r
 
@@ -246,7 +251,10 @@ def main():
         "| redis-benchmark GET, %d-byte value, %d clients (ops/s) | %.0f | reference |" % (len(order_json), conns,
                                                                                           rb_order),
         "| order GET, hotpath / redis GET | %.2fx | |" % (order_hp["rps"] / rb_order),
-        "| served from Redis: keyspace hits per request, menu / order | %.2f / %.2f | >= 1 |" % (
+        "| cache hits per request, checked against Redis (hotpath_cache_requests_total), menu / order | %.2f / %.2f "
+        "| >= 0.99 |" % (menu_hp["cache_hits"] / max(1, menu_hp["requests"]),
+                         order_hp["cache_hits"] / max(1, order_hp["requests"])),
+        "| Redis keyspace hits per request, menu (shared version reads) / order (MGET) | %.2f / %.2f | |" % (
             menu_hp["redis_hits"] / max(1, menu_hp["requests"]), order_hp["redis_hits"] / max(1, order_hp["requests"])),
         "| database reads during the runs, menu / order | %d / %d | |" % (menu_hp["db_reads"], order_hp["db_reads"]),
         "| non-2xx answers, menu / order | %d / %d | 0 |" % (menu_hp["errors"], order_hp["errors"]),

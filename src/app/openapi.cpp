@@ -37,7 +37,7 @@ constexpr Operation kOperations[] = {
     {"GET", "/v1/restaurants", "Restaurants near a point (lat, lon, radius_m, limit, cursor)", "none", "", "",
      200, "RestaurantPage"},
     {"GET", "/v1/restaurants/{id}", "One restaurant", "none", "", "", 200, "Restaurant"},
-    {"GET", "/v1/restaurants/{id}/menu", "A restaurant's menu", "none", "", "", 200, "Menu"},
+    {"GET", "/v1/restaurants/{id}/menu", "A restaurant's menu (with a Redis cache: ETag, If-None-Match 304)", "none", "", "", 200, "Menu"},
     {"POST", "/v1/restaurants/{id}/images",
      "Upload an image: the body is the raw bytes, Content-Type image/jpeg, image/png, image/webp or image/gif "
      "(checked against the content; 413 over the size limit, 415 for other types, 422 undecodable)",

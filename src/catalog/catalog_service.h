@@ -3,7 +3,8 @@
 // restaurant is cached in memory and dropped on every item change, so a read after an edit never
 // sees the old menu. With a shared cache (Redis, SetSharedCache) menus and restaurant lists are
 // cached there instead, under versions that every edit bumps after its commit, so every process
-// sees an edit as soon as it has returned; their fills then read the primary, never a replica that
+// sees an edit as soon as it has returned (edits mark the menu before their commit and end the mark
+// after it; menus are also kept near, confirmed by a shared version read: docs/cache.md); their fills then read the primary, never a replica that
 // may not have replayed another process's edit yet.
 
 #include <cstdint>
