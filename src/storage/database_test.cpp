@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "core/clock.h"
 #include "storage/migrations.h"
 #include "storage/plan_test_support.h"
 #include "storage/postgres.h"
+#include "storage/write_retry.h"
 
 namespace hotpath::storage {
 namespace {
@@ -143,6 +145,50 @@ TEST(PgPlaceholders, QuestionMarksOutsideQuotesBecomeNumbered) {
   EXPECT_EQ(PgConnection::RewritePlaceholders("SELECT '?', \"a?\" FROM t WHERE x = ?"),
             "SELECT '?', \"a?\" FROM t WHERE x = $1");
   EXPECT_EQ(PgConnection::RewritePlaceholders("SELECT 1"), "SELECT 1");
+}
+
+// A batch that keeps losing to another process's commits is retried for the whole budget, not
+// given up after a fixed count of quick attempts; pauses are jittered and bounded.
+TEST(WriteRetryTest, RetriesForTheBudgetNotAFixedCount) {
+  using namespace std::chrono_literals;
+  const auto t0 = WriteRetry::Clock::time_point{};
+  WriteRetry retry({.min_attempts = 8, .budget = 5000ms, .first_pause = 2ms, .max_pause = 200ms}, 42, t0);
+  auto now = t0;
+  std::vector<std::int64_t> pauses;
+  for (int i = 0; i < 30; ++i) {
+    auto pause = retry.AfterFailure(now);
+    ASSERT_TRUE(pause.has_value()) << "gave up after " << i + 1 << " attempts at " << (now - t0) / 1ms << " ms";
+    EXPECT_GE(pause->count(), 1);
+    EXPECT_LE(pause->count(), 200);
+    pauses.push_back(pause->count());
+    now += *pause + 5ms;  // the next attempt fails again after 5 ms of work
+  }
+  EXPECT_LT(now - t0, 5000ms);
+  EXPECT_LE(pauses[0], 2);
+  EXPECT_EQ(std::set<std::int64_t>(pauses.begin(), pauses.end()).size() > 10, true);  // jittered
+  // Past the budget (and past the minimum count) it gives up.
+  EXPECT_FALSE(retry.AfterFailure(t0 + 5001ms).has_value());
+}
+
+TEST(WriteRetryTest, MakesTheMinimumAttemptsEvenWhenTheBudgetIsSpent) {
+  using namespace std::chrono_literals;
+  const auto t0 = WriteRetry::Clock::time_point{};
+  WriteRetry retry({.min_attempts = 3, .budget = 10ms}, 7, t0);
+  EXPECT_TRUE(retry.AfterFailure(t0 + 1s).has_value());
+  EXPECT_TRUE(retry.AfterFailure(t0 + 2s).has_value());
+  EXPECT_FALSE(retry.AfterFailure(t0 + 3s).has_value());
+  EXPECT_EQ(retry.attempts(), 3);
+}
+
+// Two writers that failed together do not pause in lockstep.
+TEST(WriteRetryTest, WritersWithDifferentSeedsPauseDifferently) {
+  using namespace std::chrono_literals;
+  const auto t0 = WriteRetry::Clock::time_point{};
+  WriteRetry a({}, 1, t0);
+  WriteRetry b({}, 2, t0);
+  int differ = 0;
+  for (int i = 0; i < 8; ++i) differ += *a.AfterFailure(t0) != *b.AfterFailure(t0) ? 1 : 0;
+  EXPECT_GE(differ, 4);
 }
 
 }  // namespace

@@ -2,14 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <random>
 #include <thread>
 
 #include "storage/migrations.h"
+#include "storage/write_retry.h"
 
 namespace hotpath::storage {
 namespace {
 
-constexpr int kMaxWriteAttempts = 8;
 constexpr auto kReplicaDownFor = std::chrono::seconds(2);
 constexpr int kReplicaConnectTimeoutS = 2;
 
@@ -103,29 +104,30 @@ PgDatabase::~PgDatabase() { queue_.reset(); }
 Status PgDatabase::Submit(std::function<bool(Connection&)> run) { return queue_->Submit(std::move(run)); }
 
 void PgDatabase::RunBatch(std::vector<WriteJob*>& batch) {
-  auto delay = std::chrono::milliseconds(2);
   // Optimistic first: units rarely fail, and a SAVEPOINT + RELEASE per unit are two of the ~9 round
   // trips of an order. Only a batch in which a unit fails runs again with a savepoint per unit
   // (units are re-runnable: a retried batch runs them again anyway).
   bool savepoints = false;
-  for (int attempt = 1;; ++attempt) {
+  thread_local std::uint64_t seed = std::random_device{}();
+  WriteRetry retry(WriteRetryPolicy{}, seed++, WriteRetry::Clock::now());
+  while (true) {
     Attempt outcome = TryBatch(batch, savepoints);
     if (outcome == Attempt::kDone) return;
     if (outcome == Attempt::kIsolate) {  // at most once per batch; not a failed attempt
       savepoints = true;
-      --attempt;
       continue;
-    }
-    if (attempt == kMaxWriteAttempts) {
-      for (WriteJob* j : batch) {
-        if (j->result.ok()) j->result = Error::Unavailable("database write failed after retries");
-      }
-      return;
     }
     // Back off before running the batch again: the conflicting transaction or the restarting
     // server needs time, not another immediate attempt.
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(400));
+    auto pause = retry.AfterFailure(WriteRetry::Clock::now());
+    if (!pause) {
+      for (WriteJob* j : batch) {
+        std::string why = j->result.ok() ? "" : ": " + j->result.error().message;
+        j->result = Error::Unavailable(fmt::format("database write failed after {} attempts{}", retry.attempts(), why));
+      }
+      return;
+    }
+    std::this_thread::sleep_for(*pause);
   }
 }
 
