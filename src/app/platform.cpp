@@ -147,6 +147,7 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, bo
   opts.replicas = SplitList(config.database_replicas);
   opts.max_batch = config.commit_batch_max;
   opts.read_connections = config.database_pool_size;
+  opts.writers = config.database_writers;
   HP_ASSIGN(auto db, storage::Database::Open(opts));
   if (migrate) HP_TRY(db->Migrate());
   return db;

@@ -140,6 +140,7 @@ const std::vector<Key>& Keys() {
                   return std::nullopt;
                 }),
       IntKey("storage", "database_pool_size", &Config::database_pool_size, 1, 1000),
+      IntKey("storage", "database_writers", &Config::database_writers, 0, 64),
       BoolKey("storage", "migrate_on_start", &Config::migrate_on_start),
       StringKey("storage", "cache_url", &Config::cache_url, true,
                 [](const std::string& v) { return CheckScheme(v, {"memory:", "redis://", "rediss://"}); }),

@@ -33,6 +33,7 @@ struct Config {
   std::string database_url;       // empty: sqlite file "<data_dir>/hotpath.db"; or postgresql://...
   std::string database_replicas;  // comma-separated postgresql:// read replicas
   int database_pool_size = 8;     // read connections per database server
+  int database_writers = 4;       // PostgreSQL: writer connections for order placements (0: the one writer)
   bool migrate_on_start = true;   // apply pending migrations when the server starts
   std::string cache_url = "memory:";  // or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (docs/cache.md)
   int cache_ttl_s = 300;              // lifetime of a cached menu, restaurant list or order (redis)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 
 namespace hotpath::events {
 namespace {
@@ -59,54 +60,63 @@ void OutboxRelay::Wake() {
 
 std::int64_t OutboxRelay::position() const {
   std::lock_guard lock(mu_);
-  return position_;
+  return position_ ? position_->seq : -1;
 }
 
-Result<std::int64_t> OutboxRelay::LoadPosition() {
-  return db_.Read<std::int64_t>([](storage::Connection& c) -> Result<std::int64_t> {
-    std::int64_t seq = 0;
-    HP_TRY(c.Query("SELECT seq FROM outbox_relay WHERE id = 1", {},
-                   [&](const storage::Row& r) { seq = r.Int(0); }));
-    return seq;
+Result<storage::OutboxPosition> OutboxRelay::LoadPosition() {
+  return db_.Read<storage::OutboxPosition>([](storage::Connection& c) -> Result<storage::OutboxPosition> {
+    storage::OutboxPosition at;
+    const bool pg = c.dialect() == storage::Dialect::kPostgres;
+    HP_TRY(c.Query(pg ? "SELECT seq, xid::text::bigint FROM outbox_relay WHERE id = 1"
+                      : "SELECT seq, 0 FROM outbox_relay WHERE id = 1",
+                   {}, [&](const storage::Row& r) { at = {r.Int(1), r.Int(0)}; }));
+    return at;
   });
 }
 
 Result<std::int64_t> OutboxRelay::RelayOnce() {
   std::lock_guard pass(pass_mu_);
-  std::int64_t from;
+  std::optional<storage::OutboxPosition> loaded;
   {
     std::lock_guard lock(mu_);
-    from = position_;
+    loaded = position_;
   }
-  if (from < 0) {
-    HP_ASSIGN(from, LoadPosition());
+  if (!loaded) {
+    HP_ASSIGN(loaded, LoadPosition());
     std::lock_guard lock(mu_);
-    position_ = from;
+    position_ = loaded;
   }
+  storage::OutboxPosition from = *loaded;
   std::int64_t total = 0;
   while (true) {
     struct Row {
-      std::int64_t seq;
+      storage::OutboxPosition at;
       std::string topic;
       Message message;
     };
     HP_ASSIGN(auto rows, db_.Read<std::vector<Row>>([&](storage::Connection& c) -> Result<std::vector<Row>> {
       std::vector<Row> out;
-      HP_TRY(c.Query("SELECT seq, topic, key, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-                     {from, std::int64_t{kBatchRows}}, [&](const storage::Row& r) {
-                       out.push_back({r.Int(0), r.Text(1), {r.Text(2), r.Text(3)}});
-                     }));
+      HP_TRY(storage::ReadOutboxAfter(c, from, "topic, key, payload", "", kBatchRows,
+                                      [&](const storage::Row& r, storage::OutboxPosition at) {
+                                        out.push_back({at, r.Text(0), {r.Text(1), r.Text(2)}});
+                                      }));
       return out;
     }));
     if (rows.empty()) return total;
-    // Per topic, in sequence order: a key's events stay in order within their partition.
+    // Per topic, in relay order: a key's events stay in order within their partition.
     std::map<std::string, std::vector<Message>> by_topic;
     for (auto& row : rows) by_topic[row.topic].push_back(std::move(row.message));
     for (const auto& [topic, messages] : by_topic) HP_TRY(bus_.PublishBatch(topic, messages));
-    std::int64_t last = rows.back().seq;
+    const storage::OutboxPosition last = rows.back().at;
     HP_TRY(db_.Write<Ok>([&](storage::Connection& c) -> Result<Ok> {
-      HP_TRY(c.Exec("INSERT INTO outbox_relay(id, seq) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq",
-                    {last}));
+      if (c.dialect() == storage::Dialect::kPostgres) {
+        HP_TRY(c.Exec("INSERT INTO outbox_relay(id, seq, xid) VALUES (1, ?, ?::text::xid8) "
+                      "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, xid = excluded.xid",
+                      {last.seq, last.xid}));
+      } else {
+        HP_TRY(c.Exec("INSERT INTO outbox_relay(id, seq) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq",
+                      {last.seq}));
+      }
       return Ok{};
     }));
     {
@@ -114,7 +124,7 @@ Result<std::int64_t> OutboxRelay::RelayOnce() {
       position_ = last;
     }
     relayed_.Increment(static_cast<double>(rows.size()));
-    position_gauge_.Set(static_cast<double>(last));
+    position_gauge_.Set(static_cast<double>(last.seq));
     total += static_cast<std::int64_t>(rows.size());
     from = last;
     if (rows.size() < static_cast<std::size_t>(kBatchRows)) return total;

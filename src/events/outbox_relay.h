@@ -1,9 +1,11 @@
 #pragma once
 // The transactional outbox relay: copies the rows the domain writes into the `outbox` table (in
-// the same transaction as each change) to the event bus, at least once and in sequence order, so
-// the events of one key reach their partition in commit order. The relayed position is stored in
-// the database (`outbox_relay`) only after the bus acknowledged the records; after a crash the
-// relay resends from there, and consumers drop the repeats by event id.
+// the same transaction as each change) to the event bus, at least once and in relay order
+// (storage/outbox_order.h: seq on SQLite; on PostgreSQL (xid, seq) of finished transactions only, so
+// concurrent writers' late commits are never skipped), so the events of one key reach their
+// partition in commit order. The relayed position is stored in the database (`outbox_relay`) only
+// after the bus acknowledged the records; after a crash the relay resends from there, and consumers
+// drop the repeats by event id.
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -13,11 +15,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/log.h"
 #include "events/event_bus.h"
 #include "storage/database.h"
+#include "storage/outbox_order.h"
 
 namespace hotpath::events {
 
@@ -32,11 +36,13 @@ class OutboxRelay {
   void Wake();
   // Relays everything committed so far (one pass); returns how many rows. For tests and `Stop`.
   Result<std::int64_t> RelayOnce();
+  // seq of the last row relayed (-1 until loaded). On PostgreSQL not monotonic across rows of
+  // different transactions: the position proper is (xid, seq).
   [[nodiscard]] std::int64_t position() const;
 
  private:
   void Loop();
-  Result<std::int64_t> LoadPosition();
+  Result<storage::OutboxPosition> LoadPosition();
 
   storage::Database& db_;
   EventBus& bus_;
@@ -49,7 +55,7 @@ class OutboxRelay {
   std::condition_variable cv_;
   bool woken_ = false;           // guarded by mu_
   bool stopping_ = false;        // guarded by mu_
-  std::int64_t position_ = -1;   // guarded by mu_; -1 until loaded
+  std::optional<storage::OutboxPosition> position_;  // guarded by mu_; empty until loaded
   std::mutex pass_mu_;           // one relay pass at a time
   std::thread thread_;
 };

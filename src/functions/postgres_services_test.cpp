@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <set>
 #include <thread>
 
 #include "core/clock.h"
 #include "functions/processed.h"
+#include "events/outbox_relay.h"
 #include "orders/order_store.h"
 #include "storage/database.h"
 #include "storage/postgres.h"
@@ -48,7 +51,8 @@ class PostgresServicesTest : public ::testing::Test {
     b_ = Open();  // a second api process on the same database
   }
   std::unique_ptr<Database> Open() {
-    auto db = Database::Open({.url = url_, .read_connections = 2, .max_batch = 64});
+    // Placements run on three writer connections of their own besides the ordered writer.
+    auto db = Database::Open({.url = url_, .read_connections = 2, .max_batch = 64, .writers = 3});
     EXPECT_TRUE(db.ok()) << (db.ok() ? "" : db.error().message);
     return std::move(db).value();
   }
@@ -84,10 +88,12 @@ class PostgresServicesTest : public ::testing::Test {
   static Result<std::pair<std::string, bool>> Place(Database& db, const std::string& key) {
     orders::Order o = NewOrder();
     auto placement = std::make_shared<orders::store::Placement>();
-    HP_TRY(db.Write<Ok>([&](Connection& c) -> Result<Ok> {
-      HP_TRY(orders::store::PlaceOrder(c, o, key, "hash", 5, placement));
-      return Ok{};
-    }));
+    HP_TRY(db.Write<Ok>(
+        [&](Connection& c) -> Result<Ok> {
+          HP_TRY(orders::store::PlaceOrder(c, o, key, "hash", 5, placement));
+          return Ok{};
+        },
+        storage::WriteLane::kIndependent));
     if (placement->event) {
       EXPECT_GT(placement->event->seq, 0);
       EXPECT_EQ(placement->event->order_id, o.id);
@@ -208,6 +214,169 @@ TEST_F(PostgresServicesTest, ApplyOnceAppliesEachEventOnceAcrossProcesses) {
   ASSERT_FALSE(conflict.ok());
   EXPECT_EQ(conflict.error().code, ErrorCode::kConflict);
   EXPECT_EQ(Count("SELECT count(*) FROM processed_events WHERE event_id = 'e9'"), 0);
+}
+
+// What the relay published, in publishing order (the other bus operations are not used).
+class RecordingBus final : public events::EventBus {
+ public:
+  Result<events::Position> Publish(std::string_view topic, std::string_view key, std::string_view value) override {
+    HP_ASSIGN(auto p, PublishBatch(topic, {{std::string(key), std::string(value)}}));
+    return p.front();
+  }
+  Result<std::vector<events::Position>> PublishBatch(std::string_view topic,
+                                                     const std::vector<events::Message>& messages) override {
+    std::lock_guard lock(mu);
+    std::vector<events::Position> out;
+    for (const auto& m : messages) {
+      published.push_back({std::string(topic), m});
+      out.push_back({0, static_cast<std::int64_t>(published.size())});
+    }
+    return out;
+  }
+  Result<std::unique_ptr<events::Consumer>> Subscribe(const std::string&, const std::vector<std::string>&,
+                                                      const events::SubscribeOptions&) override {
+    return Error::Internal("not used");
+  }
+  Result<int> Partitions(std::string_view) override { return 1; }
+  [[nodiscard]] std::string_view Kind() const override { return "recording"; }
+  // Event ids ("id" of the CloudEvent payload, or the raw payload) per key, in publishing order.
+  std::map<std::string, std::vector<std::string>> ByKey() {
+    std::lock_guard lock(mu);
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& [topic, m] : published) out[m.key].push_back(m.value);
+    return out;
+  }
+  std::size_t Size() {
+    std::lock_guard lock(mu);
+    return published.size();
+  }
+  std::mutex mu;
+  std::vector<std::pair<std::string, events::Message>> published;
+};
+
+Logger& QuietLog() {
+  static Logger log(LogLevel::kError);
+  return log;
+}
+
+// An outbox row of key `key` whose payload is `payload`.
+Status AppendRaw(Connection& c, const std::string& key, const std::string& payload) {
+  auto n = c.Exec("INSERT INTO outbox(id,topic,key,type,payload,created_at) VALUES (?,'orders',?,'t',?,1)",
+                  {NewId("ev"), key, payload});
+  if (!n.ok()) return std::move(n).error();
+  return OkStatus();
+}
+
+// Placements from several writer connections of two processes, and for each order a second event
+// written after its placement committed, while the relay runs passes concurrently: every event is
+// relayed exactly once (no crash here, so no repeats), each order's events in commit order.
+TEST_F(PostgresServicesTest, ConcurrentPlacementsFromSeveralConnectionsAreAllRelayedInOrderPerKey) {
+  RecordingBus bus;
+  prometheus::Registry registry;
+  events::OutboxRelay relay(*a_, bus, QuietLog(), registry);
+  std::atomic<bool> done{false};
+  std::thread relaying([&] {
+    while (!done.load()) {
+      auto n = relay.RelayOnce();
+      ASSERT_TRUE(n.ok()) << n.error().message;
+    }
+  });
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 15;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Database& db = t % 2 == 0 ? *a_ : *b_;
+      for (int i = 0; i < kPerThread; ++i) {
+        auto placed = Place(db, "key-" + std::to_string(t) + "-" + std::to_string(i));
+        ASSERT_TRUE(placed.ok()) << placed.error().message;
+        auto next = db.Write<Ok>([&](Connection& c) -> Result<Ok> {
+          HP_TRY(AppendRaw(c, placed->first, "second"));
+          return Ok{};
+        });
+        ASSERT_TRUE(next.ok()) << next.error().message;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  done = true;
+  relaying.join();
+  auto last = relay.RelayOnce();
+  ASSERT_TRUE(last.ok()) << last.error().message;
+
+  EXPECT_EQ(static_cast<std::int64_t>(bus.Size()), Count("SELECT count(*) FROM outbox"));
+  auto by_key = bus.ByKey();
+  ASSERT_EQ(by_key.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  for (const auto& [key, values] : by_key) {
+    ASSERT_EQ(values.size(), 2u) << key;
+    EXPECT_NE(values[0].find("order.placed"), std::string::npos) << key;
+    EXPECT_EQ(values[1], "second") << key;
+  }
+  // The placements committed on more than one connection: their transactions interleaved.
+  EXPECT_GT(Count("SELECT count(DISTINCT xid) FROM outbox WHERE type = 'order.placed'"), 1);
+}
+
+// A transaction with the lower id (or the lower seq) that commits after a higher one: the relay
+// waits for it instead of skipping it, and a relay restarted on the same database resumes from
+// the persisted position without losing or repeating anything.
+TEST_F(PostgresServicesTest, ARowCommittedLateByALowerTransactionIsRelayedNotSkipped) {
+  RecordingBus bus;
+  prometheus::Registry registry;
+  events::OutboxRelay relay(*a_, bus, QuietLog(), registry);
+  ASSERT_TRUE(relay.RelayOnce().ok());
+  auto open = [&] {
+    auto c = storage::PgConnection::Open(url_);
+    EXPECT_TRUE(c.ok());
+    return std::move(c).value();
+  };
+  auto low = open();   // takes its transaction id first, writes its row last (higher seq)
+  auto high = open();  // takes a later id, writes first (lower seq), commits first
+  ASSERT_TRUE(low->ExecScript("BEGIN; SELECT pg_current_xact_id()").ok());
+  ASSERT_TRUE(high->ExecScript("BEGIN").ok());
+  ASSERT_TRUE(AppendRaw(*high, "k", "high").ok());
+  ASSERT_TRUE(AppendRaw(*low, "k", "low").ok());
+  ASSERT_TRUE(high->ExecScript("COMMIT").ok());
+  // A lower seq committing later: early writes seq s, late writes seq s+1 and commits first.
+  auto early = open();
+  auto late = open();
+  ASSERT_TRUE(early->ExecScript("BEGIN").ok());
+  ASSERT_TRUE(AppendRaw(*early, "m", "early").ok());
+  ASSERT_TRUE(late->ExecScript("BEGIN").ok());
+  ASSERT_TRUE(AppendRaw(*late, "m", "late").ok());
+  ASSERT_TRUE(late->ExecScript("COMMIT").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE payload IN ('high', 'late')"), 2);  // both visible
+
+  auto n = relay.RelayOnce();
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 0);  // both wait for the lower transactions still running
+  ASSERT_TRUE(low->ExecScript("COMMIT").ok());
+  n = relay.RelayOnce();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2);  // low, high (transaction order); late still waits for early
+  ASSERT_TRUE(early->ExecScript("COMMIT").ok());
+  n = relay.RelayOnce();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2);
+  auto by_key = bus.ByKey();
+  EXPECT_EQ(by_key["k"], (std::vector<std::string>{"low", "high"}));
+  EXPECT_EQ(by_key["m"], (std::vector<std::string>{"early", "late"}));
+
+  // Per key, sequential transactions are relayed in commit order; a new relay (a restart) resumes.
+  for (const char* v : {"one", "two", "three"}) {
+    ASSERT_TRUE(b_->Write<Ok>([&](Connection& c) -> Result<Ok> {
+                   HP_TRY(AppendRaw(c, "s", v));
+                   return Ok{};
+                 }).ok());
+  }
+  RecordingBus bus2;
+  prometheus::Registry registry2;
+  events::OutboxRelay restarted(*b_, bus2, QuietLog(), registry2);
+  n = restarted.RelayOnce();
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 3);
+  EXPECT_EQ(bus2.ByKey()["s"], (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(bus2.Size(), 3u);
+  EXPECT_EQ(*restarted.RelayOnce(), 0);
 }
 
 }  // namespace

@@ -169,14 +169,18 @@ Result<PlaceResult> OrderService::Place(const Principal& who, const std::string&
   // The outcome (inserted, or a concurrent request with the same key won) is known once the
   // group commit has read the statement's result back (PostgreSQL pipelines it), i.e. by the time
   // the hook runs and Write returns.
+  // An independent write (new rows only, the key's uniqueness enforced by the database): on
+  // PostgreSQL it may commit on any of several writer connections (storage::WriteLane).
   auto placement = std::make_shared<store::Placement>();
-  auto written = db_.Write<Ok>([&](Connection& c) -> Result<Ok> {
-    HP_TRY(store::PlaceOrder(c, o, idempotency_key, request_hash, now, placement));
-    c.AfterCommit([this, placement] {
-      if (placement->event) hub_.Publish(*placement->event);
-    });
-    return Ok{};
-  });
+  auto written = db_.Write<Ok>(
+      [&](Connection& c) -> Result<Ok> {
+        HP_TRY(store::PlaceOrder(c, o, idempotency_key, request_hash, now, placement));
+        c.AfterCommit([this, placement] {
+          if (placement->event) hub_.Publish(*placement->event);
+        });
+        return Ok{};
+      },
+      storage::WriteLane::kIndependent);
   if (written.ok() && !placement->event && !placement->existing) {
     written = Error::Internal("order placement wrote nothing and found no earlier order");
   }

@@ -11,11 +11,8 @@ OutboxTail::OutboxTail(storage::Database& db, LiveHub& hub, const Logger& log, s
 OutboxTail::~OutboxTail() { Stop(); }
 
 Status OutboxTail::Start() {
-  HP_ASSIGN(position_, db_.Read<std::int64_t>([](storage::Connection& c) -> Result<std::int64_t> {
-    std::int64_t end = 0;
-    HP_TRY(c.Query("SELECT COALESCE(MAX(seq), 0) FROM outbox", {}, [&](const storage::Row& r) { end = r.Int(0); }));
-    return end;
-  }));
+  HP_ASSIGN(position_, db_.Read<storage::OutboxPosition>(
+                           [](storage::Connection& c) { return storage::OutboxEnd(c); }));
   thread_ = std::thread([this] { Loop(); });
   return OkStatus();
 }
@@ -38,18 +35,19 @@ void OutboxTail::Wake() {
 }
 
 Result<int> OutboxTail::Poll() {
-  std::int64_t from = position_;
-  HP_ASSIGN(auto events, db_.Read<std::vector<OrderEvent>>([from](storage::Connection& c) -> Result<std::vector<OrderEvent>> {
-    std::vector<OrderEvent> out;
-    HP_TRY(c.Query("SELECT seq, id, type, key, payload FROM outbox WHERE seq > ? AND topic = 'orders' ORDER BY seq LIMIT ?",
-                   {from, kBatch}, [&](const storage::Row& r) {
-                     out.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4)});
-                   }));
+  const storage::OutboxPosition from = position_;
+  using Read = std::vector<std::pair<OrderEvent, storage::OutboxPosition>>;
+  HP_ASSIGN(auto events, db_.Read<Read>([from](storage::Connection& c) -> Result<Read> {
+    Read out;
+    HP_TRY(storage::ReadOutboxAfter(c, from, "seq, id, type, key, payload", "topic = 'orders'", kBatch,
+                                    [&](const storage::Row& r, storage::OutboxPosition at) {
+                                      out.push_back({{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4)}, at});
+                                    }));
     return out;
   }));
-  for (const auto& ev : events) {
+  for (const auto& [ev, at] : events) {
     hub_.Deliver(ev);
-    position_ = ev.seq;
+    position_ = at;
   }
   return static_cast<int>(events.size());
 }

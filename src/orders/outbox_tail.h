@@ -1,8 +1,8 @@
 #pragma once
 // Feeds a LiveHub from the shared outbox when several processes commit to one database
 // (`hotpath cluster`): every order event, whoever committed it, reaches this process's SSE and
-// WebSocket subscribers in outbox order (the global `seq`, which is commit order because writers
-// are serialised by the database). Polls every `interval` and at once on Wake() (a local commit).
+// WebSocket subscribers in outbox relay order (storage/outbox_order.h: per order, commit order; a
+// row committed late by a concurrent writer is delivered late, never skipped). Polls every `interval` and at once on Wake() (a local commit).
 // The OrderFeed's replay-then-live handshake and its seq check make a late or repeated event
 // harmless; a subscriber never misses one, because the tail starts at the outbox's end before the
 // server accepts connections and replays fill anything committed before a subscription.
@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "orders/live_hub.h"
 #include "storage/database.h"
+#include "storage/outbox_order.h"
 
 namespace hotpath::orders {
 
@@ -38,7 +39,7 @@ class OutboxTail {
   LiveHub& hub_;
   const Logger& log_;
   const std::chrono::milliseconds interval_;
-  std::int64_t position_ = 0;  // last delivered seq; only the polling thread touches it after Start
+  storage::OutboxPosition position_;  // last delivered; only the polling thread touches it after Start
   std::mutex mu_;
   std::condition_variable cv_;
   bool woken_ = false;    // guarded by mu_

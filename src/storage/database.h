@@ -24,7 +24,18 @@ struct DatabaseOptions {
   std::vector<std::string> replicas;  // PostgreSQL read replicas (DSNs)
   int read_connections = 4;           // read pool size (per server for PostgreSQL)
   int max_batch = 256;                // transactions per group commit
+  int writers = 0;                    // PostgreSQL: connections for WriteLane::kIndependent units
 };
+
+// Which writer runs a unit. kOrdered: the one ordered writer connection of this process (group
+// commit; after-commit hooks in commit order; units that update shared rows, such as counters,
+// meet in one transaction instead of conflicting). kIndependent: units that only insert rows of
+// their own (uniqueness enforced by constraints), such as an order placement. On PostgreSQL with
+// `writers` > 0 they run on that many other connections, each with its own group commit, so the
+// commits of several batches overlap; their hooks are serialised with the ordered writer's but not
+// in global commit order (per key order holds: see storage/outbox_order.h). Elsewhere (SQLite, or
+// writers = 0) both lanes are the one writer.
+enum class WriteLane { kOrdered, kIndependent };
 
 bool IsPostgresUrl(std::string_view url);
 
@@ -53,7 +64,7 @@ class Database {
   // run more than once (a retried serialization failure): it must have no effect outside the
   // connection other than through Connection::AfterCommit.
   template <typename T>
-  Result<T> Write(const std::function<Result<T>(Connection&)>& fn) {
+  Result<T> Write(const std::function<Result<T>(Connection&)>& fn, WriteLane lane = WriteLane::kOrdered) {
     std::optional<Result<T>> out;
     // The unit runs on the writer thread with the caller's request context (log lines, trace ids
     // stamped on outbox events).
@@ -62,7 +73,7 @@ class Database {
       RequestScope scope(context);
       out.emplace(fn(c));
       return out->ok();
-    });
+    }, lane);
     if (!st.ok()) return std::move(st).error();
     if (!out) return Error::Internal("write unit did not run");
     return std::move(*out);
@@ -96,8 +107,8 @@ class Database {
   [[nodiscard]] virtual std::vector<PoolStats> Stats() const { return {}; }
 
  protected:
-  // Runs `run` as one unit of a write transaction; true keeps its changes.
-  virtual Status Submit(std::function<bool(Connection&)> run) = 0;
+  // Runs `run` as one unit of a write transaction on `lane`; true keeps its changes.
+  virtual Status Submit(std::function<bool(Connection&)> run, WriteLane lane) = 0;
   // Runs `run` in a read-only snapshot; may run it again on another connection if the first one
   // failed underneath (reads have no side effects).
   virtual Status RunRead(const std::function<bool(Connection&)>& run, ReadFrom from) = 0;

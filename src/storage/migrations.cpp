@@ -412,6 +412,26 @@ CREATE TABLE function_controls (
   changed_by TEXT
 );
 )sql"},
+      // PostgreSQL: several writer connections (and processes) commit outbox rows concurrently, so
+      // `seq` no longer follows commit order. Each row records its writing transaction's id; the
+      // relay and the live tail read only rows of transactions below their snapshot's xmin (all of
+      // them finished) in (xid, seq) order, and remember (xid, seq) as their position: a row of a
+      // transaction still running is read once it has committed, never skipped. The advisory lock
+      // that serialised every outbox writer until its commit goes. Rows written before this
+      // migration have xid 0 (they were in seq = commit order), the relay's position (0, seq).
+      // SQLite has one writer: seq is commit order there, nothing changes.
+      {10, "outbox: writing transaction id for concurrent writers (PostgreSQL)", R"sql(
+SELECT 1;
+)sql",
+       R"sql(
+ALTER TABLE outbox ADD COLUMN xid xid8 NOT NULL DEFAULT '0';
+ALTER TABLE outbox ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
+ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT nextval('outbox_seq_seq');
+DROP TRIGGER outbox_assign_seq ON outbox;
+DROP FUNCTION outbox_assign_seq();
+CREATE INDEX outbox_xid ON outbox(xid, seq);
+ALTER TABLE outbox_relay ADD COLUMN xid xid8 NOT NULL DEFAULT '0';
+)sql"},
   };
   return list;
 }

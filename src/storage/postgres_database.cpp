@@ -86,7 +86,7 @@ void PgPool::Release(PgConnection* c) {
 Result<std::unique_ptr<Database>> PgDatabase::Open(const DatabaseOptions& options) {
   std::unique_ptr<PgDatabase> db(new PgDatabase(options));
   // Fail fast with the server's own message when the primary is unreachable or refuses us.
-  HP_ASSIGN(db->writer_, PgConnection::Open(options.url));
+  HP_ASSIGN(db->ordered_.conn, PgConnection::Open(options.url));
   int size = options.read_connections < 1 ? 1 : options.read_connections;
   db->primary_ = std::make_unique<PgPool>("primary", options.url, size);
   for (std::size_t i = 0; i < options.replicas.size(); ++i) {
@@ -94,16 +94,42 @@ Result<std::unique_ptr<Database>> PgDatabase::Open(const DatabaseOptions& option
     r->pool = std::make_unique<PgPool>(fmt::format("replica{}", i), options.replicas[i], size);
     db->replicas_.push_back(std::move(r));
   }
-  db->queue_ = std::make_unique<WriteQueue>(options.max_batch,
-                                            [d = db.get()](std::vector<WriteJob*>& b) { d->RunBatch(b); });
+  db->queue_ = std::make_unique<WriteQueue>(
+      options.max_batch, [d = db.get()](int, std::vector<WriteJob*>& b) { d->RunBatch(d->ordered_, b); });
+  if (options.writers > 0) {
+    // Connections opened by each writer's first batch.
+    db->independent_.resize(static_cast<std::size_t>(options.writers));
+    db->independent_queue_ = std::make_unique<WriteQueue>(
+        options.max_batch,
+        [d = db.get()](int i, std::vector<WriteJob*>& b) { d->RunBatch(d->independent_[static_cast<std::size_t>(i)], b); },
+        options.writers);
+  }
   return std::unique_ptr<Database>(std::move(db));
 }
 
-PgDatabase::~PgDatabase() { queue_.reset(); }
+PgDatabase::~PgDatabase() {
+  independent_queue_.reset();
+  queue_.reset();
+}
 
-Status PgDatabase::Submit(std::function<bool(Connection&)> run) { return queue_->Submit(std::move(run)); }
+Status PgDatabase::Submit(std::function<bool(Connection&)> run, WriteLane lane) {
+  if (lane == WriteLane::kIndependent && independent_queue_) return independent_queue_->Submit(std::move(run));
+  return queue_->Submit(std::move(run));
+}
 
-void PgDatabase::RunBatch(std::vector<WriteJob*>& batch) {
+void PgDatabase::RunHooks(std::vector<std::function<void()>>& hooks) {
+  std::lock_guard lock(hooks_mu_);
+  for (auto& h : hooks) {
+    try {
+      h();
+    } catch (...) {
+      // A hook is a best-effort notification; the data is already durable.
+    }
+  }
+  hooks.clear();
+}
+
+void PgDatabase::RunBatch(Writer& w, std::vector<WriteJob*>& batch) {
   // Optimistic first: units rarely fail, and a SAVEPOINT + RELEASE per unit are two of the ~9 round
   // trips of an order. Only a batch in which a unit fails runs again with a savepoint per unit
   // (units are re-runnable: a retried batch runs them again anyway).
@@ -111,7 +137,7 @@ void PgDatabase::RunBatch(std::vector<WriteJob*>& batch) {
   thread_local std::uint64_t seed = std::random_device{}();
   WriteRetry retry(WriteRetryPolicy{}, seed++, WriteRetry::Clock::now());
   while (true) {
-    Attempt outcome = TryBatch(batch, savepoints);
+    Attempt outcome = TryBatch(w, batch, savepoints);
     if (outcome == Attempt::kDone) return;
     if (outcome == Attempt::kIsolate) {  // at most once per batch; not a failed attempt
       savepoints = true;
@@ -131,18 +157,18 @@ void PgDatabase::RunBatch(std::vector<WriteJob*>& batch) {
   }
 }
 
-PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool savepoints) {
+PgDatabase::Attempt PgDatabase::TryBatch(Writer& w, std::vector<WriteJob*>& batch, bool savepoints) {
   for (WriteJob* j : batch) j->result = OkStatus();
-  if (!writer_ || !writer_->healthy()) {
-    writer_.reset();
+  if (!w.conn || !w.conn->healthy()) {
+    w.conn.reset();
     auto c = PgConnection::Open(options_.url);
     if (!c.ok()) {
       FailAll(batch, c.error());
       return Attempt::kRetry;
     }
-    writer_ = std::move(c).value();
+    w.conn = std::move(c).value();
   }
-  PgConnection& c = *writer_;
+  PgConnection& c = *w.conn;
   c.ClearRetryable();
   auto& hooks = c.after_commit_hooks();
   hooks.clear();
@@ -208,7 +234,7 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool sav
     if (!c.healthy()) {
       // The COMMIT may or may not have reached the disk: running the units again could apply them
       // twice. The callers get a retryable error (orders carry idempotency keys).
-      writer_.reset();
+      w.conn.reset();
       FailAll(batch, Error::Unavailable("database connection lost during commit; outcome unknown"));
       return Attempt::kDone;
     }
@@ -220,14 +246,7 @@ PgDatabase::Attempt PgDatabase::TryBatch(std::vector<WriteJob*>& batch, bool sav
     (void)c.Query("SELECT pg_current_wal_lsn()::text", {},
                   [&](const Row& row) { RaiseTo(committed_lsn_, ParseLsn(row.Text(0))); });
   }
-  for (auto& h : hooks) {
-    try {
-      h();
-    } catch (...) {
-      // A hook is a best-effort notification; the data is already durable.
-    }
-  }
-  hooks.clear();
+  RunHooks(hooks);
   return Attempt::kDone;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Database on PostgreSQL. Writes use the same group commit as SQLite (one writer connection, the
-// waiting units of one moment in one transaction, each in a SAVEPOINT) so a burst of orders costs
-// one WAL flush; the transaction is SERIALIZABLE, so units of several api processes writing the
+// waiting units of one moment in one transaction) so a burst of writes costs one WAL flush;
+// WriteLane::kIndependent units (order placements) have `writers` more connections of their own,
+// each with its own group commit, so their round trips and WAL flushes overlap. The transactions
+// are SERIALIZABLE, so units of several api processes writing the
 // same rows (money, order versions, rider claims) are serialised by the server. A serialization
 // failure, deadlock or lost connection before COMMIT runs the whole batch again on a fresh
 // transaction (units are re-runnable, see Database::Write); a connection lost during COMMIT
@@ -54,7 +56,7 @@ class PgDatabase final : public Database {
   [[nodiscard]] std::vector<PoolStats> Stats() const override;
 
  protected:
-  Status Submit(std::function<bool(Connection&)> run) override;
+  Status Submit(std::function<bool(Connection&)> run, WriteLane lane) override;
   Status RunRead(const std::function<bool(Connection&)>& run, ReadFrom from) override;
 
  private:
@@ -64,22 +66,30 @@ class PgDatabase final : public Database {
     std::mutex mu;
     std::chrono::steady_clock::time_point down_until{};  // guarded by mu
   };
+  // One writer connection and the thread that uses it.
+  struct Writer {
+    std::unique_ptr<PgConnection> conn;  // null after a loss; reopened by the next batch
+  };
   explicit PgDatabase(DatabaseOptions options) : options_(std::move(options)) {}
-  void RunBatch(std::vector<WriteJob*>& batch);
+  void RunBatch(Writer& w, std::vector<WriteJob*>& batch);
   // kIsolate: a unit failed in a batch run without savepoints; run it again with them.
   enum class Attempt { kDone, kRetry, kIsolate };
-  Attempt TryBatch(std::vector<WriteJob*>& batch, bool savepoints);
+  Attempt TryBatch(Writer& w, std::vector<WriteJob*>& batch, bool savepoints);
+  void RunHooks(std::vector<std::function<void()>>& hooks);
   Status ReadOn(PgPool& pool, const std::function<bool(Connection&)>& run);
   PgPool* PickReplica();
   bool CaughtUp(Replica& r, PgConnection& c, std::uint64_t needed);
 
   DatabaseOptions options_;
-  std::unique_ptr<PgConnection> writer_;  // used by the writer thread only; null after a loss
+  Writer ordered_;                   // used by the ordered writer thread only
+  std::vector<Writer> independent_;  // [i] used by independent writer thread i only
+  std::mutex hooks_mu_;              // after-commit hooks run one batch at a time, whichever writer
   std::unique_ptr<PgPool> primary_;
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::atomic<std::size_t> next_replica_{0};
   std::atomic<std::uint64_t> committed_lsn_{0};  // WAL position after this process's last commit
-  std::unique_ptr<WriteQueue> queue_;            // last: stopped (joined) first
+  std::unique_ptr<WriteQueue> independent_queue_;  // null when writers = 0; stopped (joined) first
+  std::unique_ptr<WriteQueue> queue_;              // last: stopped (joined) first
 };
 
 }  // namespace hotpath::storage

@@ -15,13 +15,15 @@ Result<std::unique_ptr<Database>> SqliteDatabase::Open(const DatabaseOptions& op
     db->readers_.push_back(std::move(reader));
   }
   db->queue_ = std::make_unique<WriteQueue>(options.max_batch,
-                                            [d = db.get()](std::vector<WriteJob*>& b) { d->RunBatch(b); });
+                                            [d = db.get()](int, std::vector<WriteJob*>& b) { d->RunBatch(b); });
   return std::unique_ptr<Database>(std::move(db));
 }
 
 SqliteDatabase::~SqliteDatabase() { queue_.reset(); }
 
-Status SqliteDatabase::Submit(std::function<bool(Connection&)> run) { return queue_->Submit(std::move(run)); }
+Status SqliteDatabase::Submit(std::function<bool(Connection&)> run, WriteLane /*lane: one writer*/) {
+  return queue_->Submit(std::move(run));
+}
 
 void SqliteDatabase::RunBatch(std::vector<WriteJob*>& batch) {
   Connection& c = *writer_;

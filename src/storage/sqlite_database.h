@@ -23,7 +23,7 @@ class SqliteDatabase final : public Database {
   [[nodiscard]] Dialect dialect() const override { return Dialect::kSqlite; }
 
  protected:
-  Status Submit(std::function<bool(Connection&)> run) override;
+  Status Submit(std::function<bool(Connection&)> run, WriteLane lane) override;
   Status RunRead(const std::function<bool(Connection&)>& run, ReadFrom from) override;
 
  private:

@@ -2,9 +2,9 @@
 
 namespace hotpath::storage {
 
-WriteQueue::WriteQueue(int max_batch, BatchRunner run_batch)
+WriteQueue::WriteQueue(int max_batch, BatchRunner run_batch, int writers)
     : max_batch_(max_batch < 1 ? 1 : max_batch), run_batch_(std::move(run_batch)) {
-  thread_ = std::thread([this] { Loop(); });
+  for (int i = 0; i < (writers < 1 ? 1 : writers); ++i) threads_.emplace_back([this, i] { Loop(i); });
 }
 
 WriteQueue::~WriteQueue() {
@@ -13,7 +13,7 @@ WriteQueue::~WriteQueue() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : threads_) t.join();
 }
 
 Status WriteQueue::Submit(std::function<bool(Connection&)> run) {
@@ -30,7 +30,7 @@ Status WriteQueue::Submit(std::function<bool(Connection&)> run) {
   return job.result;
 }
 
-void WriteQueue::Loop() {
+void WriteQueue::Loop(int writer) {
   std::vector<WriteJob*> batch;
   while (true) {
     {
@@ -42,7 +42,7 @@ void WriteQueue::Loop() {
         queue_.pop_front();
       }
     }
-    run_batch_(batch);
+    run_batch_(writer, batch);
     for (WriteJob* j : batch) {
       std::lock_guard done(j->mu);  // notify under the lock: the job dies as soon as its waiter sees done
       j->done = true;

@@ -1,7 +1,9 @@
 #pragma once
-// Group commit: callers Submit() write units; one writer thread takes all the units waiting at
-// that moment (up to max_batch) and hands them to the backend's batch runner, which runs them in
-// one transaction and one durable commit, then wakes each caller.
+// Group commit: callers Submit() write units; a writer thread takes all the units waiting at that
+// moment (up to max_batch) and hands them to the backend's batch runner, which runs them in one
+// transaction and one durable commit, then wakes each caller. With several writer threads, a unit
+// that arrives while one writer commits is taken by an idle one (each runs its own batches, on its
+// own connection: the runner is told which writer calls it).
 
 #include <condition_variable>
 #include <deque>
@@ -27,10 +29,11 @@ struct WriteJob {
 
 class WriteQueue {
  public:
-  using BatchRunner = std::function<void(std::vector<WriteJob*>&)>;
-  // Starts the writer thread; run_batch must set each job's result.
-  WriteQueue(int max_batch, BatchRunner run_batch);
-  ~WriteQueue();  // drains the queue, then joins the writer
+  // Called on writer thread `writer` (0 .. writers-1) with the units it took.
+  using BatchRunner = std::function<void(int writer, std::vector<WriteJob*>&)>;
+  // Starts the writer threads; run_batch must set each job's result.
+  WriteQueue(int max_batch, BatchRunner run_batch, int writers = 1);
+  ~WriteQueue();  // drains the queue, then joins the writers
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
 
@@ -38,7 +41,7 @@ class WriteQueue {
   Status Submit(std::function<bool(Connection&)> run);
 
  private:
-  void Loop();
+  void Loop(int writer);
 
   int max_batch_;
   BatchRunner run_batch_;
@@ -46,7 +49,7 @@ class WriteQueue {
   std::condition_variable cv_;
   std::deque<WriteJob*> queue_;  // guarded by mu_
   bool stopping_ = false;        // guarded by mu_
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace hotpath::storage
