@@ -208,8 +208,8 @@ namespace {
 // PostgreSQL: everything in one statement whose rows exist only if the order row was inserted
 // (each CTE selects from new_order), so a key used before (by an earlier unit of this transaction
 // or a committed one) inserts nothing and the statement returns the earlier order instead. A
-// concurrent transaction holding the key makes ON CONFLICT wait for it; if it commits, SERIALIZABLE
-// fails this one (40001) and the retried batch finds the key. The foreign keys of the lines,
+// concurrent transaction holding the key makes ON CONFLICT wait for it; if it commits, this one's
+// snapshot (REPEATABLE READ or SERIALIZABLE) fails it (40001) and the retried batch finds the key. The foreign keys of the lines,
 // history and payment on the new order are checked at the end of the statement.
 Status PlaceOrderPostgres(storage::Connection& c, const Order& o, const std::string& idempotency_key,
                           const std::string& request_hash, Millis now, std::shared_ptr<Placement> out) {

@@ -99,6 +99,7 @@ Result<std::unique_ptr<Database>> PgDatabase::Open(const DatabaseOptions& option
   if (options.writers > 0) {
     // Connections opened by each writer's first batch.
     db->independent_.resize(static_cast<std::size_t>(options.writers));
+    for (auto& w : db->independent_) w.begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
     db->independent_queue_ = std::make_unique<WriteQueue>(
         options.max_batch,
         [d = db.get()](int i, std::vector<WriteJob*>& b) { d->RunBatch(d->independent_[static_cast<std::size_t>(i)], b); },
@@ -179,7 +180,7 @@ PgDatabase::Attempt PgDatabase::TryBatch(Writer& w, std::vector<WriteJob*>& batc
     return c.retryable() ? Attempt::kRetry : Attempt::kDone;
   };
   // Pipelined: BEGIN travels with the first unit's first statement (an error shows there).
-  if (auto st = c.ExecLater("BEGIN ISOLATION LEVEL SERIALIZABLE", {}); !st.ok()) return abandon(st.error());
+  if (auto st = c.ExecLater(w.begin, {}); !st.ok()) return abandon(st.error());
   for (WriteJob* j : batch) {
     std::size_t hooks_before = hooks.size();
     if (savepoints) {
