@@ -1,7 +1,7 @@
 #pragma once
 // In-process fan-out of committed order events to live subscribers (SSE and WebSocket clients).
-// Publish is called in commit order from the database writer; callbacks must not block (stream
-// sends only queue). Callbacks run outside the hub's lock, so a callback may unsubscribe.
+// Publish is called by the database writers after commit, per order in commit order (WriteLane);
+// callbacks must not block (stream sends only queue). They run outside the hub's lock (may unsubscribe).
 
 #include <cstdint>
 #include <functional>

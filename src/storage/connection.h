@@ -71,9 +71,9 @@ class Connection {
   // Waits for every statement sent by ExecLater/QueryLater; the first error among them, if any.
   virtual Status CollectPending() { return OkStatus(); }
 
-  // Runs `fn` after the enclosing write transaction commits (in commit order, on the writer
-  // thread; must not block); dropped if the unit rolls back. Used to publish live events in the
-  // order they became durable.
+  // Runs `fn` after the enclosing write transaction commits (on its writer's thread, one batch at a
+  // time; commit order per writer and per key, see WriteLane; must not block); dropped if the unit
+  // rolls back. Used to publish live events in the order they became durable.
   void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
   std::vector<std::function<void()>>& after_commit_hooks() { return after_commit_; }
 
