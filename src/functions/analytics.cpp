@@ -18,6 +18,7 @@ double Percentile(const std::vector<double>& sorted, double q) {
 }
 
 Result<Outcome> Analytics::Handle(const Invocation& inv) {
+  if (IsRiderMilestone(inv.event)) return Outcome::kIgnored;  // tracking's, not an order change
   HP_ASSIGN(auto ev, ReadOrderEvent(inv.event));
   const char* column = ev.type == "order.placed"      ? "placed"
                        : ev.type == "order.delivered" ? "delivered"

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <filesystem>
@@ -7,11 +8,13 @@
 #include <mutex>
 #include <thread>
 
+#include "core/trace.h"
 #include "events/cloud_event.h"
 #include "events/embedded_bus.h"
 #include "functions/analytics.h"
 #include "functions/channels.h"
 #include "functions/controls.h"
+#include "functions/notify.h"
 #include "functions/transports.h"
 #include "functions/order_status.h"
 #include "functions/processed.h"
@@ -344,6 +347,77 @@ TEST(Analytics, CountsPerZoneAndMinuteAndClickToDoorOnce) {
   EXPECT_EQ(early.click_to_door_samples, 1);
   EXPECT_FALSE(a.Query("zone_a", to, from).ok());
   EXPECT_FALSE(a.Query("zone_a", from, from + Analytics::kMaxRange + 1).ok());
+}
+
+// Tracking's geofence milestones share the orders topic with the order's own events: the built-in
+// consumers ignore them (before, each one was dead-lettered by all three and the default
+// dead-letter alarm fired in every demo run); a type nobody knows is still refused.
+TEST(BuiltinFunctions, IgnoreTrackingMilestonesAndStillRefuseUnknownTypes) {
+  Fixture f;
+  Analytics analytics(*f.db, f.clock);
+  OrderStatusCache status(*f.db, f.clock);
+  Sender sender(*f.db, f.clock, QuietLog(), SenderSettings{});
+  Notify notify(*f.db, f.clock, sender);
+  auto milestone = [](const std::string& id, const std::string& type) {
+    events::CloudEvent ev;
+    ev.id = id;
+    ev.source = "/hotpath/tracking";
+    ev.type = type;
+    ev.subject = "ord_1";
+    ev.time = "2026-11-25T10:00:30Z";
+    ev.dataschema = "https://hotpath.dev/schemas/rider-milestone/v1";
+    ev.schema_version = 1;
+    ev.data = {{"order_id", "ord_1"}, {"rider_id", "usr_r"}, {"distance_m", 20}};
+    return ev;
+  };
+  for (Function* fn : std::initializer_list<Function*>{&analytics, &status, &notify}) {
+    for (const char* type : {"rider.arrived_restaurant", "rider.arriving"}) {
+      events::Record r;
+      auto ev = milestone(std::string("m_") + type, type);
+      auto out = fn->Handle(Invocation{r, ev, 1, {}});
+      ASSERT_TRUE(out.ok()) << type << ": " << out.error().message;
+      EXPECT_EQ(*out, Outcome::kIgnored) << type;
+    }
+    events::Record r;
+    auto bogus = milestone("m_bogus", "rider.teleported");
+    EXPECT_FALSE(fn->Handle(Invocation{r, bogus, 1, {}}).ok());
+  }
+}
+
+// What a function sees of the trace while it handles an event.
+class TraceRecorder final : public Function {
+ public:
+  Result<Outcome> Handle(const Invocation& inv) override {
+    std::lock_guard lock(mu);
+    const auto& ctx = CurrentRequestContext();
+    seen[inv.event.id] = {ctx.trace_id, ctx.span_id, ctx.request_id};
+    return Outcome::kApplied;
+  }
+  std::mutex mu;
+  std::map<std::string, std::array<std::string, 3>> seen;
+};
+
+TEST(Runtime, AFunctionHandlesAnEventWithinTheEventsTrace) {
+  Fixture f;
+  auto rec = std::make_shared<TraceRecorder>();
+  Runtime rt(*f.bus, *f.db, f.metrics, f.clock, QuietLog());
+  ASSERT_TRUE(rt.Add(f.Spec("traced"), rec).ok());
+  ASSERT_TRUE(rt.Start().ok());
+  auto traced = events::ParseCloudEvent(OrderEvent("evt_t", "ord_1", "order.placed", 1)).value();
+  traced.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  ASSERT_TRUE(f.bus->Publish("orders", "ord_1", events::SerializeCloudEvent(traced)).ok());
+  ASSERT_TRUE(f.bus->Publish("orders", "ord_1", OrderEvent("evt_u", "ord_1", "order.accepted", 2)).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(rec->mu);
+    return rec->seen.size() == 2;
+  }));
+  rt.Stop();
+  std::lock_guard lock(rec->mu);
+  EXPECT_EQ(rec->seen["evt_t"][0], "4bf92f3577b34da6a3ce929d0e0e4736");  // the request's trace goes on
+  EXPECT_EQ(rec->seen["evt_t"][1].size(), 16u);                          // in a span of the function's
+  EXPECT_NE(rec->seen["evt_t"][1], "00f067aa0ba902b7");
+  EXPECT_EQ(rec->seen["evt_t"][2], "evt_t");
+  EXPECT_EQ(rec->seen["evt_u"][0], "");  // an event without a trace: none (not the previous one's)
 }
 
 TEST(Webhook, SignatureIsHmacSha256OverTimestampDotBody) {

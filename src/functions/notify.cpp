@@ -56,6 +56,7 @@ Result<Message> MessageFor(const events::CloudEvent& ev) {
 }  // namespace
 
 Result<Outcome> Notify::Handle(const Invocation& inv) {
+  if (IsRiderMilestone(inv.event)) return Outcome::kIgnored;  // tracking's, not an order change
   HP_ASSIGN(auto msg, MessageFor(inv.event));
   const Millis now = clock_.NowMillis();
   std::size_t count = 0;

@@ -18,6 +18,10 @@ std::string Text(const boost::json::object& o, std::string_view key) {
 }
 }  // namespace
 
+bool IsRiderMilestone(const events::CloudEvent& event) {
+  return event.type == "rider.arrived_restaurant" || event.type == "rider.arriving";
+}
+
 Result<OrderEventView> ReadOrderEvent(const events::CloudEvent& event) {
   if (std::find(kTypes.begin(), kTypes.end(), event.type) == kTypes.end())
     return Error::Invalid(fmt::format("unknown order event type '{}'", event.type));

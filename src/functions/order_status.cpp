@@ -6,6 +6,7 @@
 namespace hotpath::functions {
 
 Result<Outcome> OrderStatusCache::Handle(const Invocation& inv) {
+  if (IsRiderMilestone(inv.event)) return Outcome::kIgnored;  // tracking's, not an order change
   HP_ASSIGN(auto ev, ReadOrderEvent(inv.event));
   HP_ASSIGN(bool applied, ApplyOnce(db_, kName, inv.event.id, clock_.NowMillis(), [&](storage::Connection& c) -> Status {
     HP_TRY(c.ExecLater(

@@ -10,10 +10,12 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "core/trace.h"
 #include "functions/controls.h"
 
 namespace hotpath::functions {
@@ -110,6 +112,11 @@ class Runtime::Runner {
   // (applied, a repeat, or dead-lettered); false when the runtime stopped first.
   bool Process(const events::Record& record) {
     auto event = events::ParseCloudEvent(record.value);
+    // The event's trace goes on in the function (a span of its own, the event id as request id):
+    // its log lines, and the events and writes it causes, carry the trace of the request that
+    // made the event, so an order's story can be followed from the API through the consumers.
+    std::optional<RequestScope> trace;
+    if (event.ok() && !event->traceparent.empty()) trace.emplace(ContextForRequest(event->id, event->traceparent));
     std::string error;
     for (int attempt = 1; attempt <= spec_.max_attempts; ++attempt) {
       auto started = Clk::now();
