@@ -55,7 +55,8 @@ bench-pdptw: build
 	PDPTW_BIN=build/bin/hotpath-pdptw bench/pdptw/run.sh
 bench-forecast: build
 	bench/forecast/run.sh
-# The staffing planner replayed on the 120 s1 MDRP days (about 20 minutes; docs/forecast.md).
+# The staffing planner replayed on the 120 s1 MDRP days (a few minutes; docs/forecast.md).
+# bench/staffing/tune.py reproduces the tuning grid on days 0-2.
 bench-staffing: build
 	bench/staffing/run.sh
 

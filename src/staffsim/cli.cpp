@@ -23,21 +23,30 @@ using forecast::MakeError;
 
 constexpr const char* kUsage =
     "usage: hotpath staffing evaluate INSTANCE_DIR... [--forecast schedule|oracle] [--reference DIR]...\n"
-    "         [--orders-per-courier-hour 3.06] [--utilisation 0.54[,0.6,...]] [--service-level 0.5]\n"
+    "         [--level schedule-hours|forecast] [--hours-share 0.97[,1,...]] [--utilisation 0.54[,0.6,...]]\n"
+    "         [--orders-per-courier-hour 3.06] [--service-level 0.5] [--load-bands 3] [--peak-exponent 0]\n"
     "         [--min-couriers 0] [--shift-starts 0-23] [--shift-lengths 2,3,4] [--lag-minutes 20]\n"
     "         [--positions restaurants|couriers] [--seed 1] [--out DIR] [--json] [--quiet]\n"
     "  Replays each MDRP day with its original couriers and with couriers from a staffing plan, and\n"
     "  compares them. --forecast schedule (default) forecasts from the day's published schedule and the\n"
     "  orders per scheduled courier-hour of the reference days (default: the [012]*s1* siblings of each\n"
-    "  instance); a reference of the evaluated day's own base day is never used. --forecast oracle uses\n"
-    "  the day's actual orders (an upper bound, not a forecast). Several --utilisation values print the\n"
-    "  trade-off curve. The defaults are the settings tuned on days 0-2 (docs/forecast.md).\n";
+    "  instance), per class of hour (--load-bands); a reference of the evaluated day's own base day is\n"
+    "  never used. --forecast oracle uses the day's actual orders (an upper bound, not a forecast).\n"
+    "  --level schedule-hours (default) spends --hours-share x the published schedule's courier-hours,\n"
+    "  placed by the forecast's shape; --level forecast sizes the plan from the forecast and\n"
+    "  --utilisation. Several shares or utilisations print the trade-off curve. The defaults are the\n"
+    "  settings tuned on days 0-2 (docs/forecast.md).\n";
 
 struct Config {
   std::vector<std::string> instances;
   std::vector<std::string> references;
   bool oracle = false;
-  std::vector<double> utilisations;
+  // schedule-hours: the plan spends a share of the published schedule's courier-hours (`sweep` holds
+  // the shares); forecast: the plan is sized by the forecast at a target utilisation (`sweep` holds
+  // the utilisations).
+  bool schedule_hours = true;
+  std::vector<double> sweep;
+  int load_bands = 3;
   PlannerSettings planner;
   std::uint64_t seed = 1;
   fs::path out;
@@ -76,7 +85,7 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   static const std::set<std::string> kValued = {
       "forecast",     "orders-per-courier-hour", "utilisation", "service-level", "min-couriers",
       "shift-starts", "shift-lengths",           "lag-minutes", "positions",     "seed",
-      "out"};
+      "out",          "level",                   "hours-share", "load-bands",    "peak-exponent"};
   Config c;
   std::vector<std::string> flags;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -108,11 +117,14 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   auto seed = args->Int("seed", 1, 0, 1 << 30);
   auto starts = args->IntList("shift-starts");
   auto lengths = args->IntList("shift-lengths");
+  auto bands = args->Int("load-bands", 3, 0, 20);
+  auto peak = args->Double("peak-exponent", 0, -2, 2);
   for (const forecast::Error* e :
        {oph.ok() ? nullptr : &oph.error(), sl.ok() ? nullptr : &sl.error(),
         minc.ok() ? nullptr : &minc.error(), lag.ok() ? nullptr : &lag.error(),
         seed.ok() ? nullptr : &seed.error(), starts.ok() ? nullptr : &starts.error(),
-        lengths.ok() ? nullptr : &lengths.error()}) {
+        lengths.ok() ? nullptr : &lengths.error(), bands.ok() ? nullptr : &bands.error(),
+        peak.ok() ? nullptr : &peak.error()}) {
     if (e != nullptr) return UsageError{e->message};
   }
   for (int s : *starts) {
@@ -121,9 +133,25 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   for (int l : *lengths) {
     if (l < 1 || l > 24) return UsageError{"--shift-lengths: lengths are 1-24 hours"};
   }
-  const auto utils = DoubleList(args->Get("utilisation").value_or("0.54"), 0.01, 1.0);
-  if (!utils) return UsageError{"--utilisation expects numbers in (0, 1], comma-separated"};
-  c.utilisations = *utils;
+  const std::string level = args->Get("level").value_or("schedule-hours");
+  if (level != "schedule-hours" && level != "forecast")
+    return UsageError{"--level must be schedule-hours or forecast, got '" + level + "'"};
+  c.schedule_hours = level == "schedule-hours";
+  if (c.schedule_hours) {
+    if (args->Get("utilisation"))
+      return UsageError{"--utilisation sizes --level forecast; --level schedule-hours takes --hours-share"};
+    const auto shares = DoubleList(args->Get("hours-share").value_or("0.97"), 0.01, 10.0);
+    if (!shares) return UsageError{"--hours-share expects numbers in (0, 10], comma-separated"};
+    c.sweep = *shares;
+    p.staffing.target_utilisation = 1;  // the budget sets the level; u / scale is reported
+  } else {
+    if (args->Get("hours-share")) return UsageError{"--hours-share needs --level schedule-hours"};
+    const auto utils = DoubleList(args->Get("utilisation").value_or("0.54"), 0.01, 1.0);
+    if (!utils) return UsageError{"--utilisation expects numbers in (0, 1], comma-separated"};
+    c.sweep = *utils;
+  }
+  c.load_bands = *bands;
+  p.peak_exponent = *peak;
   p.staffing.orders_per_courier_hour = *oph;
   p.staffing.service_level = *sl;
   p.staffing.min_couriers = *minc;
@@ -153,7 +181,7 @@ Result<dispatch::mdrp::Instance> Load(const std::string& dir) {
 // Reference days for the instance in `dir`: the explicit ones, or its [012]*s1* siblings; never one of
 // the same base day (that would be the day's own orders).
 Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string& day,
-                                      const std::vector<std::string>& explicit_refs) {
+                                      const std::vector<std::string>& explicit_refs, int load_bands) {
   std::vector<std::string> paths = explicit_refs;
   if (paths.empty()) {
     const fs::path parent = fs::absolute(fs::path(dir)).lexically_normal().parent_path();
@@ -177,7 +205,7 @@ Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string&
     return MakeError(ErrorCode::kInvalidArgument, "no reference day other than base day " + day +
                                                       " for the schedule forecast (give --reference)");
   }
-  return CalibrateSchedule(refs);
+  return CalibrateSchedule(refs, load_bands);
 }
 
 void PrintRow(const std::string& instance, const std::string& label, const RunOutcome& r,
@@ -233,8 +261,13 @@ void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>
   line("original couriers", original, false);
   for (size_t u = 0; u < planned.size(); ++u) {
     char label[128];
-    std::snprintf(label, sizeof label, "planned (%s, u=%.2f)", c.oracle ? "oracle" : "schedule forecast",
-                  c.utilisations[u]);
+    if (c.schedule_hours) {
+      std::snprintf(label, sizeof label, "planned (%s shape, %.2f x schedule hours)",
+                    c.oracle ? "oracle" : "schedule forecast", c.sweep[u]);
+    } else {
+      std::snprintf(label, sizeof label, "planned (%s, u=%.2f)", c.oracle ? "oracle" : "schedule forecast",
+                    c.sweep[u]);
+    }
     line(label, planned[u], true);
   }
 }
@@ -244,7 +277,7 @@ int Run(const Config& c) {
   replay.engine.seed = c.seed;
   std::map<std::string, ScheduleCalibration> calibrations;
   Sums original_sum;
-  std::vector<Sums> planned_sum(c.utilisations.size());
+  std::vector<Sums> planned_sum(c.sweep.size());
   int infeasible = 0;
   if (!c.json) {
     std::printf("%-18s %-14s %9s %7s %8s %8s %7s %9s  %s\n", "instance", "couriers", "courier-h", "undel%",
@@ -265,7 +298,7 @@ int Run(const Config& c) {
       placed = OracleForecast(*day);
     } else {
       if (!calibrations.count(base)) {
-        auto cal = Calibrate(c.instances[i], base, c.references);
+        auto cal = Calibrate(c.instances[i], base, c.references, c.load_bands);
         if (!cal.ok())
           return cal.error().code == ErrorCode::kInvalidArgument ? Usage(cal.error().message)
                                                                  : Fail(cal.error().message);
@@ -282,16 +315,21 @@ int Run(const Config& c) {
     }
     original_sum.Add(*original);
     if (!c.json) PrintRow(day->name, "original", *original, "");
-    for (size_t u = 0; u < c.utilisations.size(); ++u) {
+    for (size_t u = 0; u < c.sweep.size(); ++u) {
       PlannerSettings settings = c.planner;
-      settings.staffing.target_utilisation = c.utilisations[u];
+      if (c.schedule_hours) {
+        settings.courier_hours_budget = c.sweep[u] * CourierHours(day->couriers);
+      } else {
+        settings.staffing.target_utilisation = c.sweep[u];
+      }
       auto plan = PlanDay(*day, placed, settings);
       if (!plan.ok()) return Fail(day->name + ": " + plan.error().message);
       dispatch::mdrp::Instance planned_day = *day;
       planned_day.couriers = plan->couriers;
       char sub[64];
-      std::snprintf(sub, sizeof sub, c.utilisations.size() > 1 ? "planned-u%.2f" : "planned",
-                    c.utilisations[u]);
+      std::snprintf(sub, sizeof sub,
+                    c.sweep.size() == 1 ? "planned" : c.schedule_hours ? "planned-h%.2f" : "planned-u%.2f",
+                    c.sweep[u]);
       auto planned = ReplayDay(planned_day, replay, dir / sub, true);
       if (!planned.ok()) return Fail(planned.error().message);
       if (!planned->feasible()) {
@@ -310,15 +348,21 @@ int Run(const Config& c) {
               ? "more hours"
               : std::string(v.fewer_or_equal_hours ? "" : "more hours; ") + "worse: " + v.worse_on;
       if (c.json) {
+        // utilisation: the plan's, u / scale (with a budget, the level the forecast would need for it).
+        const double utilisation = settings.staffing.target_utilisation / plan->demand_scale;
+        char share[32] = "null";
+        if (c.schedule_hours) std::snprintf(share, sizeof share, "%.3f", c.sweep[u]);
         std::printf(
-            "{\"instance\":\"%s\",\"forecast\":\"%s\",\"utilisation\":%.3f,\"original\":%s,\"planned\":%s,"
+            "{\"instance\":\"%s\",\"forecast\":\"%s\",\"level\":\"%s\",\"hours_share\":%s,"
+            "\"utilisation\":%.3f,\"original\":%s,\"planned\":%s,"
             "\"fewer_or_equal_hours\":%s,\"no_worse\":%s,\"worse_on\":\"%s\"}\n",
-            day->name.c_str(), c.oracle ? "oracle" : "schedule", c.utilisations[u],
-            MetricsJson(*original).c_str(), MetricsJson(*planned).c_str(),
+            day->name.c_str(), c.oracle ? "oracle" : "schedule", c.schedule_hours ? "schedule-hours" : "forecast",
+            share, utilisation, MetricsJson(*original).c_str(), MetricsJson(*planned).c_str(),
             v.fewer_or_equal_hours ? "true" : "false", v.no_worse ? "true" : "false", v.worse_on.c_str());
       } else {
         char label[32];
-        std::snprintf(label, sizeof label, "planned u=%.2f", c.utilisations[u]);
+        std::snprintf(label, sizeof label, c.schedule_hours ? "planned h=%.2f" : "planned u=%.2f",
+                      c.sweep[u]);
         PrintRow("", label, *planned, verdict);
       }
       std::fflush(stdout);

@@ -72,7 +72,19 @@ std::vector<double> ScheduledHoursPerHour(const std::vector<dispatch::mdrp::Cour
   return out;
 }
 
-Result<ScheduleCalibration> CalibrateSchedule(const std::vector<dispatch::mdrp::Instance>& references) {
+int HourClass(const std::vector<double>& scheduled, int h, int bands) {
+  if (bands <= 0) return 0;
+  const auto [first, last] = NonZeroSpan(scheduled);
+  if (h == last) return bands;
+  double peak = 0;
+  for (double x : scheduled) peak = std::max(peak, x);
+  if (peak <= 0) return 0;
+  const int band = static_cast<int>(std::floor(bands * scheduled[static_cast<size_t>(h)] / peak));
+  return std::clamp(band, 0, bands - 1);
+}
+
+Result<ScheduleCalibration> CalibrateSchedule(const std::vector<dispatch::mdrp::Instance>& references,
+                                              int load_bands) {
   double orders = 0, hours = 0;
   std::set<std::string> days;
   for (const auto& r : references) {
@@ -88,13 +100,29 @@ Result<ScheduleCalibration> CalibrateSchedule(const std::vector<dispatch::mdrp::
   cal.rate = orders / hours;
   cal.days = static_cast<int>(days.size());
   std::vector<std::pair<double, double>> factors;
+  const int classes = load_bands > 0 ? load_bands + 1 : 0;
+  std::vector<std::vector<std::pair<double, double>>> per_class(static_cast<size_t>(classes));
   for (const auto& r : references) {
     const auto placed = OrdersPerHour(r);
     const auto sched = ScheduledHoursPerHour(r.couriers);
     for (size_t h = 0; h < sched.size(); ++h) {
       if (sched[h] < 1.0) continue;
       factors.emplace_back(placed[h] / (sched[h] * cal.rate), sched[h]);
+      if (classes > 0)
+        per_class[static_cast<size_t>(HourClass(sched, static_cast<int>(h), load_bands))].push_back(
+            factors.back());
     }
+  }
+  cal.load_bands = load_bands;
+  for (auto& v : per_class) {
+    ScheduleFactors f;
+    f.hours = static_cast<int>(v.size());
+    if (!v.empty()) {
+      f.q10 = WeightedQuantile(v, 0.1);
+      f.q50 = WeightedQuantile(v, 0.5);
+      f.q90 = WeightedQuantile(std::move(v), 0.9);
+    }
+    cal.by_class.push_back(f);
   }
   cal.hours = static_cast<int>(factors.size());
   cal.q10 = WeightedQuantile(factors, 0.1);
@@ -110,7 +138,12 @@ std::vector<QuantileForecast> ScheduleForecast(const dispatch::mdrp::Instance& d
   std::vector<QuantileForecast> out;
   for (int h = first; h <= last; ++h) {
     const double base = sched[static_cast<size_t>(h)] * calibration.rate;
-    out.push_back(Row(day.name, h, base * calibration.q10, base * calibration.q50, base * calibration.q90));
+    ScheduleFactors f{calibration.q10, calibration.q50, calibration.q90, calibration.hours};
+    if (calibration.load_bands > 0) {
+      const auto& c = calibration.by_class[static_cast<size_t>(HourClass(sched, h, calibration.load_bands))];
+      if (c.hours > 0) f = c;
+    }
+    out.push_back(Row(day.name, h, base * f.q10, base * f.q50, base * f.q90));
   }
   return out;
 }

@@ -29,13 +29,26 @@ std::vector<double> ScheduledHoursPerHour(const std::vector<dispatch::mdrp::Cour
 // schedules): `rate` pools all of them; the factors are the 10/50/90% quantiles of each hour's
 // orders / (scheduled courier-hours x rate), weighted by scheduled hours (hours with under 1
 // scheduled courier-hour are skipped).
+struct ScheduleFactors {
+  double q10 = 1, q50 = 1, q90 = 1;
+  int hours = 0;  // hours that entered the quantiles
+};
 struct ScheduleCalibration {
   double rate = 0;
   double q10 = 1, q50 = 1, q90 = 1;
   int days = 0;   // distinct base days
   int hours = 0;  // hours that entered the quantiles
+  // With load_bands > 0, the factors again per class of hour (HourClass); a class without reference
+  // hours keeps the pooled factors.
+  int load_bands = 0;
+  std::vector<ScheduleFactors> by_class;
 };
-Result<ScheduleCalibration> CalibrateSchedule(const std::vector<dispatch::mdrp::Instance>& references);
+// The class of hour h of a schedule (scheduled courier-hours per hour), known before the day: the last
+// scheduled hour is class `bands` (the tail, when couriers finish the last orders); any other hour is
+// in load band floor(bands x scheduled(h) / the busiest hour's), capped at bands - 1.
+int HourClass(const std::vector<double>& scheduled, int h, int bands);
+Result<ScheduleCalibration> CalibrateSchedule(const std::vector<dispatch::mdrp::Instance>& references,
+                                              int load_bands = 0);
 
 // Pre-day forecast: demand in hour h = scheduled courier-hours in h (the day's own published schedule)
 // x rate, with quantiles from the factors. Covers the hours with anything scheduled.

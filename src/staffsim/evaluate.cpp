@@ -1,5 +1,8 @@
 #include "staffsim/evaluate.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "dispatch/mdrp/solution.h"
 
 namespace hotpath::staffsim {
@@ -7,16 +10,22 @@ namespace hotpath::staffsim {
 using forecast::ErrorCode;
 using forecast::MakeError;
 
+namespace {
+
+void Scale(QuantileForecast& f, double k) {
+  f.point *= k;
+  f.q10 *= k;
+  f.q50 *= k;
+  f.q90 *= k;
+}
+
+}  // namespace
+
 Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<QuantileForecast>& placed,
                         const PlannerSettings& settings) {
   if (placed.empty()) return MakeError(ErrorCode::kInvalidArgument, "no forecast hours for " + day.name);
   if (settings.shift_lengths.empty())
     return MakeError(ErrorCode::kInvalidArgument, "at least one shift length is needed");
-  DayPlan out;
-  out.workload = ToWorkload(placed, settings.lag_minutes);
-  auto need = forecast::CouriersNeeded(out.workload, settings.staffing);
-  if (!need.ok()) return need.error();
-  out.need = std::move(*need);
   std::vector<int> starts = settings.shift_starts;
   if (starts.empty()) {
     for (int h = 0; h < 24; ++h) starts.push_back(h);
@@ -25,9 +34,69 @@ Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<Q
   for (int s : starts) {
     for (int l : settings.shift_lengths) types.push_back({s, l});
   }
-  auto plan = forecast::PlanShifts(out.need, types);
-  if (!plan.ok()) return plan.error();
-  out.plan = std::move(*plan);
+  DayPlan out;
+  out.workload = ToWorkload(placed, settings.lag_minutes);
+  if (settings.peak_exponent != 0) {
+    double peak = 0;
+    for (const auto& f : out.workload) peak = std::max(peak, f.q50);
+    for (auto& f : out.workload) {
+      if (peak > 0 && f.q50 > 0) Scale(f, std::pow(f.q50 / peak, settings.peak_exponent));
+    }
+  }
+  // The need and the minimum courier-hours plan for the workload scaled by m.
+  using Planned = std::pair<std::vector<forecast::HourNeed>, forecast::ShiftPlan>;
+  auto plan_at = [&](double m) -> Result<Planned> {
+    auto w = out.workload;
+    for (auto& f : w) Scale(f, m);
+    auto need = forecast::CouriersNeeded(w, settings.staffing);
+    if (!need.ok()) return need.error();
+    auto plan = forecast::PlanShifts(*need, types);
+    if (!plan.ok()) return plan.error();
+    return Planned{std::move(*need), std::move(*plan)};
+  };
+  const double budget = settings.courier_hours_budget;
+  auto fits = [&](const Planned& p) { return static_cast<double>(p.second.courier_hours) <= budget + 1e-9; };
+  auto best = plan_at(1.0);
+  if (!best.ok()) return best.error();
+  if (budget > 0) {
+    // The largest m whose plan fits the budget: plan(lo) fits, plan(hi) does not. Courier-hours grow
+    // with m (a pointwise larger need is never cheaper to cover).
+    auto fit = plan_at(0.0);
+    if (!fit.ok()) return fit.error();
+    if (!fits(*fit)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       day.name + ": the floor of couriers needs more than the budget of " +
+                           std::to_string(budget) + " courier-hours");
+    }
+    double lo = 0, hi = 1;
+    for (int k = 0; k < 40 && fits(*best); ++k) {
+      lo = hi;
+      fit = std::move(best);
+      hi *= 2;
+      best = plan_at(hi);
+      if (!best.ok()) return best.error();
+    }
+    if (fits(*best)) {  // no demand at all: any scale fits
+      fit = std::move(best);
+      lo = hi;
+    } else {
+      for (int k = 0; k < 40; ++k) {
+        const double mid = (lo + hi) / 2;
+        auto p = plan_at(mid);
+        if (!p.ok()) return p.error();
+        if (fits(*p)) {
+          lo = mid;
+          fit = std::move(p);
+        } else {
+          hi = mid;
+        }
+      }
+    }
+    best = std::move(fit);
+    out.demand_scale = lo;
+  }
+  out.need = std::move(best->first);
+  out.plan = std::move(best->second);
   const auto pool = StartPool(day, settings.positions);
   if (pool.empty() && out.plan.courier_hours > 0) {
     return MakeError(ErrorCode::kInvalidArgument,

@@ -23,17 +23,26 @@ struct PlannerSettings {
   double lag_minutes = 20;                  // see ToWorkload
   StartPositions positions = StartPositions::kRestaurants;
   std::uint64_t seed = 1;  // courier positions
+  // The level of the plan (0 = from the forecast and the utilisation). With a budget, every hour's
+  // workload is scaled by one factor m, the largest whose plan has at most this many courier-hours: the
+  // forecast then gives only the shape of the day, and the plan's utilisation is u / m.
+  double courier_hours_budget = 0;
+  // Utilisation by load: hour h is staffed at utilisation u x (workload(h) / the peak's)^-peak_exponent,
+  // so with a positive exponent the peaks get more couriers per order than the quiet hours.
+  double peak_exponent = 0;
 };
 
 struct DayPlan {
   std::vector<QuantileForecast> workload;  // per hour, after ToWorkload
   std::vector<forecast::HourNeed> need;
   forecast::ShiftPlan plan;
+  double demand_scale = 1;  // m (see courier_hours_budget); 1 without a budget
   std::vector<dispatch::mdrp::Courier> couriers;
 };
 
 // Forecast (orders placed per hour) -> workload -> couriers per hour -> minimum courier-hours shifts ->
-// couriers. Errors: no forecast hours, bad settings, an hour no shift type covers, no start positions.
+// couriers. Errors: no forecast hours, bad settings, an hour no shift type covers, no start positions,
+// a budget smaller than the floor of couriers.
 Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<QuantileForecast>& placed,
                         const PlannerSettings& settings);
 

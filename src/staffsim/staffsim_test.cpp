@@ -92,6 +92,39 @@ TEST(StaffsimDemand, ScheduleCalibrationPoolsOrdersPerScheduledHour) {
   EXPECT_FALSE(CalibrateSchedule({}).ok());
 }
 
+TEST(StaffsimDemand, HourClassesAreLoadBandsAndTheTail) {
+  std::vector<double> sched(24, 0.0);
+  sched[1] = 2;
+  sched[2] = 10;
+  sched[3] = 5;
+  sched[4] = 1;
+  EXPECT_EQ(HourClass(sched, 1, 3), 0);  // 0.2 of the peak
+  EXPECT_EQ(HourClass(sched, 2, 3), 2);  // the peak is in the top band
+  EXPECT_EQ(HourClass(sched, 3, 3), 1);  // 0.5
+  EXPECT_EQ(HourClass(sched, 4, 3), 3);  // the last scheduled hour: the tail
+  EXPECT_EQ(HourClass(sched, 2, 0), 0);  // no bands: one class
+}
+
+TEST(StaffsimDemand, CalibrationByClassGivesTheDayItsShape) {
+  const fs::path dir = TempDir("calibrate_classes");
+  // 10 orders in each of hours 1-3; scheduled 1, 2, 2, 1 courier-hours in hours 1-4; rate 30/6 = 5.
+  const Instance a = LoadOk(SmallDay(dir, "7o50t100s1p100", 30));
+  const auto cal = CalibrateSchedule({a}, 3);
+  ASSERT_TRUE(cal.ok());
+  ASSERT_EQ(cal->by_class.size(), 4u);
+  EXPECT_EQ(cal->by_class[0].hours, 0);          // no hour under a third of the peak
+  EXPECT_DOUBLE_EQ(cal->by_class[1].q50, 2.0);   // hour 1: 10 orders / (1 x 5)
+  EXPECT_DOUBLE_EQ(cal->by_class[2].q50, 1.0);   // hours 2-3: 10 / (2 x 5)
+  EXPECT_DOUBLE_EQ(cal->by_class[3].q90, 0.0);   // the tail, hour 4: no orders
+  const auto fc = ScheduleForecast(a, *cal);
+  ASSERT_EQ(fc.size(), 4u);
+  for (size_t h = 0; h < 3; ++h) EXPECT_DOUBLE_EQ(fc[h].q50, 10.0) << h;  // the day's own orders back
+  EXPECT_DOUBLE_EQ(fc[3].q50, 0.0);
+  // Without bands every hour is scaled alike (the pooled factors).
+  const auto flat = ScheduleForecast(a, *CalibrateSchedule({a}, 0));
+  EXPECT_DOUBLE_EQ(flat[1].q50 / flat[0].q50, 2.0);
+}
+
 TEST(StaffsimDemand, OracleIsTheDaysOrdersAndWorkloadLagsIntoTheNextHour) {
   const fs::path dir = TempDir("oracle");
   const Instance a = LoadOk(SmallDay(dir, "7o50t100s1p100", 12));  // placed at minutes 60..126
@@ -181,6 +214,73 @@ TEST(StaffsimEvaluate, PlanCoversTheNeedWithAllowedShifts) {
   EXPECT_FALSE(PlanDay(a, {}, s).ok());
 }
 
+TEST(StaffsimEvaluate, ABudgetSetsTheLevelAndTheForecastTheShape) {
+  const fs::path dir = TempDir("budget");
+  const Instance a = LoadOk(SmallDay(dir, "4o50t100s1p100", 40));  // hours 1-4: 10, 10, 10, 10 orders
+  std::vector<QuantileForecast> placed;
+  const double demand[] = {4, 20, 8};  // a peak in the middle hour
+  for (int h = 0; h < 3; ++h) placed.push_back({"x", Hour(1 + h), demand[h], demand[h], demand[h], demand[h]});
+  PlannerSettings s;
+  s.staffing.orders_per_courier_hour = 2;
+  s.staffing.target_utilisation = 1;
+  s.shift_lengths = {1, 2};
+  s.lag_minutes = 0;
+  long previous = 0;
+  for (int budget = 1; budget <= 40; ++budget) {
+    s.courier_hours_budget = budget;
+    auto plan = PlanDay(a, placed, s);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    EXPECT_LE(plan->plan.courier_hours, budget);
+    EXPECT_GE(plan->plan.courier_hours, previous);  // more budget, never fewer hours
+    previous = plan->plan.courier_hours;
+    EXPECT_TRUE(forecast::PlanCovers(plan->plan, plan->need));
+    EXPECT_GE(plan->need[1].couriers, plan->need[0].couriers);  // the peak keeps the most couriers
+    EXPECT_GE(plan->need[1].couriers, plan->need[2].couriers);
+  }
+  // 1-hour shifts fit any budget exactly once it exceeds the rounding: 4 + 20 + 8 = 32 orders at
+  // 2 per hour are 16 courier-hours at scale 1; a budget of 32 doubles every hour's couriers.
+  s.courier_hours_budget = 32;
+  auto plan = PlanDay(a, placed, s);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->plan.courier_hours, 32);
+  EXPECT_EQ(plan->need[0].couriers, 4);
+  EXPECT_EQ(plan->need[1].couriers, 20);
+  EXPECT_EQ(plan->need[2].couriers, 8);
+  EXPECT_NEAR(plan->demand_scale, 2.0, 0.01);
+  // Without a budget the utilisation sizes the plan: scale 1.
+  s.courier_hours_budget = 0;
+  plan = PlanDay(a, placed, s);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->plan.courier_hours, 16);
+  EXPECT_DOUBLE_EQ(plan->demand_scale, 1.0);
+  // A floor of couriers the budget cannot pay is an error, not a plan over budget.
+  s.staffing.min_couriers = 2;
+  s.courier_hours_budget = 5;
+  EXPECT_FALSE(PlanDay(a, placed, s).ok());
+}
+
+TEST(StaffsimEvaluate, PeakExponentMovesCouriersIntoThePeak) {
+  const fs::path dir = TempDir("peak");
+  const Instance a = LoadOk(SmallDay(dir, "4o50t100s1p100", 40));
+  std::vector<QuantileForecast> placed = {{"x", Hour(1), 10, 10, 10, 10}, {"x", Hour(2), 40, 40, 40, 40}};
+  PlannerSettings s;
+  s.staffing.orders_per_courier_hour = 1;
+  s.staffing.target_utilisation = 1;
+  s.shift_lengths = {1};
+  s.lag_minutes = 0;
+  s.courier_hours_budget = 50;
+  auto flat = PlanDay(a, placed, s);
+  s.peak_exponent = 1;  // utilisation x (w / peak)^-1: the quiet hour is staffed at a quarter of the load
+  auto peaked = PlanDay(a, placed, s);
+  ASSERT_TRUE(flat.ok());
+  ASSERT_TRUE(peaked.ok());
+  EXPECT_EQ(flat->need[0].couriers, 10);
+  EXPECT_EQ(flat->need[1].couriers, 40);
+  EXPECT_LT(peaked->need[0].couriers, flat->need[0].couriers);
+  EXPECT_GT(peaked->need[1].couriers, flat->need[1].couriers);
+  EXPECT_LE(peaked->plan.courier_hours, 50);
+}
+
 TEST(StaffsimEvaluate, CompareNamesWhatGotWorse) {
   RunOutcome a, b;
   a.courier_hours = 10;
@@ -223,6 +323,15 @@ TEST(StaffsimCli, UsageErrorsExitTwoAndMalformedInputOne) {
   EXPECT_NE(err.find("unknown flag --bogus"), std::string::npos) << err;
   EXPECT_EQ(RunCli({"x", "--shift-lengths", "0"}, &out, &err), 2);
   EXPECT_EQ(RunCli({"x", "--reference"}, &out, &err), 2);
+  EXPECT_EQ(RunCli({"x", "--level", "budget"}, &out, &err), 2);
+  EXPECT_NE(err.find("--level must be schedule-hours or forecast"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--utilisation", "0.5"}, &out, &err), 2);
+  EXPECT_NE(err.find("--level schedule-hours takes --hours-share"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--level", "forecast", "--hours-share", "0.9"}, &out, &err), 2);
+  EXPECT_NE(err.find("--hours-share needs --level schedule-hours"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--hours-share", "0"}, &out, &err), 2);
+  EXPECT_NE(err.find("--hours-share expects numbers"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--load-bands", "-1"}, &out, &err), 2);
   EXPECT_EQ(RunCli({"--help"}, &out, &err), 0);
   const fs::path dir = TempDir("cli_bad");
   const fs::path day = SmallDay(dir, "5o50t100s1p100", 5);
@@ -247,8 +356,8 @@ TEST(StaffsimCli, EvaluatesASmallDayEndToEnd) {
   const fs::path ref = SmallDay(dir, "9o50t100s1p100", 20);
   const fs::path out = dir / "out";
   std::string o, e;
-  ASSERT_EQ(RunCli({day.string(), "--reference", ref.string(), "--utilisation", "0.5,1", "--shift-lengths",
-                    "2,3", "--out", out.string(), "--quiet"},
+  ASSERT_EQ(RunCli({day.string(), "--reference", ref.string(), "--level", "forecast", "--utilisation", "0.5,1",
+                    "--shift-lengths", "2,3", "--out", out.string(), "--quiet"},
                    &o, &e),
             0)
       << e;
@@ -257,6 +366,23 @@ TEST(StaffsimCli, EvaluatesASmallDayEndToEnd) {
   EXPECT_NE(o.find("planned (schedule forecast, u=1.00)"), std::string::npos) << o;
   EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "original" / "solution_info_orders.txt"));
   EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "planned-u0.50" / "couriers.txt"));
+  // The default level: a share of the schedule's 6 courier-hours, placed by the forecast's shape.
+  ASSERT_EQ(RunCli({day.string(), "--reference", ref.string(), "--hours-share", "1,0.5", "--shift-lengths",
+                    "1,2", "--json", "--out", out.string(), "--quiet"},
+                   &o, &e),
+            0)
+      << e;
+  EXPECT_NE(o.find("\"level\":\"schedule-hours\",\"hours_share\":1.000"), std::string::npos) << o;
+  EXPECT_NE(o.find("\"hours_share\":0.500"), std::string::npos) << o;
+  EXPECT_NE(o.find("\"planned\":{\"courier_hours\":6.000"), std::string::npos) << o;
+  EXPECT_NE(o.find("\"planned\":{\"courier_hours\":3.000"), std::string::npos) << o;
+  ASSERT_EQ(RunCli({day.string(), "--reference", ref.string(), "--hours-share", "1,0.5", "--out", out.string(),
+                    "--quiet"},
+                   &o, &e),
+            0)
+      << e;
+  EXPECT_NE(o.find("planned (schedule forecast shape, 1.00 x schedule hours)"), std::string::npos) << o;
+  EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "planned-h0.50" / "couriers.txt"));
   // JSON lines: original hours are the schedule's 6; utilisation 0.5 plans at least as many hours as 1.
   ASSERT_EQ(
       RunCli({day.string(), "--forecast", "oracle", "--json", "--out", out.string(), "--quiet"}, &o, &e), 0)

@@ -37,7 +37,10 @@ class StaffingEvaluate(unittest.TestCase):
         for args, message in [
             ([], "give at least one INSTANCE_DIR"),
             (["x", "--forecast", "yesterday"], "--forecast must be schedule or oracle"),
-            (["x", "--utilisation", "1.5"], "--utilisation expects numbers in (0, 1]"),
+            (["x", "--level", "forecast", "--utilisation", "1.5"], "--utilisation expects numbers in (0, 1]"),
+            (["x", "--utilisation", "0.5"], "--level schedule-hours takes --hours-share"),
+            (["x", "--hours-share", "-1"], "--hours-share expects numbers"),
+            (["x", "--level", "weekly"], "--level must be schedule-hours or forecast"),
             (["x", "--positions", "moon"], "--positions must be couriers or restaurants"),
             (["x", "--shift-starts", "7-30"], "--shift-starts: hours are 0-23"),
             (["x", "--seed"], "--seed needs a value"),
@@ -68,9 +71,13 @@ class StaffingEvaluate(unittest.TestCase):
         row = json.loads(out.strip().splitlines()[0])
         self.assertEqual(row["instance"], "0o50t100s1p100")
         self.assertEqual(row["forecast"], "schedule")
+        self.assertEqual(row["level"], "schedule-hours")
+        self.assertEqual(row["hours_share"], 0.97)
         self.assertAlmostEqual(row["original"]["courier_hours"], 151.483, places=2)  # the s1 schedule
         planned = row["planned"]
-        self.assertGreater(planned["courier_hours"], 50)
+        # The default level: at most 0.97 x the schedule's hours, within one shift of it.
+        self.assertLessEqual(planned["courier_hours"], 0.97 * 151.483)
+        self.assertGreater(planned["courier_hours"], 0.97 * 151.483 - 4)
         self.assertEqual(planned["courier_hours"], int(planned["courier_hours"]))  # whole-hour shifts
         for which, instance_dir in [("original", day), ("planned", os.path.join(out_dir, "0o50t100s1p100", "planned"))]:
             sol = os.path.join(out_dir, "0o50t100s1p100", which)
@@ -83,7 +90,8 @@ class StaffingEvaluate(unittest.TestCase):
             self.assertAlmostEqual(metrics["cost_per_order"], row[which]["cost_per_order"], places=2)
             self.assertEqual(metrics["delivered"], row[which]["delivered"])
         # The table form prints both rows and the summary with the verdict counts.
-        code, out, err = run(day, "--forecast", "oracle", "--utilisation", "0.7,0.9", "--quiet", "--out", out_dir)
+        code, out, err = run(day, "--forecast", "oracle", "--level", "forecast", "--utilisation", "0.7,0.9",
+                             "--quiet", "--out", out_dir)
         self.assertEqual(code, 0, err)
         self.assertIn("| original couriers | 151.5 |", out)
         self.assertIn("| planned (oracle, u=0.70) |", out)
