@@ -160,7 +160,11 @@ class SmtpSink:
                         lines = []
                         while True:
                             l = self.rfile.readline()
-                            if not l or l in (b".\r\n", b".\n"):
+                            if not l:
+                                # The sender went away inside DATA (e.g. killed): per RFC 5321 nothing is
+                                # accepted without the end-of-data mark, and the sender saw no 250.
+                                return
+                            if l in (b".\r\n", b".\n"):
                                 break
                             lines.append(l.decode("utf-8", "replace"))
                         text = "".join(lines)
