@@ -169,15 +169,7 @@ class Follower:
 
 def setUpModule():
     global CLUSTER, C, ADMIN
-    CLUSTER = ch.Cluster(AUTOSCALE, command="autoscale")
-    h.create_user_offline(CLUSTER.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
-    try:
-        CLUSTER.start()
-    except Exception:
-        CLUSTER.cleanup()
-        raise
-    C = CLUSTER.client()
-    ADMIN, _ = h.login(C, ADMIN_EMAIL, h.PASSWORD)
+    CLUSTER, C, ADMIN = ch.start_with_admin(AUTOSCALE, ADMIN_EMAIL, command="autoscale")
 
 
 def tearDownModule():

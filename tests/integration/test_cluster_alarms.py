@@ -27,16 +27,9 @@ ADMIN_EMAIL = "root@cluster-alarms.hotpath.dev"
 
 def setUpModule():
     global CLUSTER, C, ADMIN, PORTS
-    CLUSTER = ch.Cluster(["--processes", "3", "--dispatch-mode", "nearest", "--shutdown-grace-ms", "2000",
-                          "--drain-timeout-s", "5"])
-    h.create_user_offline(CLUSTER.data_dir, ADMIN_EMAIL, h.PASSWORD, "Root", "admin")
-    try:
-        CLUSTER.start()
-    except Exception:
-        CLUSTER.cleanup()
-        raise
-    C = CLUSTER.client()
-    ADMIN, _ = h.login(C, ADMIN_EMAIL, h.PASSWORD)
+    CLUSTER, C, ADMIN = ch.start_with_admin(["--processes", "3", "--dispatch-mode", "nearest",
+                                             "--shutdown-grace-ms", "2000", "--drain-timeout-s", "5"],
+                                            ADMIN_EMAIL)
     PORTS = ch.slot_ports(CLUSTER.run_dir)
 
 

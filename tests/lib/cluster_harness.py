@@ -153,3 +153,18 @@ class Cluster:
                 self.stop()
         finally:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def start_with_admin(args, admin_email, command="cluster"):
+    """Starts `hotpath <command> ARGS` with an admin created offline; returns (cluster, client, admin
+    token). A cluster that fails to start is cleaned up before the error propagates."""
+    cluster = Cluster(args, command=command)
+    h.create_user_offline(cluster.data_dir, admin_email, h.PASSWORD, "Root", "admin")
+    try:
+        cluster.start()
+    except Exception:
+        cluster.cleanup()
+        raise
+    client = cluster.client()
+    admin, _ = h.login(client, admin_email, h.PASSWORD)
+    return cluster, client, admin
