@@ -40,6 +40,11 @@
 #include "loadgen/cli.h"
 #endif
 
+namespace hotpath {
+// The commit the binary was built from (build_info.cpp, generated at build time by cmake/build_info.cmake).
+extern const char* const kBuildCommit;
+}  // namespace hotpath
+
 namespace hotpath::app {
 namespace {
 
@@ -206,7 +211,7 @@ int Run(const std::vector<std::string>& argv) {
     return argv.empty() ? 2 : 0;
   }
   if (argv[0] == "--version") {
-    fmt::print("hotpath {}\n", kVersion);
+    fmt::print("hotpath {} (commit {})\n", kVersion, kBuildCommit);
     return 0;
   }
   const std::string& cmd = argv[0];

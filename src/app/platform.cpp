@@ -553,6 +553,12 @@ Status Platform::Start() {
       HP_TRY(bus_->Partitions(topic));  // the standard topics exist from the start
     }
     relay_ = std::make_unique<events::OutboxRelay>(*db_, *bus_, log_, metrics_.registry());
+    if (versioned_) {
+      // The order bumps missed by their writers (killed after the commit, or cut off from Redis)
+      // applied from the outbox, at least once (orders/cache_bumper.h).
+      cache_bumper_ = std::make_unique<orders::CacheBumper>(*db_, *versioned_, log_, std::chrono::milliseconds(1000));
+      HP_TRY(cache_bumper_->Start());
+    }
     functions_ = std::make_unique<functions::Runtime>(*bus_, *db_, metrics_, clock_, log_);
     for (auto& spec : functions::BuiltinSpecs(config_)) {
       std::shared_ptr<functions::Function> fn;
@@ -591,6 +597,7 @@ void Platform::Stop() {
   if (server_) server_->Stop(std::chrono::milliseconds(config_.shutdown_grace_ms));
   if (assigner_) assigner_->Stop();
   if (relay_) relay_->Stop();
+  if (cache_bumper_) cache_bumper_->Stop();
   if (functions_) functions_->Stop();
   if (sender_) sender_->Stop();
   if (dispatcher_) dispatcher_->Stop();

@@ -37,6 +37,7 @@
 #include "objects/object_store.h"
 #include "ops/metrics.h"
 #include "orders/assigner.h"
+#include "orders/cache_bumper.h"
 #include "orders/live_hub.h"
 #include "orders/order_service.h"
 #include "orders/outbox_tail.h"
@@ -128,6 +129,7 @@ class Platform {
   std::unique_ptr<functions::Runtime> functions_;  // started by Start (it needs the bus)
   std::unique_ptr<orders::OutboxTail> tail_;  // roles primary and api (several processes, one database)
   std::unique_ptr<cache::RedisPubSub> pubsub_;  // redis and a tail: processes wake each other's tails
+  std::unique_ptr<orders::CacheBumper> cache_bumper_;  // redis, outside api processes: order bumps at least once
 };
 
 // The config file's [[alarms]], validated ("config: alarms[1] (name): field reason").

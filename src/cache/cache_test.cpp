@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "cache/flaky_cache.h"
 #include "cache/memory_cache.h"
 #include "cache/rate_limiter.h"
 #include "cache/redis_url.h"
@@ -19,55 +20,7 @@ namespace {
 
 constexpr Millis kStart = 1'700'000'000'000;
 
-// A cache that can be made to fail, like a Redis that went away.
-class Flaky final : public Cache {
- public:
-  explicit Flaky(Cache& inner) : inner_(inner) {}
-  std::atomic<bool> down{false};
-  std::atomic<int> calls{0};
-  Result<std::vector<std::optional<std::string>>> Get(const std::vector<std::string>& keys) override {
-    ++calls;
-    if (down) return Error::Unavailable("down");
-    return inner_.Get(keys);
-  }
-  Status Set(const std::string& key, const std::string& value, Millis ttl) override {
-    ++calls;
-    if (down) return Error::Unavailable("down");
-    return inner_.Set(key, value, ttl);
-  }
-  Result<bool> Add(const std::string& key, const std::string& value, Millis ttl) override {
-    ++calls;
-    if (down) return Error::Unavailable("down");
-    return inner_.Add(key, value, ttl);
-  }
-  Status Delete(const std::string& key) override {
-    ++calls;
-    if (down) return Error::Unavailable("down");
-    return inner_.Delete(key);
-  }
-  Result<TokenDecision> TakeToken(const std::string& key, double rate, double burst) override {
-    ++calls;
-    if (down) return Error::Unavailable("down");
-    return inner_.TakeToken(key, rate, burst);
-  }
-  Status BeginChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
-                     const std::string& new_version, Millis ttl) override {
-    ++calls;
-    if (down) return Error::Unavailable("down");
-    return inner_.BeginChange(version_key, marks_key, writer, new_version, ttl);
-  }
-  Status EndChange(const std::string& version_key, const std::string& marks_key, const std::string& writer,
-                   const std::string& new_version) override {
-    ++calls;
-    if (down) return Error::Unavailable("down");
-    return inner_.EndChange(version_key, marks_key, writer, new_version);
-  }
-  [[nodiscard]] std::string Describe() const override { return "flaky"; }
-  [[nodiscard]] bool Shared() const override { return true; }
-
- private:
-  Cache& inner_;
-};
+using Flaky = FlakyCache;
 
 TEST(TokenBucket, StartsFullRefillsAtTheRateAndNeverBeyondTheBurst) {
   Bucket b;

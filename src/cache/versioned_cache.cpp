@@ -68,6 +68,11 @@ void VersionedCache::EndChange(const std::string& entity, const std::string& tok
   Pend(entity);
 }
 
+Status VersionedCache::Bump(const std::string& entity) {
+  if (!FlushPending()) return Error::Unavailable("the cache does not answer (bumps pending)");
+  return cache_.EndChange(VersionKey(entity), MarksKey(entity), std::string(), NewVersion());
+}
+
 Result<std::pair<std::string, std::string>> VersionedCache::Lookup(const std::string& entity, const std::string& key,
                                                                    const Loader& load) {
   using Out = std::pair<std::string, std::string>;

@@ -93,6 +93,9 @@ class VersionedCache {
   void EndChange(const std::string& entity, const std::string& token);
   // `entity` changed (call after the commit) with no mark before. Never fails.
   void Invalidate(const std::string& entity) { EndChange(entity, std::string()); }
+  // The same bump, reporting whether the cache took it (and first every bump still pending here):
+  // for a caller that retries until it did (orders::CacheBumper), rather than one remembered here.
+  [[nodiscard]] Status Bump(const std::string& entity);
   [[nodiscard]] std::size_t PendingForTest() const;
   [[nodiscard]] std::size_t NearSizeForTest() const;
 

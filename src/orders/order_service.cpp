@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "orders/order_json.h"
 #include "orders/order_store.h"
+#include "orders/recent_changes.h"
 
 namespace hotpath::orders {
 using identity::Principal;
@@ -29,6 +30,21 @@ OrderService::OrderService(storage::Database& db, const Clock& clock, catalog::C
       log_(log),
       tariff_(tariff),
       currency_(std::move(currency)) {}
+
+OrderService::ChangeMarks::ChangeMarks(cache::VersionedCache* shared, std::vector<std::string> order_ids)
+    : shared_(shared) {
+  if (!shared_) return;
+  for (auto& id : order_ids) {
+    entities_.push_back("order:" + id);
+    tokens_.push_back(shared_->BeginChange(entities_.back()));
+  }
+}
+
+void OrderService::ChangeMarks::End() {
+  if (!shared_) return;
+  for (std::size_t i = 0; i < entities_.size(); ++i) shared_->EndChange(entities_[i], tokens_[i]);
+  shared_ = nullptr;
+}
 
 Result<OrderService::Priced> OrderService::Price(const OrderRequest& req) {
   auto restaurant = catalog_.GetRestaurant(req.restaurant_id);
@@ -266,7 +282,7 @@ Result<std::string> OrderService::GetJson(const Principal& who, const std::strin
 Result<std::vector<std::string>> OrderService::ChangedSince(Millis since) {
   return db_.Read<std::vector<std::string>>([&](Connection& c) -> Result<std::vector<std::string>> {
     std::vector<std::string> ids;
-    HP_TRY(c.Query("SELECT id FROM orders WHERE updated_at >= ?", {since},
+    HP_TRY(c.Query(kChangedSinceSql, {since},
                    [&](const storage::Row& r) { ids.push_back(r.Text(0)); }));
     return ids;
   });
@@ -283,6 +299,7 @@ Result<Order> OrderService::Act(const Principal& who, const std::string& order_i
                                 const ActionArgs& args) {
   Millis now = clock_.NowMillis();
   std::optional<PaymentStatus> settle;
+  ChangeMarks marks(shared_, {order_id});
   auto r = db_.Write<Order>([&](Connection& c) -> Result<Order> {
     settle.reset();
     HP_ASSIGN(auto loaded, store::LoadOrder(c, order_id));
@@ -324,6 +341,7 @@ Result<Order> OrderService::Act(const Principal& who, const std::string& order_i
     c.AfterCommit([this, ev] { hub_.Publish(ev); });
     return o;
   });
+  marks.End();
   if (!r.ok()) return r;
   if (settle) SettlePayment(*r, *settle);
   if (wake_assigner_ && (r->status == OrderStatus::kAccepted || r->status == OrderStatus::kDelivered ||
@@ -349,6 +367,7 @@ void OrderService::SettlePayment(const Order& o, PaymentStatus to) {
 Result<Order> OrderService::Refund(const Principal& who, const std::string& order_id) {
   HP_TRY(identity::RequireRole(who, {Role::kAdmin}));
   Millis now = clock_.NowMillis();
+  ChangeMarks marks(shared_, {order_id});
   auto r = db_.Write<Order>([&](Connection& c) -> Result<Order> {
     HP_ASSIGN(auto loaded, store::LoadOrder(c, order_id));
     if (!loaded) return Error::NotFound(fmt::format("no order with id '{}'", order_id));
@@ -367,6 +386,7 @@ Result<Order> OrderService::Refund(const Principal& who, const std::string& orde
     c.AfterCommit([this, ev] { hub_.Publish(ev); });
     return o;
   });
+  marks.End();
   if (r.ok()) SettlePayment(*r, PaymentStatus::kRefunded);
   return r;
 }
@@ -397,6 +417,7 @@ Result<std::vector<Order>> OrderService::AssignBundle(const std::vector<std::str
                                                       const std::string& extra_json_members) {
   if (order_ids.empty()) return Error::Invalid("a bundle needs at least one order");
   Millis now = clock_.NowMillis();
+  ChangeMarks marks(shared_, order_ids);
   return db_.Write<std::vector<Order>>([&](Connection& c) -> Result<std::vector<Order>> {
     std::vector<Order> out;
     for (const auto& id : order_ids) {
@@ -449,6 +470,7 @@ Result<int> OrderService::AssignPending() {
     used.insert(best->id);
     Millis now = clock_.NowMillis();
     std::string rider_id = best->id;
+    ChangeMarks marks(shared_, {u.order_id});
     auto r = db_.Write<bool>([&](Connection& c) -> Result<bool> {
       HP_ASSIGN(auto loaded, store::LoadOrder(c, u.order_id));
       if (!loaded || !loaded->rider_id.empty() ||

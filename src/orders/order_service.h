@@ -64,8 +64,12 @@ class OrderService {
                     const ActionArgs& args);
   Result<Order> Refund(const identity::Principal& who, const std::string& order_id);
   Result<Order> Get(const identity::Principal& who, const std::string& order_id);
-  // The order as served by GET /v1/orders/{id}, through the shared cache when there is one (each
-  // committed event of the order bumps its version: InvalidateCached).
+  // The order as served by GET /v1/orders/{id}, through the shared cache when there is one. Every
+  // change of an existing order marks its cached copy before the commit and ends the mark after it
+  // (cache::VersionedCache change marks, ChangeMarks), so once a change has returned no process
+  // serves the copy from before it, even when the writer was killed between its commit and the end
+  // (the mark expires with the version); each committed event also bumps the version
+  // (InvalidateCached), and so does the order-cache function, at least once (docs/cache.md).
   Result<std::string> GetJson(const identity::Principal& who, const std::string& order_id);
   // Ids of the orders changed at or after `since` (updated_at; every change of an order sets it).
   Result<std::vector<std::string>> ChangedSince(Millis since);
@@ -120,6 +124,24 @@ class OrderService {
   Status ApplyFee(const identity::Principal& who, const OrderRequest& req, Priced& priced, Millis now);
   void ApplyCurrentFee(Priced& priced, Millis now);
   Status CanView(const identity::Principal& who, const Order& o) const;
+  // The change marks of orders' cached copies around a write that changes them: set on
+  // construction (before the write), ended by End or the destructor (after it returned, also when
+  // it failed). No bump after the commit could close the window in which the writer dies after its
+  // commit; the mark, set before it, outlives such a writer by change_ttl and takes the old version
+  // with it.
+  class ChangeMarks {
+   public:
+    ChangeMarks(cache::VersionedCache* shared, std::vector<std::string> order_ids);
+    ChangeMarks(const ChangeMarks&) = delete;
+    ChangeMarks& operator=(const ChangeMarks&) = delete;
+    ~ChangeMarks() { End(); }
+    void End();
+
+   private:
+    cache::VersionedCache* shared_;
+    std::vector<std::string> entities_;
+    std::vector<std::string> tokens_;
+  };
   cache::VersionedCache* shared_ = nullptr;
   Result<Actor> ActorFor(const identity::Principal& who, const Order& o, Action action) const;
   void SettlePayment(const Order& o, payments::PaymentStatus to);

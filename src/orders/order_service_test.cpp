@@ -3,10 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <filesystem>
 #include <thread>
 
+#include "cache/flaky_cache.h"
+#include "cache/memory_cache.h"
 #include "catalog/catalog_service.h"
+#include "orders/cache_bumper.h"
 #include "fleet/fleet_service.h"
 
 namespace hotpath::orders {
@@ -274,6 +279,95 @@ TEST_F(OrderServiceTest, AQuoteIsForItsCustomerRestaurantAndDropOff) {
   forged.quote_id.back() = forged.quote_id.back() == 'A' ? 'B' : 'A';
   EXPECT_EQ(orders_->Place(customer_, "m3", "h", forged).error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(orders_->Place(customer_, "m4", "h", req).ok());
+}
+
+// The shared cache (Redis in production) between two processes: the writer, and a reader serving
+// GET /v1/orders/{id}. As in the platform, each committed event bumps its order after the commit
+// (the hub's tap); here the writer dies right after the commit: nothing it sends after it reaches the
+// cache (not the bump, not the end of a change). Whoever then acknowledges the change (a retry
+// answered by another process, the change's own response), a read after it must not be the old
+// status; nor later, once a dead writer's mark has expired.
+TEST_F(OrderServiceTest, AStatusChangeWhoseWriterDiesAfterItsCommitIsNeverReadStaleElsewhere) {
+  cache::MemoryCache redis(clock_);
+  cache::FlakyCache writer_link(redis);
+  cache::VersionedOptions opts;
+  opts.change_ttl = 10000;
+  cache::VersionedCache writer_cache(writer_link, opts);
+  std::vector<std::string> reads;
+  cache::VersionedCache counted_reader(redis, opts, {[&](std::string_view r) { reads.emplace_back(r); }});
+  orders_->SetSharedCache(&writer_cache);
+  LiveHub reader_hub;
+  OrderService reader(*db_, clock_, *catalog_, *fleet_, provider_, reader_hub, log_, Tariff{}, "USD");
+  reader.SetSharedCache(&counted_reader);
+  hub_.SetTap([this](const OrderEvent& ev) { orders_->InvalidateCached(ev.order_id); });
+  auto placed = orders_->Place(customer_, "k-crash", "h", Cart());
+  ASSERT_TRUE(placed.ok()) << placed.error().message;
+  const std::string id = placed->order.id;
+  auto status_of = [&](const Result<std::string>& json) {
+    EXPECT_TRUE(json.ok()) << json.error().message;
+    if (!json.ok()) return std::string();
+    return std::string(boost::json::parse(*json).as_object().at("status").as_string());
+  };
+  EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "placed");
+  EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "placed");
+  EXPECT_EQ(reads, (std::vector<std::string>{"miss", "hit"}));  // the old status is in the shared cache
+
+  hub_.SetTap([&](const OrderEvent& ev) {
+    writer_link.down = true;  // committed; the writer dies before anything else leaves it
+    orders_->InvalidateCached(ev.order_id);
+  });
+  ASSERT_TRUE(orders_->Act(staff_, id, Action::kAccept, {10, ""}).ok());
+  EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "accepted");
+  EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "accepted");
+  clock_.Advance(std::chrono::milliseconds(opts.change_ttl + 1));  // the dead writer's mark expires
+  EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "accepted");
+  EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "accepted");
+  EXPECT_EQ(reads.back(), "hit");  // cached again, under a version made after the change
+  orders_->SetSharedCache(nullptr);
+  hub_.SetTap(nullptr);
+}
+
+// Redis unreachable from the writer for a whole change (its mark and its bumps fail; it answers
+// anyway, Redis being an accelerator): the bump is applied from the outbox by the bumper once the
+// cache answers there, also by a bumper started after the failed pass (the position is stored).
+TEST_F(OrderServiceTest, AnOrderBumpMissedByItsWriterIsAppliedFromTheOutboxAtLeastOnce) {
+  cache::MemoryCache redis(clock_);
+  cache::FlakyCache writer_link(redis), bumper_link(redis);
+  cache::VersionedCache writer_cache(writer_link, {});
+  cache::VersionedCache reader_cache(redis, {});
+  cache::VersionedCache bumper_cache(bumper_link, {});
+  orders_->SetSharedCache(&writer_cache);
+  hub_.SetTap([this](const OrderEvent& ev) { orders_->InvalidateCached(ev.order_id); });
+  LiveHub reader_hub;
+  OrderService reader(*db_, clock_, *catalog_, *fleet_, provider_, reader_hub, log_, Tariff{}, "USD");
+  reader.SetSharedCache(&reader_cache);
+  auto status_of = [&](const Result<std::string>& json) {
+    EXPECT_TRUE(json.ok()) << json.error().message;
+    if (!json.ok()) return std::string();
+    return std::string(boost::json::parse(*json).as_object().at("status").as_string());
+  };
+  std::string id;
+  {
+    CacheBumper first(*db_, bumper_cache, log_, std::chrono::milliseconds(1000));
+    EXPECT_EQ(first.BumpOnce().value(), 0);  // starts at the outbox's end
+    auto placed = orders_->Place(customer_, "k-away", "h", Cart());
+    ASSERT_TRUE(placed.ok()) << placed.error().message;
+    EXPECT_EQ(first.BumpOnce().value(), 0);  // nothing of an order is cached before its placement
+    id = placed->order.id;
+    EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "placed");
+    writer_link.down = true;
+    ASSERT_TRUE(orders_->Act(staff_, id, Action::kAccept, {10, ""}).ok());
+    EXPECT_EQ(writer_cache.PendingForTest(), 1u);  // remembered by the writer only
+    bumper_link.down = true;
+    EXPECT_FALSE(first.BumpOnce().ok());  // the cache does not answer the bumper either: not passed
+  }
+  bumper_link.down = false;
+  CacheBumper restarted(*db_, bumper_cache, log_, std::chrono::milliseconds(1000));
+  EXPECT_EQ(restarted.BumpOnce().value(), 1);
+  EXPECT_EQ(status_of(reader.GetJson(customer_, id)), "accepted");
+  EXPECT_EQ(restarted.BumpOnce().value(), 0);  // passed: bumped once
+  orders_->SetSharedCache(nullptr);
+  hub_.SetTap(nullptr);
 }
 
 }  // namespace

@@ -60,6 +60,20 @@ TEST_F(DatabaseTest, ThePerZoneCountsOfRecentOrdersReadAnIndexRange) {
   EXPECT_EQ(plan->find("SCAN orders"), std::string::npos) << *plan;
 }
 
+// Each process start lists the orders changed within a cached value's lifetime: an index range on
+// updated_at, not a scan of every order ever placed.
+TEST_F(DatabaseTest, TheOrdersChangedRecentlyAreReadFromAnIndexRange) {
+  auto db = OpenDb();
+  const std::int64_t now = 1'800'000'000'000;
+  auto plan = db->Write<std::string>([&](Connection& c) -> Result<std::string> {
+    HP_TRY(testing::SeedMonthOfOrders(c, now, 20000));
+    return testing::ChangedSincePlan(c, now);
+  });
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_NE(plan->find("USING COVERING INDEX orders_updated (updated_at>?)"), std::string::npos) << *plan;
+  EXPECT_EQ(plan->find("SCAN orders"), std::string::npos) << *plan;
+}
+
 TEST_F(DatabaseTest, ConcurrentWritersAreGroupedAndFailingUnitsRollBackAlone) {
   auto db = OpenDb();
   constexpr int kThreads = 8, kPerThread = 50;

@@ -432,6 +432,20 @@ DROP FUNCTION outbox_assign_seq();
 CREATE INDEX outbox_xid ON outbox(xid, seq);
 ALTER TABLE outbox_relay ADD COLUMN xid xid8 NOT NULL DEFAULT '0';
 )sql"},
+      // Each process start bumps the cached copies of the orders changed within a cached value's
+      // lifetime (orders/recent_changes.h): a range of updated_at read from the index alone, instead
+      // of a scan of every order ever placed. The same SQL on both engines.
+      {11, "orders: index on updated_at (orders changed recently, bumped in the cache at start)", R"sql(
+CREATE INDEX orders_updated ON orders(updated_at, id);
+)sql"},
+      // The shared cache's order copies are bumped from the outbox at least once
+      // (orders/cache_bumper.h): its position, like the relay's ((xid, seq) on PostgreSQL).
+      {12, "outbox: position of the order cache bumps", R"sql(
+CREATE TABLE outbox_cache_bumps (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+)sql",
+       R"sql(
+CREATE TABLE outbox_cache_bumps (id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, xid xid8 NOT NULL);
+)sql"},
   };
   return list;
 }

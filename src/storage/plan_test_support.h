@@ -1,12 +1,14 @@
 #pragma once
 // Test support shared by the SQLite and PostgreSQL storage tests: a month of orders in a few zones
-// and the plan each engine chooses for the console's per-zone counts (console/live_queries.h).
+// and the plan each engine chooses for the console's per-zone counts (console/live_queries.h) and
+// for the orders changed recently (orders/recent_changes.h).
 
 #include <fmt/format.h>
 
 #include <string>
 
 #include "console/live_queries.h"
+#include "orders/recent_changes.h"
 #include "storage/connection.h"
 
 namespace hotpath::storage::testing {
@@ -37,6 +39,15 @@ inline Result<std::string> PlacedPerZonePlan(Connection& c, std::int64_t now) {
   std::string plan;
   HP_TRY(c.Query(std::string(pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + console::kPlacedPerZoneSql,
                  {now - 60000, now - 120000, now - 60000, hour, hour - 3600000, hour, std::min(hour - 3600000, now - 120000)},
+                 [&](const Row& r) { plan += r.Text(pg ? 0 : 3) + "\n"; }));
+  return plan;
+}
+
+// The plan of orders::kChangedSinceSql for the orders changed in the last six minutes before `now`.
+inline Result<std::string> ChangedSincePlan(Connection& c, std::int64_t now) {
+  const bool pg = c.dialect() == Dialect::kPostgres;
+  std::string plan;
+  HP_TRY(c.Query(std::string(pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + orders::kChangedSinceSql, {now - 360000},
                  [&](const Row& r) { plan += r.Text(pg ? 0 : 3) + "\n"; }));
   return plan;
 }

@@ -86,6 +86,22 @@ TEST_F(PostgresDatabaseTest, ThePerZoneCountsOfRecentOrdersReadAnIndexRange) {
   EXPECT_EQ(plan->find("Seq Scan on orders"), std::string::npos) << *plan;
 }
 
+// Each process start lists the orders changed within a cached value's lifetime: with a month of
+// orders the planner reads orders_updated (the ids from the index alone), not every row.
+TEST_F(PostgresDatabaseTest, TheOrdersChangedRecentlyAreReadFromAnIndexRange) {
+  auto db = OpenDb();
+  const std::int64_t now = 1'800'000'000'000;
+  auto seeded = db->Write<Ok>([&](Connection& c) -> Result<Ok> {
+    HP_TRY(testing::SeedMonthOfOrders(c, now, 20000));
+    return Ok{};
+  });
+  ASSERT_TRUE(seeded.ok()) << seeded.error().message;
+  auto plan = db->Read<std::string>([&](Connection& c) { return testing::ChangedSincePlan(c, now); });
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_NE(plan->find("using orders_updated on orders"), std::string::npos) << *plan;
+  EXPECT_EQ(plan->find("Seq Scan on orders"), std::string::npos) << *plan;
+}
+
 TEST_F(PostgresDatabaseTest, AFailingMigrationLeavesTheSchemaAsItWas) {
   auto db = OpenDb();
   int before = db->SchemaVersion();
