@@ -161,7 +161,7 @@ SERVER_COUNTED=$((PLACED_AFTER - PLACED_BEFORE))
 # --- report ----------------------------------------------------------------------------------
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
 RATIO=$(awk -v a="$HP_RPS" -v b="$NG_RPS" 'BEGIN { printf "%.2f", a / b }')
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+COMMIT=$(python3 "$ROOT/bench/lib/benchmarks_md.py" --binary-commit "$BIN")  # the binary's build, not HEAD
 TABLE=$(
   printf '| measure | value | target |\n|---|---:|---|\n'
   printf '| menu GET, hotpath (req/s) | %.0f | |\n' "$HP_RPS"

@@ -248,8 +248,7 @@ def main():
                 r["cdn"]["rps"], r["cdn"]["p50"], r["cdn"]["p99"], ratio, verdict(ratio >= 0.8)),
         ]
         errors = {k: v["errors"] for k, v in r.items() if v["errors"]}
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip() or "unknown"
+        commit = benchmarks_md.binary_commit(BIN)  # what was measured, not the checkout's HEAD
         header = ("hotpath %s, %s, %d cores, wrk -t%s -c%s -d%s, paired rows: median of %d interleaved runs, "
                   "nginx 1 worker, load average %.1f") % (
             commit, time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()), os.cpu_count(), THREADS, CONNS, DURATION,

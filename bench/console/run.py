@@ -23,7 +23,6 @@ import shutil
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,6 +31,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import hotpath_harness as h  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench", "lib"))
+import benchmarks_md  # noqa: E402
 
 RIDERS = 2000
 ORDERS = 5000
@@ -168,8 +169,7 @@ def main():
         table = "\n".join("| %s | %s |" % (k.ljust(width), v) for k, v in rows)
         print(table)
         if args.record:
-            rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                 text=True).stdout.strip()
+            rev = benchmarks_md.binary_commit(h.BIN)  # what was measured, not the checkout's HEAD
             stamp = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%MZ")
             with open(os.path.join(ROOT, "BENCHMARKS.md"), "a") as f:
                 f.write("\n## Operations console live feed (issue #9)\n\n")

@@ -109,7 +109,7 @@ MAX=$(printf '%s' "$R" | json_get '"%.1f" % d["max_ms"]')
 BAD=$(printf '%s' "$R" | json_get 'd["bad"]')
 DUPES=$(printf '%s' "$R" | json_get 'd["dupes"]')
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+COMMIT=$(python3 "$ROOT/bench/lib/benchmarks_md.py" --binary-commit "$BIN")  # the binary's build, not HEAD
 HEADER="hotpath $COMMIT, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end"
 TABLE=$(
   printf '| measure | value | target |\n|---|---:|---|\n'

@@ -7,15 +7,33 @@ From Python (bench/*/run.py):
                          benchmarks_md.entry(header, [commands], table))
 From a shell script:
     python3 bench/lib/benchmarks_md.py FILE --heading H --intro I --header H --block B [--block B] --table T
+
+The commit an entry names is the one the measured binary was built from (`hotpath --version`, which
+the build embeds), not the checkout's HEAD, which may have moved since the build:
+    benchmarks_md.binary_commit(path_to_hotpath)
+    python3 bench/lib/benchmarks_md.py --binary-commit PATH
 """
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 
 
 def default_path(root):
     return os.environ.get("BENCHMARKS_FILE", os.path.join(root, "BENCHMARKS.md"))
+
+
+def binary_commit(binary):
+    """The commit `binary` was built from, as its --version says ("9f4161d", "9f4161d-dirty"); a binary
+    that names none (built before the commit was embedded) gives "unknown (binary names no commit)"."""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except OSError as e:
+        return "unknown (%s)" % e.strerror
+    m = re.search(r"\(commit ([^)\s]+)\)", out)
+    return m.group(1) if m else "unknown (binary names no commit)"
 
 
 def entry(header, blocks, table):
@@ -37,6 +55,9 @@ def record(path, heading, intro, text_entry):
 
 
 def main(argv):
+    if argv[:1] == ["--binary-commit"] and len(argv) == 2:
+        print(binary_commit(argv[1]))
+        return 0
     p = argparse.ArgumentParser(prog="benchmarks_md.py", description="append a benchmark entry to BENCHMARKS.md")
     p.add_argument("file")
     p.add_argument("--heading", required=True, help='the section, e.g. "## Platform core (issue #2)"')

@@ -151,8 +151,7 @@ def main():
         "| database reads by server (whole run) | %s | |" % (plat.get("DB_READS") or "none"),
     ]
     table = "\n".join(rows)
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    commit = benchmarks_md.binary_commit(os.environ.get("HOTPATH_BIN", os.path.join(ROOT, "build", "bin", "hotpath")))  # what was measured, not the checkout's HEAD
     header = "hotpath %s, %s, %d cores, PostgreSQL %s (%s), %s, menu %s bytes" % (
         commit, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"), os.cpu_count(),
         version, settings, plat["WRK"], plat["MENU_BYTES"])

@@ -260,8 +260,7 @@ def main():
         "| non-2xx answers, menu / order | %d / %d | 0 |" % (menu_hp["errors"], order_hp["errors"]),
     ]
     table = "\n".join(rows)
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    commit = benchmarks_md.binary_commit(binary)  # what was measured, not the checkout's HEAD
     load = " ".join(open("/proc/loadavg").read().split()[:3])
     header = "hotpath %s, %s, %d cores (load average %s at the end), redis %s, PostgreSQL %s, wrk %s" % (
         commit, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"), os.cpu_count(), load,

@@ -164,7 +164,7 @@ print("| measure | value | target |\n|---|---:|---|")
 for r in rows: print("| %s | %s | %s |" % r)
 PY
 )
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+COMMIT=$(python3 "$ROOT/bench/lib/benchmarks_md.py" --binary-commit "$BIN")  # the binary's build, not HEAD
 HEADER="hotpath $COMMIT, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg)), redis $REDIS_VERSION, open-file limit $(ulimit -n)"
 echo
 echo "$HEADER"
