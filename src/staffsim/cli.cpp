@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -26,20 +27,23 @@ constexpr const char* kUsage =
     "         [--level schedule-hours|forecast] [--hours-share 0.97[,1,...]] [--utilisation 0.54[,0.6,...]]\n"
     "         [--orders-per-courier-hour 3.06] [--service-level 0.5] [--load-bands 3] [--peak-exponent 0]\n"
     "         [--min-couriers 0] [--shift-starts 0-23] [--shift-lengths 2,3,4] [--lag-minutes 20]\n"
-    "         [--positions restaurants|couriers] [--seed 1] [--out DIR] [--json] [--quiet]\n"
+    "         [--slot-minutes 30|60] [--reference-days tuning|earlier] [--positions restaurants|couriers]\n"
+    "         [--seed 1] [--out DIR] [--json] [--quiet]\n"
     "  Replays each MDRP day with its original couriers and with couriers from a staffing plan, and\n"
     "  compares them. --forecast schedule (default) forecasts from the day's published schedule and the\n"
     "  orders per scheduled courier-hour of the reference days (default: the [012]*s1* siblings of each\n"
-    "  instance), per class of hour (--load-bands); a reference of the evaluated day's own base day is\n"
-    "  never used. --forecast oracle uses the day's actual orders (an upper bound, not a forecast).\n"
-    "  --level schedule-hours (default) spends --hours-share x the published schedule's courier-hours,\n"
-    "  placed by the forecast's shape; --level forecast sizes the plan from the forecast and\n"
-    "  --utilisation. Several shares or utilisations print the trade-off curve. The defaults are the\n"
-    "  settings tuned on days 0-2 (docs/forecast.md).\n";
+    "  instance; --reference-days earlier: the s1 siblings of every earlier base day), per class of hour\n"
+    "  (--load-bands); a reference of the evaluated day's own base day is never used. --forecast oracle\n"
+    "  uses the day's actual orders (an upper bound, not a forecast). --level schedule-hours (default)\n"
+    "  spends --hours-share x the published schedule's courier-hours, placed by the forecast's shape, in\n"
+    "  shifts starting on the half hour (--slot-minutes 30) or the hour (60); --level forecast sizes the\n"
+    "  plan from the forecast and --utilisation. Several shares or utilisations print the trade-off\n"
+    "  curve. The defaults are the settings tuned on days 0-2 (docs/forecast.md).\n";
 
 struct Config {
   std::vector<std::string> instances;
   std::vector<std::string> references;
+  bool earlier_references = false;  // --reference-days earlier
   bool oracle = false;
   // schedule-hours: the plan spends a share of the published schedule's courier-hours (`sweep` holds
   // the shares); forecast: the plan is sized by the forecast at a target utilisation (`sweep` holds
@@ -85,7 +89,8 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   static const std::set<std::string> kValued = {
       "forecast",     "orders-per-courier-hour", "utilisation", "service-level", "min-couriers",
       "shift-starts", "shift-lengths",           "lag-minutes", "positions",     "seed",
-      "out",          "level",                   "hours-share", "load-bands",    "peak-exponent"};
+      "out",          "level",                   "hours-share", "load-bands",    "peak-exponent",
+      "reference-days", "slot-minutes"};
   Config c;
   std::vector<std::string> flags;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -109,6 +114,10 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   if (fc != "schedule" && fc != "oracle")
     return UsageError{"--forecast must be schedule or oracle, got '" + fc + "'"};
   c.oracle = fc == "oracle";
+  const std::string rd = args->Get("reference-days").value_or("tuning");
+  if (rd != "tuning" && rd != "earlier")
+    return UsageError{"--reference-days must be tuning or earlier, got '" + rd + "'"};
+  c.earlier_references = rd == "earlier";
   auto& p = c.planner;
   auto oph = args->Double("orders-per-courier-hour", 3.06, 0.01, 1000);
   auto sl = args->Double("service-level", 0.5, 0.1, 0.9);
@@ -119,12 +128,13 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   auto lengths = args->IntList("shift-lengths");
   auto bands = args->Int("load-bands", 3, 0, 20);
   auto peak = args->Double("peak-exponent", 0, -2, 2);
+  auto slot = args->Int("slot-minutes", 30, 30, 60);
   for (const forecast::Error* e :
        {oph.ok() ? nullptr : &oph.error(), sl.ok() ? nullptr : &sl.error(),
         minc.ok() ? nullptr : &minc.error(), lag.ok() ? nullptr : &lag.error(),
         seed.ok() ? nullptr : &seed.error(), starts.ok() ? nullptr : &starts.error(),
         lengths.ok() ? nullptr : &lengths.error(), bands.ok() ? nullptr : &bands.error(),
-        peak.ok() ? nullptr : &peak.error()}) {
+        peak.ok() ? nullptr : &peak.error(), slot.ok() ? nullptr : &slot.error()}) {
     if (e != nullptr) return UsageError{e->message};
   }
   for (int s : *starts) {
@@ -152,6 +162,10 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   }
   c.load_bands = *bands;
   p.peak_exponent = *peak;
+  if (*slot != 60 && *slot != 30) return UsageError{"--slot-minutes is 60 or 30"};
+  if (*slot != 60 && !starts->empty())
+    return UsageError{"--shift-starts restricts hourly plans: give --slot-minutes 60 with it"};
+  p.slot_minutes = *slot;
   p.staffing.orders_per_courier_hour = *oph;
   p.staffing.service_level = *sl;
   p.staffing.min_couriers = *minc;
@@ -178,22 +192,31 @@ Result<dispatch::mdrp::Instance> Load(const std::string& dir) {
   return std::get<dispatch::mdrp::Instance>(std::move(loaded));
 }
 
-// Reference days for the instance in `dir`: the explicit ones, or its [012]*s1* siblings; never one of
-// the same base day (that would be the day's own orders).
-Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string& day,
-                                      const std::vector<std::string>& explicit_refs, int load_bands) {
-  std::vector<std::string> paths = explicit_refs;
-  if (paths.empty()) {
-    const fs::path parent = fs::absolute(fs::path(dir)).lexically_normal().parent_path();
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(parent, ec)) {
-      const std::string name = e.path().filename().string();
-      const bool tuning_day = !name.empty() && name[0] >= '0' && name[0] <= '2';
-      if (e.is_directory() && tuning_day && name.find("s1") != std::string::npos)
-        paths.push_back(e.path().string());
-    }
-    std::sort(paths.begin(), paths.end());
+// The s1 siblings of the instance in `dir` whose base day passes `keep`.
+std::vector<std::string> Siblings(const std::string& dir, const std::function<bool(int)>& keep) {
+  std::vector<std::string> paths;
+  const fs::path parent = fs::absolute(fs::path(dir)).lexically_normal().parent_path();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string base = BaseDay(name);
+    if (e.is_directory() && !base.empty() && name.find("s1") != std::string::npos && keep(std::stoi(base)))
+      paths.push_back(e.path().string());
   }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+// Reference days for the instance in `dir`: the explicit ones; else with `earlier` its s1 siblings of
+// the base days before it (the history a platform would have had; base day 0 has none and falls back);
+// else its [012]*s1* siblings. Never one of the same base day (that would be the day's own orders).
+Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string& day,
+                                      const std::vector<std::string>& explicit_refs, bool earlier,
+                                      int load_bands) {
+  std::vector<std::string> paths = explicit_refs;
+  const int d = day.empty() ? -1 : std::stoi(day);
+  if (paths.empty() && earlier) paths = Siblings(dir, [d](int b) { return b < d; });
+  if (paths.empty()) paths = Siblings(dir, [](int b) { return b <= 2; });
   std::vector<dispatch::mdrp::Instance> refs;
   for (const auto& p : paths) {
     auto inst = Load(p);
@@ -298,7 +321,7 @@ int Run(const Config& c) {
       placed = OracleForecast(*day);
     } else {
       if (!calibrations.count(base)) {
-        auto cal = Calibrate(c.instances[i], base, c.references, c.load_bands);
+        auto cal = Calibrate(c.instances[i], base, c.references, c.earlier_references, c.load_bands);
         if (!cal.ok())
           return cal.error().code == ErrorCode::kInvalidArgument ? Usage(cal.error().message)
                                                                  : Fail(cal.error().message);

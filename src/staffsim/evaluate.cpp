@@ -19,6 +19,32 @@ void Scale(QuantileForecast& f, double k) {
   f.q90 *= k;
 }
 
+// The hourly workload on a grid of half hours: slot 2i+j is hour i's rate interpolated at its middle
+// (a quarter of the way to the neighbouring hour's), stamped as consecutive pseudo-hours from 0.
+std::vector<QuantileForecast> HalfHours(const std::vector<QuantileForecast>& hourly) {
+  std::vector<QuantileForecast> out;
+  auto blend = [](const QuantileForecast& a, const QuantileForecast* b) {
+    QuantileForecast f = a;
+    const QuantileForecast zero{};
+    const QuantileForecast& n = b != nullptr ? *b : zero;
+    f.point = 0.75 * a.point + 0.25 * n.point;
+    f.q10 = 0.75 * a.q10 + 0.25 * n.q10;
+    f.q50 = 0.75 * a.q50 + 0.25 * n.q50;
+    f.q90 = 0.75 * a.q90 + 0.25 * n.q90;
+    return f;
+  };
+  for (size_t i = 0; i < hourly.size(); ++i) {
+    for (int j = 0; j < 2; ++j) {
+      const QuantileForecast* n = j == 0 ? (i > 0 ? &hourly[i - 1] : nullptr)
+                                         : (i + 1 < hourly.size() ? &hourly[i + 1] : nullptr);
+      QuantileForecast f = blend(hourly[i], n);
+      f.ds = forecast::Timestamp(std::chrono::hours(out.size()));
+      out.push_back(f);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<QuantileForecast>& placed,
@@ -30,9 +56,14 @@ Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<Q
   if (starts.empty()) {
     for (int h = 0; h < 24; ++h) starts.push_back(h);
   }
+  if (settings.slot_minutes != 60 && settings.slot_minutes != 30)
+    return MakeError(ErrorCode::kInvalidArgument, "plan slots are 60 or 30 minutes");
+  const int per_hour = 60 / settings.slot_minutes;
+  if (per_hour > 1 && !settings.shift_starts.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "half-hour slots take every start time");
   std::vector<forecast::ShiftType> types;
   for (int s : starts) {
-    for (int l : settings.shift_lengths) types.push_back({s, l});
+    for (int l : settings.shift_lengths) types.push_back({s, l * per_hour});
   }
   DayPlan out;
   out.workload = ToWorkload(placed, settings.lag_minutes);
@@ -46,7 +77,7 @@ Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<Q
   // The need and the minimum courier-hours plan for the workload scaled by m.
   using Planned = std::pair<std::vector<forecast::HourNeed>, forecast::ShiftPlan>;
   auto plan_at = [&](double m) -> Result<Planned> {
-    auto w = out.workload;
+    auto w = per_hour > 1 ? HalfHours(out.workload) : out.workload;
     for (auto& f : w) Scale(f, m);
     auto need = forecast::CouriersNeeded(w, settings.staffing);
     if (!need.ok()) return need.error();
@@ -55,7 +86,9 @@ Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<Q
     return Planned{std::move(*need), std::move(*plan)};
   };
   const double budget = settings.courier_hours_budget;
-  auto fits = [&](const Planned& p) { return static_cast<double>(p.second.courier_hours) <= budget + 1e-9; };
+  auto fits = [&](const Planned& p) {
+    return static_cast<double>(p.second.courier_hours) / per_hour <= budget + 1e-9;
+  };
   auto best = plan_at(1.0);
   if (!best.ok()) return best.error();
   if (budget > 0) {
@@ -97,6 +130,16 @@ Result<DayPlan> PlanDay(const dispatch::mdrp::Instance& day, const std::vector<Q
   }
   out.need = std::move(best->first);
   out.plan = std::move(best->second);
+  if (per_hour > 1) {  // pseudo-hours back to real half hours from the first workload hour
+    const auto first = out.workload.front().ds;
+    for (size_t k = 0; k < out.need.size(); ++k) out.need[k].hour = first + std::chrono::minutes(30 * k);
+    for (auto& s : out.plan.shifts) {
+      const auto slot = std::chrono::duration_cast<std::chrono::hours>(s.start.time_since_epoch()).count();
+      s.start = first + std::chrono::minutes(30 * slot);
+      s.length_hours /= per_hour;
+    }
+    out.plan.courier_hours /= per_hour;
+  }
   const auto pool = StartPool(day, settings.positions);
   if (pool.empty() && out.plan.courier_hours > 0) {
     return MakeError(ErrorCode::kInvalidArgument,

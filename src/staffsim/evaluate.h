@@ -30,11 +30,14 @@ struct PlannerSettings {
   // Utilisation by load: hour h is staffed at utilisation u x (workload(h) / the peak's)^-peak_exponent,
   // so with a positive exponent the peaks get more couriers per order than the quiet hours.
   double peak_exponent = 0;
+  // Plan grid: 60 (shifts start on the hour) or 30 (on the half hour; the need of each half hour is the
+  // hourly workload interpolated at its middle, shift lengths stay whole hours).
+  int slot_minutes = 60;  // `hotpath staffing evaluate` defaults to 30
 };
 
 struct DayPlan {
   std::vector<QuantileForecast> workload;  // per hour, after ToWorkload
-  std::vector<forecast::HourNeed> need;
+  std::vector<forecast::HourNeed> need;    // per slot (`hour` is the slot's start); plan.on_duty likewise
   forecast::ShiftPlan plan;
   double demand_scale = 1;  // m (see courier_hours_budget); 1 without a budget
   std::vector<dispatch::mdrp::Courier> couriers;

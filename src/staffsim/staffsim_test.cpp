@@ -259,6 +259,51 @@ TEST(StaffsimEvaluate, ABudgetSetsTheLevelAndTheForecastTheShape) {
   EXPECT_FALSE(PlanDay(a, placed, s).ok());
 }
 
+TEST(StaffsimEvaluate, HalfHourSlotsStartShiftsOnTheHalfHourWithinTheBudget) {
+  const fs::path dir = TempDir("slots");
+  const Instance a = LoadOk(SmallDay(dir, "4o50t100s1p100", 40));
+  std::vector<QuantileForecast> placed;
+  const double demand[] = {4, 20, 8};
+  for (int h = 0; h < 3; ++h) placed.push_back({"x", Hour(1 + h), demand[h], demand[h], demand[h], demand[h]});
+  PlannerSettings s;
+  s.staffing.orders_per_courier_hour = 2;
+  s.staffing.target_utilisation = 1;
+  s.shift_lengths = {1, 2};
+  s.lag_minutes = 0;
+  s.slot_minutes = 30;
+  auto plan = PlanDay(a, placed, s);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  // Half hours of hour 1 (4/h) next to hour 2 (20/h): 0.75 x 4 and 0.75 x 4 + 0.25 x 20 orders per hour
+  // -> 2 and 4 couriers; the peak's half hours 16 and 17/h -> 8 and 9.
+  ASSERT_EQ(plan->need.size(), 8u);  // 3 hours and the appended one, in half hours
+  EXPECT_EQ(plan->need[0].couriers, 2);
+  EXPECT_EQ(plan->need[1].couriers, 4);
+  EXPECT_EQ(plan->need[2].couriers, 8);
+  EXPECT_EQ(plan->need[3].couriers, 9);
+  EXPECT_EQ(plan->need[1].hour, Hour(1) + std::chrono::minutes(30));
+  EXPECT_TRUE(forecast::PlanCovers(plan->plan, plan->need));
+  bool half = false;
+  for (const auto& c : plan->couriers) {
+    EXPECT_EQ(c.on % 1800, 0) << c.id;
+    EXPECT_TRUE(c.off - c.on == 3600 || c.off - c.on == 7200) << c.id;
+    half = half || c.on % 3600 != 0;
+  }
+  EXPECT_TRUE(half) << "the ramp inside hour 1 should start someone at 1:30";
+  EXPECT_DOUBLE_EQ(CourierHours(plan->couriers), static_cast<double>(plan->plan.courier_hours));
+  for (int budget : {8, 13, 20}) {
+    s.courier_hours_budget = budget;
+    plan = PlanDay(a, placed, s);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    EXPECT_LE(CourierHours(plan->couriers), budget);
+    EXPECT_GE(CourierHours(plan->couriers), budget - 2);  // whole-hour shifts: at most one short
+  }
+  s.shift_starts = {1};
+  EXPECT_FALSE(PlanDay(a, placed, s).ok());  // a half-hour grid takes every start
+  s.shift_starts = {};
+  s.slot_minutes = 45;
+  EXPECT_FALSE(PlanDay(a, placed, s).ok());
+}
+
 TEST(StaffsimEvaluate, PeakExponentMovesCouriersIntoThePeak) {
   const fs::path dir = TempDir("peak");
   const Instance a = LoadOk(SmallDay(dir, "4o50t100s1p100", 40));
@@ -332,6 +377,12 @@ TEST(StaffsimCli, UsageErrorsExitTwoAndMalformedInputOne) {
   EXPECT_EQ(RunCli({"x", "--hours-share", "0"}, &out, &err), 2);
   EXPECT_NE(err.find("--hours-share expects numbers"), std::string::npos) << err;
   EXPECT_EQ(RunCli({"x", "--load-bands", "-1"}, &out, &err), 2);
+  EXPECT_EQ(RunCli({"x", "--slot-minutes", "45"}, &out, &err), 2);
+  EXPECT_NE(err.find("--slot-minutes is 60 or 30"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--shift-starts", "7-22"}, &out, &err), 2);
+  EXPECT_NE(err.find("give --slot-minutes 60 with it"), std::string::npos) << err;
+  EXPECT_EQ(RunCli({"x", "--reference-days", "all"}, &out, &err), 2);
+  EXPECT_NE(err.find("--reference-days must be tuning or earlier"), std::string::npos) << err;
   EXPECT_EQ(RunCli({"--help"}, &out, &err), 0);
   const fs::path dir = TempDir("cli_bad");
   const fs::path day = SmallDay(dir, "5o50t100s1p100", 5);
