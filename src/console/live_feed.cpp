@@ -110,7 +110,8 @@ LiveFeed::LiveFeed(storage::Database& db, catalog::CatalogService& catalog, ops:
                           .Help("Time to build one live console snapshot (database reads, metrics, JSON)")
                           .Register(metrics.registry())
                           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                           0.1, 0.25, 0.5, 1})) {}
+                                                                           0.1, 0.25, 0.5, 1})),
+      worker_({.period = interval}, [this] { Broadcast(); }) {}
 
 LiveFeed::~LiveFeed() { Stop(); }
 
@@ -318,11 +319,13 @@ void LiveFeed::SetMetricsSource(Collector collect, std::function<boost::json::va
 }
 
 void LiveFeed::Add(const std::shared_ptr<net::WebSocket>& ws) {
+  bool first = false;
   {
     std::lock_guard lock(mu_);
+    first = sockets_.empty();
     sockets_.push_back(ws);
   }
-  cv_.notify_all();  // the first console gets its first snapshot now
+  if (first) worker_.Wake();  // the first console gets its first snapshot now
 }
 
 void LiveFeed::Remove(const net::WebSocket* ws) {
@@ -354,45 +357,29 @@ void LiveFeed::Register(net::Router& router, const identity::IdentityService& id
              }));
 }
 
-void LiveFeed::Start() {
+void LiveFeed::Start() { worker_.Start(); }
+
+void LiveFeed::Stop() { worker_.Stop(); }
+
+void LiveFeed::Broadcast() {
   {
     std::lock_guard lock(mu_);
-    stopping_ = false;
+    if (sockets_.empty()) return;  // nothing is built while no console is connected
   }
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void LiveFeed::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+  const auto started = std::chrono::steady_clock::now();
+  auto snapshot = Snapshot();
+  build_seconds_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  std::lock_guard lock(mu_);
+  if (!snapshot.ok()) {
+    log_.Warn("console snapshot failed", {{"error", snapshot.error().message}});
+    return;
   }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void LiveFeed::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    cv_.wait(lock, [this] { return stopping_ || !sockets_.empty(); });
-    if (stopping_) break;
-    lock.unlock();
-    const auto started = std::chrono::steady_clock::now();
-    auto snapshot = Snapshot();
-    build_seconds_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    lock.lock();
-    if (!snapshot.ok()) {
-      log_.Warn("console snapshot failed", {{"error", snapshot.error().message}});
-    } else {
-      std::erase_if(sockets_, [](const std::weak_ptr<net::WebSocket>& w) {
-        auto s = w.lock();
-        return !s || !s->IsOpen();
-      });
-      for (const auto& w : sockets_) {
-        if (auto s = w.lock()) s->Send(*snapshot);
-      }
-    }
-    cv_.wait_for(lock, interval_, [this] { return stopping_; });
+  std::erase_if(sockets_, [](const std::weak_ptr<net::WebSocket>& w) {
+    auto s = w.lock();
+    return !s || !s->IsOpen();
+  });
+  for (const auto& w : sockets_) {
+    if (auto s = w.lock()) s->Send(*snapshot);
   }
 }
 

@@ -19,17 +19,16 @@
 #include <prometheus/histogram.h>
 
 #include <boost/json/value.hpp>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "catalog/catalog_service.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/periodic_worker.h"
 #include "dispatcher/live_dispatcher.h"
 #include "identity/identity_service.h"
 #include "net/router.h"
@@ -63,7 +62,7 @@ class LiveFeed {
   Result<std::string> Hello();
 
  private:
-  void Loop();
+  void Broadcast();  // one snapshot to every console, when one is connected
   void Add(const std::shared_ptr<net::WebSocket>& ws);
   void Remove(const net::WebSocket* ws);
 
@@ -82,14 +81,12 @@ class LiveFeed {
 
   std::mutex mu_;
   std::vector<std::weak_ptr<net::WebSocket>> sockets_;  // guarded by mu_
-  bool stopping_ = false;                               // guarded by mu_
-  std::condition_variable cv_;
-  std::thread thread_;
 
   prometheus::Histogram* build_seconds_;  // hotpath_console_snapshot_seconds
   std::mutex snap_mu_;  // one Snapshot at a time; guards the previous collection below
   std::vector<prometheus::MetricFamily> previous_;
   Millis previous_at_ = 0;
+  PeriodicWorker worker_;  // runs Broadcast; last, so its thread stops before the members it uses go
 };
 
 }  // namespace hotpath::console

@@ -63,7 +63,10 @@ LiveDispatcher::LiveDispatcher(orders::OrderService& orders, fleet::FleetService
       log_(log),
       settings_(settings),
       observe_epoch_(std::move(observe)),
-      book_(settings.decline_cooldown_ms, 10 * 60000) {
+      book_(settings.decline_cooldown_ms, 10 * 60000),
+      // An epoch every `epoch`, or soon after a wake-up; kMinGap lets a burst of wake-ups (many
+      // orders accepted at once) land in one epoch.
+      worker_({.period = settings_.epoch, .settle = kMinGap}, [this] { RunEpoch(); }) {
   options_.max_bundle_size = settings_.max_bundle_size;
   // Commit early enough that the rider can still answer the offer before leaving.
   auto epoch_s = std::chrono::duration_cast<std::chrono::seconds>(settings_.epoch).count() + 1;
@@ -73,41 +76,11 @@ LiveDispatcher::LiveDispatcher(orders::OrderService& orders, fleet::FleetService
 
 LiveDispatcher::~LiveDispatcher() { Stop(); }
 
-void LiveDispatcher::Start() {
-  thread_ = std::thread([this] { Loop(); });
-}
+void LiveDispatcher::Start() { worker_.Start(); }
 
-void LiveDispatcher::Stop() {
-  {
-    std::lock_guard lock(loop_mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void LiveDispatcher::Stop() { worker_.Stop(); }
 
-void LiveDispatcher::Wake() {
-  {
-    std::lock_guard lock(loop_mu_);
-    woken_ = true;
-  }
-  cv_.notify_one();
-}
-
-void LiveDispatcher::Loop() {
-  while (true) {
-    {
-      std::unique_lock lock(loop_mu_);
-      cv_.wait_for(lock, settings_.epoch, [&] { return woken_ || stopping_; });
-      if (stopping_) return;
-      // Let a burst of wake-ups (many orders accepted at once) land in one epoch.
-      cv_.wait_for(lock, kMinGap, [&] { return stopping_; });
-      if (stopping_) return;
-      woken_ = false;
-    }
-    RunEpoch();
-  }
-}
+void LiveDispatcher::Wake() { worker_.Wake(); }
 
 void LiveDispatcher::RunEpoch() {
   auto started = std::chrono::steady_clock::now();

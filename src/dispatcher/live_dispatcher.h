@@ -9,17 +9,16 @@
 // threads. Shared state is the OfferBook (own lock), plans_ and sockets_ (mu_).
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "catalog/catalog_service.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/periodic_worker.h"
 #include "dispatch/options.h"
 #include "dispatch/plan.h"
 #include "dispatch/snapshot.h"
@@ -97,7 +96,6 @@ class LiveDispatcher final : public orders::WsExtension {
   void OnClose(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who) override;
 
  private:
-  void Loop();
   void PlanZone(const std::string& zone_id, const std::vector<orders::store::Unassigned>& waiting,
                 const std::set<std::string>& busy_riders, Millis now, std::map<std::string, ZonePlan>& plans);
   void SendToRider(const std::string& rider_id, const std::string& text);
@@ -116,11 +114,7 @@ class LiveDispatcher final : public orders::WsExtension {
   Millis last_epoch_at_ = 0;               // guarded by mu_
   std::map<std::string, std::vector<std::weak_ptr<net::WebSocket>>> sockets_;  // guarded by mu_: rider -> sockets
 
-  std::mutex loop_mu_;
-  std::condition_variable cv_;
-  bool woken_ = false;     // guarded by loop_mu_
-  bool stopping_ = false;  // guarded by loop_mu_
-  std::thread thread_;
+  PeriodicWorker worker_;  // runs RunEpoch; last, so its thread stops before the members it uses go
 };
 
 }  // namespace hotpath::dispatcher

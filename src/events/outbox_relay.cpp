@@ -30,33 +30,20 @@ OutboxRelay::OutboxRelay(storage::Database& db, EventBus& bus, const Logger& log
                           .Name("hotpath_outbox_relay_position")
                           .Help("Highest outbox sequence number relayed to the bus")
                           .Register(metrics)
-                          .Add({})) {}
+                          .Add({})),
+      worker_({.period = poll_interval, .run_at_start = true}, [this] { Pass(); }) {}
 
 OutboxRelay::~OutboxRelay() { Stop(); }
 
-void OutboxRelay::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
+void OutboxRelay::Start() { worker_.Start(); }
 
 void OutboxRelay::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (!worker_.running()) return;
+  worker_.Stop();
+  (void)RelayOnce();  // what committed before the stop still goes out
 }
 
-void OutboxRelay::Wake() {
-  {
-    std::lock_guard lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_one();
-}
+void OutboxRelay::Wake() { worker_.Wake(); }
 
 std::int64_t OutboxRelay::position() const {
   std::lock_guard lock(mu_);
@@ -131,29 +118,17 @@ Result<std::int64_t> OutboxRelay::RelayOnce() {
   }
 }
 
-void OutboxRelay::Loop() {
-  bool failing = false;
-  while (true) {
-    auto relayed = RelayOnce();
-    if (!relayed.ok()) {
-      failures_.Increment();
-      if (!failing) log_.Error("outbox relay failed; retrying", {{"error", relayed.error().message}});
-      failing = true;
-    } else if (failing) {
-      log_.Info("outbox relay recovered");
-      failing = false;
-    }
-    std::unique_lock lock(mu_);
-    if (stopping_) return;
-    cv_.wait_for(lock, failing ? std::chrono::milliseconds(500) : poll_interval_,
-                 [&] { return stopping_ || woken_; });
-    woken_ = false;
-    if (stopping_) {
-      lock.unlock();
-      (void)RelayOnce();  // what committed before the stop still goes out
-      return;
-    }
+void OutboxRelay::Pass() {
+  auto relayed = RelayOnce();
+  if (!relayed.ok()) {
+    failures_.Increment();
+    if (!failing_) log_.Error("outbox relay failed; retrying", {{"error", relayed.error().message}});
+    failing_ = true;
+  } else if (failing_) {
+    log_.Info("outbox relay recovered");
+    failing_ = false;
   }
+  worker_.SetPeriod(failing_ ? std::chrono::milliseconds(500) : poll_interval_);
 }
 
 }  // namespace hotpath::events

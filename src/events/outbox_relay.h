@@ -12,13 +12,12 @@
 #include <prometheus/registry.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "core/log.h"
+#include "core/periodic_worker.h"
 #include "events/event_bus.h"
 #include "storage/database.h"
 #include "storage/outbox_order.h"
@@ -31,6 +30,7 @@ class OutboxRelay {
               std::chrono::milliseconds poll_interval = std::chrono::milliseconds(250));
   ~OutboxRelay();
   void Start();
+  // Stops the loop, then relays what was committed before the stop.
   void Stop();
   // New rows were committed (called after each commit); the relay runs at once.
   void Wake();
@@ -41,7 +41,7 @@ class OutboxRelay {
   [[nodiscard]] std::int64_t position() const;
 
  private:
-  void Loop();
+  void Pass();  // one relay pass of the worker: RelayOnce, failures counted and logged once
   Result<storage::OutboxPosition> LoadPosition();
 
   storage::Database& db_;
@@ -52,12 +52,10 @@ class OutboxRelay {
   prometheus::Counter& failures_;
   prometheus::Gauge& position_gauge_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool woken_ = false;           // guarded by mu_
-  bool stopping_ = false;        // guarded by mu_
   std::optional<storage::OutboxPosition> position_;  // guarded by mu_; empty until loaded
   std::mutex pass_mu_;           // one relay pass at a time
-  std::thread thread_;
+  bool failing_ = false;         // the worker's: the last pass failed (logged once, retried sooner)
+  PeriodicWorker worker_;        // last: its thread stops before the members it uses go
 };
 
 }  // namespace hotpath::events

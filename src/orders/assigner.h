@@ -3,11 +3,9 @@
 // woken (an order was accepted, a rider became free) and at a fixed interval as a safety net.
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "core/log.h"
+#include "core/periodic_worker.h"
 #include "orders/order_service.h"
 
 namespace hotpath::orders {
@@ -15,21 +13,15 @@ namespace hotpath::orders {
 class Assigner {
  public:
   Assigner(OrderService& orders, const Logger& log, std::chrono::milliseconds interval);
-  ~Assigner();
-  void Start();
-  void Stop();
-  void Wake();
+  void Start() { worker_.Start(); }
+  void Stop() { worker_.Stop(); }
+  void Wake() { worker_.Wake(); }
 
  private:
-  void Loop();
+  void AssignOnce();
   OrderService& orders_;
   const Logger& log_;
-  std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool woken_ = false;     // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace hotpath::orders
