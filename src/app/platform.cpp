@@ -415,8 +415,14 @@ Result<std::unique_ptr<Platform>> Platform::Create(const Config& config, const L
   // The primary of `hotpath cluster` evaluates alarms and feeds the console on the whole cluster's
   // figures: its own registry plus the other processes' /metrics (docs/cluster.md).
   const std::string run_dir = config.run_dir.empty() ? config.data_dir + "/cluster" : config.run_dir;
-  if (config.role == "primary")
+  if (config.role == "primary") {
     p->peers_ = std::make_unique<cluster::PeerMetrics>(run_dir + "/processes.json", log, p->metrics_.registry());
+    // The autoscaler's signals of every process, from these scrapes: the controller scrapes none.
+    p->peers_->PublishLoad(run_dir + "/load.json", [self] {
+      return std::pair{static_cast<double>(self->server_ ? self->server_->InFlight() : 0),
+                       self->metrics_.registry().Collect()};
+    });
+  }
   auto collect = [self] {
     auto own = self->metrics_.CollectAll();
     return self->peers_ ? self->peers_->Sum(std::move(own)) : own;
@@ -581,7 +587,7 @@ Status Platform::Start() {
   // the notification sender's redelivery and the functions (consumers of the bus) run in the primary
   // only; `hotpath cluster` routes /v1/alarms and /v1/ops there.
   if (config_.role != "api") {
-    if (peers_) peers_->Start();  // the first round before the first evaluation
+    if (peers_) peers_->Start();  // its first round on its own thread: a hung process delays no start
     alarms_->Start(std::chrono::milliseconds(1000));
     feed_->Start();
     sender_->Start(bus_.get());

@@ -1,13 +1,17 @@
 // Pure parts of `hotpath cluster`: the scaling policy, the signal parsers and the HAProxy config.
 
 #include <gtest/gtest.h>
+#include <prometheus/gauge.h>
 
 #include <cmath>
 
 #include "cluster/autoscale_policy.h"
 #include "cluster/haproxy_config.h"
 #include "cluster/process_signals.h"
+#include "cluster/process_load.h"
 #include "cluster/process_table.h"
+#include "ops/metrics.h"
+#include "ops/metrics_text.h"
 
 namespace hotpath::cluster {
 namespace {
@@ -147,22 +151,32 @@ TEST(AutoscaleState, CountsDecisionsAndKeepsTheRecentScalingOnes) {
   EXPECT_EQ(st.recent.front().at_ms, 5029);
 }
 
-constexpr const char* kMetrics = R"(# TYPE hotpath_http_request_duration_seconds histogram
-hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="0.01"} 10
-hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="0.1"} 90
-hotpath_http_request_duration_seconds_bucket{route="/v1/orders",le="+Inf"} 100
-hotpath_http_request_duration_seconds_bucket{route="/v1/ws",le="0.01"} 0
-hotpath_http_request_duration_seconds_bucket{route="/v1/ws",le="0.1"} 0
-hotpath_http_request_duration_seconds_bucket{route="/v1/ws",le="+Inf"} 50
-hotpath_http_request_duration_seconds_count{route="/v1/orders"} 100
-)";
+// The autoscaler's signals out of what a serve process really exports (ops::Metrics' text, read back
+// by ops::ParseMetricsText as the cluster's alarms read it): the latency of every route summed but
+// the streams', and the in-flight gauge by its exact name (not a longer name sharing its start).
+TEST(ProcessSignals, SignalsFromWhatAServeProcessExports) {
+  ops::Metrics m;
+  for (int i = 0; i < 10; ++i) m.ObserveRequest("GET", "/v1/zones", 200, 0.004);
+  for (int i = 0; i < 90; ++i) m.ObserveRequest("POST", "/v1/orders", 201, 0.2);
+  m.ObserveRequest("GET", "/v1/ws", 101, 3600);  // a WebSocket session, not a request's latency
+  prometheus::BuildGauge().Name("hotpath_http_requests_in_flight").Help("in flight").Register(m.registry()).Add({}).Set(3);
+  prometheus::BuildGauge().Name("hotpath_http_requests_in_flight_peak").Help("x").Register(m.registry()).Add({}).Set(9);
+  auto families = ops::ParseMetricsText(m.Render());
+  ASSERT_TRUE(families.ok()) << families.error().message;
 
-TEST(ProcessSignals, HistogramSumsRoutesButSkipsStreams) {
-  auto h = ParseDurationHistogram(kMetrics, {"/v1/ws"});
-  ASSERT_EQ(h.buckets.size(), 3u);
-  EXPECT_EQ(h.buckets.at(0.01), 10);
+  auto h = RequestLatency(*families, {"/v1/ws", "/v1/orders/{id}/events"});
+  EXPECT_EQ(h.buckets.size(), 13u);  // 12 bounds and +Inf, bucket by bucket over both routes
+  EXPECT_EQ(h.buckets.at(0.0005), 0);
+  EXPECT_EQ(h.buckets.at(0.005), 10);
+  EXPECT_EQ(h.buckets.at(0.25), 100);
   EXPECT_EQ(h.buckets.at(INFINITY), 100);
-  EXPECT_EQ(ParseDurationHistogram(kMetrics, {}).buckets.at(INFINITY), 150);
+  EXPECT_EQ(RequestLatency(*families, {}).buckets.at(INFINITY), 101);
+  // p95 of the 100 requests: rank 95 lies among the 90 in (0.1 s, 0.25 s].
+  EXPECT_NEAR(*QuantileBetween({}, h, 0.95), 0.1 + 0.15 * 85.0 / 90.0, 1e-9);
+
+  EXPECT_EQ(GaugeValue(*families, "hotpath_http_requests_in_flight"), 3.0);
+  EXPECT_FALSE(GaugeValue(*families, "hotpath_missing").has_value());
+  EXPECT_FALSE(GaugeValue(*families, "hotpath_http_request_duration_seconds").has_value());  // not a gauge
 }
 
 TEST(ProcessSignals, QuantileOfTheWindowInterpolatesInsideTheBucket) {
@@ -175,13 +189,6 @@ TEST(ProcessSignals, QuantileOfTheWindowInterpolatesInsideTheBucket) {
   Histogram slow;
   slow.buckets = {{0.01, 20}, {0.1, 110}, {INFINITY, 210}};
   EXPECT_DOUBLE_EQ(*QuantileBetween(after, slow, 0.95), 0.1);  // all beyond the last bound
-}
-
-TEST(ProcessSignals, UnlabelledSampleValue) {
-  std::string text = "# HELP hotpath_http_requests_in_flight x\nhotpath_http_requests_in_flight_other 9\n"
-                     "hotpath_http_requests_in_flight 3\n";
-  EXPECT_EQ(SampleValue(text, "hotpath_http_requests_in_flight"), 3.0);
-  EXPECT_FALSE(SampleValue(text, "hotpath_missing").has_value());
 }
 
 TEST(ProcessSignals, CpuTicksSurviveOddProcessNames) {
@@ -255,6 +262,29 @@ TEST(ProcessTable, RoundTripAndBadEntries) {
   for (const char* bad : {"", "[]", R"({"processes":{}})", R"({"processes":[{"slot":"s1"}]})",
                           R"({"processes":[{"slot":"s1","role":"api","pid":1,"port":70000,"state":"active"}]})"}) {
     EXPECT_FALSE(ParseProcessTable(bad).ok()) << bad;
+  }
+}
+
+TEST(ProcessLoad, RoundTripAndBadEntries) {
+  LoadReport r;
+  r.at_ms = 1'764'000'000'123;
+  ProcessLoad p;
+  p.slot = "s1";
+  p.pid = 4321;
+  p.in_flight = 3;
+  p.latency.buckets = {{0.0005, 0}, {0.25, 90}, {INFINITY, 100}};
+  r.processes.push_back(p);
+  auto back = ParseLoadReport(LoadReportToJson(r));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->at_ms, r.at_ms);
+  ASSERT_EQ(back->processes.size(), 1u);
+  EXPECT_EQ(back->processes[0].slot, "s1");
+  EXPECT_EQ(back->processes[0].pid, 4321);
+  EXPECT_EQ(back->processes[0].in_flight, 3);
+  EXPECT_EQ(back->processes[0].latency.buckets, p.latency.buckets);
+  for (const char* bad : {"", "[]", R"({"processes":[]})", R"({"at_ms":1,"processes":[{"slot":"s1"}]})",
+                          R"({"at_ms":1,"processes":[{"slot":"s1","pid":1,"in_flight":0,"latency":[["x",1]]}]})"}) {
+    EXPECT_FALSE(ParseLoadReport(bad).ok()) << bad;
   }
 }
 

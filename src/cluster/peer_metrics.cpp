@@ -36,32 +36,23 @@ PeerMetrics::PeerMetrics(std::string processes_file, const Logger& log, promethe
               .Help("1 when the primary's last scrape of the process's /metrics worked, else 0 (cluster "
                     "primary only)")
               .Register(registry)),
-      interval_(interval),
-      timeout_(timeout) {}
+      timeout_(timeout),
+      worker_({.period = interval, .run_at_start = true}, [this] { ScrapeOnce(); }) {}
 
 PeerMetrics::~PeerMetrics() { Stop(); }
 
-void PeerMetrics::Start() {
-  ScrapeOnce();
-  thread_ = std::thread([this] { Loop(); });
+void PeerMetrics::Start() { worker_.Start(); }
+
+void PeerMetrics::Stop() { worker_.Stop(); }
+
+void PeerMetrics::PublishLoad(std::string path, OwnLoad own) {
+  load_file_ = std::move(path);
+  own_load_ = std::move(own);
 }
 
-void PeerMetrics::Stop() {
-  {
-    std::lock_guard lock(run_mu_);
-    stopping_ = true;
-  }
-  run_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void PeerMetrics::Loop() {
-  std::unique_lock lock(run_mu_);
-  while (!run_cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
-    lock.unlock();
-    ScrapeOnce();
-    lock.lock();
-  }
+bool PeerMetrics::HaveRead() const {
+  std::lock_guard lock(mu_);
+  return have_read_;
 }
 
 void PeerMetrics::ScrapeOnce() {
@@ -70,6 +61,7 @@ void PeerMetrics::ScrapeOnce() {
   auto table = ReadTable(file_);
   if (!table.ok()) {
     std::lock_guard lock(mu_);
+    have_read_ = true;  // the figures stay as last read (none yet): no longer waiting for a first round
     if (table_error_ != table.error().message) {
       log_.Warn("cluster metrics: process table not read; the other processes' figures stay as last read",
                 {{"path", file_}, {"error", table.error().message}});
@@ -78,8 +70,12 @@ void PeerMetrics::ScrapeOnce() {
     return;
   }
   std::vector<ProcessEntry> others;
+  std::optional<ProcessEntry> self;
   for (auto& p : *table) {
-    if (p.role != "primary") others.push_back(std::move(p));
+    if (p.role != "primary")
+      others.push_back(std::move(p));
+    else
+      self = std::move(p);
   }
   // Every process at once, each within the timeout: one that hangs delays no other.
   std::vector<std::future<Result<std::vector<prometheus::MetricFamily>>>> scrapes;
@@ -93,6 +89,7 @@ void PeerMetrics::ScrapeOnce() {
   }
   std::vector<Result<std::vector<prometheus::MetricFamily>>> results;
   for (auto& f : scrapes) results.push_back(f.get());
+  if (!load_file_.empty()) PublishLoadReport(self, others, results);
 
   std::lock_guard lock(mu_);
   table_error_.clear();
@@ -130,10 +127,50 @@ void PeerMetrics::ScrapeOnce() {
     up_.Remove(&up_.Add({{"process", known.process}}));
   }
   peers_ = std::move(peers);
+  have_read_ = true;
+}
+
+void PeerMetrics::PublishLoadReport(const std::optional<ProcessEntry>& self, const std::vector<ProcessEntry>& others,
+                                    const std::vector<Result<std::vector<prometheus::MetricFamily>>>& results) {
+  LoadReport report;
+  report.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  if (self && own_load_) {
+    auto [in_flight, families] = own_load_();
+    ProcessLoad load = LoadOf(families);
+    load.in_flight = in_flight;
+    load.slot = self->slot;
+    load.pid = self->pid;
+    report.processes.push_back(std::move(load));
+  }
+  for (std::size_t i = 0; i < others.size(); ++i) {
+    if (!results[i].ok()) continue;
+    ProcessLoad load = LoadOf(*results[i]);
+    load.slot = others[i].slot;
+    load.pid = others[i].pid;
+    report.processes.push_back(std::move(load));
+  }
+  if (auto st = WriteFileAtomically(load_file_, LoadReportToJson(report)); !st.ok()) {
+    std::lock_guard lock(mu_);
+    if (load_error_ != st.error().message)
+      log_.Warn("cluster metrics: the autoscaler's load file not written", {{"error", st.error().message}});
+    load_error_ = st.error().message;
+  } else {
+    std::lock_guard lock(mu_);
+    load_error_.clear();
+  }
 }
 
 std::vector<prometheus::MetricFamily> PeerMetrics::Sum(std::vector<prometheus::MetricFamily> own) const {
   std::lock_guard lock(mu_);
+  if (!have_read_) {
+    // Before the first round the other processes' shares are unknown: no partial sum.
+    for (auto& family : own) {
+      if (family.type == prometheus::MetricType::Gauge && ops::GaugeSumOf(family.name) != ops::GaugeSum::kThisProcess)
+        family.metric.clear();
+    }
+  }
   return sum_.Sum(std::move(own));
 }
 

@@ -13,6 +13,16 @@
 // process that does not answer keeps its last counts and contributes no gauge; one that leaves the
 // table keeps its counts in the sum (ops/metrics_sum.h).
 //
+// With PublishLoad, each round also writes what the autoscaler reads of every serving process
+// (requests in flight, request latency) to RUN_DIR/load.json for the controller, which therefore
+// scrapes no process itself: one scrape per process per period (cluster/process_load.h).
+//
+// Start() returns at once: the first round runs on the worker's thread, so a process that hangs
+// delays no start. Until that round has ended the other processes' figures are absent, not zero:
+// Sum() leaves out the gauges that add up the processes' shares (GaugeSumOf: requests in flight,
+// streams, watchers, cache_up), so an alarm on them sees no datapoint rather than the primary's share
+// alone; counters and histograms need no such care (a process first seen counts from its first reading).
+//
 // Exports hotpath_cluster_peer_up{process} (1 when the last scrape of the process worked, else 0)
 // on `registry`. Thread-safe.
 
@@ -22,15 +32,17 @@
 #include <prometheus/registry.h>
 
 #include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "cluster/process_load.h"
 #include "cluster/process_table.h"
 #include "core/log.h"
+#include "core/periodic_worker.h"
 #include "ops/metrics_sum.h"
 
 namespace hotpath::cluster {
@@ -44,11 +56,17 @@ class PeerMetrics {
   PeerMetrics(const PeerMetrics&) = delete;
   PeerMetrics& operator=(const PeerMetrics&) = delete;
 
-  // Scrapes now, then every interval on a thread of its own until Stop().
+  // Scrapes at once, then every interval, on a thread of its own until Stop(); returns at once.
   void Start();
   void Stop();
   // One round: reads the table, scrapes, folds the readings in.
   void ScrapeOnce();
+  // A round has ended since this object was made.
+  [[nodiscard]] bool HaveRead() const;
+  // Before Start: after each round, write the autoscaler's signals of every process that answered and
+  // of this one (`own`: its requests in flight and its families) to `path` (cluster/process_load.h).
+  using OwnLoad = std::function<std::pair<double, std::vector<prometheus::MetricFamily>>()>;
+  void PublishLoad(std::string path, OwnLoad own);
 
   [[nodiscard]] std::vector<prometheus::MetricFamily> Sum(std::vector<prometheus::MetricFamily> own) const;
 
@@ -63,12 +81,12 @@ class PeerMetrics {
   [[nodiscard]] std::vector<Peer> Peers() const;
 
  private:
-  void Loop();
+  void PublishLoadReport(const std::optional<ProcessEntry>& self, const std::vector<ProcessEntry>& others,
+                         const std::vector<Result<std::vector<prometheus::MetricFamily>>>& results);
 
   std::string file_;
   const Logger& log_;
   prometheus::Family<prometheus::Gauge>& up_;
-  std::chrono::milliseconds interval_;
   std::chrono::milliseconds timeout_;
 
   std::mutex round_mu_;  // one ScrapeOnce at a time
@@ -78,11 +96,12 @@ class PeerMetrics {
   bool table_read_ = false;                // guarded by mu_
   std::set<std::string> first_instances_;  // guarded by mu_: "PID:PORT" listed at the first reading
   std::string table_error_;                // guarded by mu_: the last problem logged with the table
+  bool have_read_ = false;                 // guarded by mu_: a round has ended
+  std::string load_file_;                  // set before Start
+  OwnLoad own_load_;
+  std::string load_error_;                 // guarded by mu_: the last problem logged with the load file
 
-  std::mutex run_mu_;
-  std::condition_variable run_cv_;
-  bool stopping_ = false;  // guarded by run_mu_
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace hotpath::cluster

@@ -1,9 +1,9 @@
 #include "cluster/process_signals.h"
 
+#include <algorithm>
 #include <charconv>
-#include <cstdlib>
-#include <limits>
-#include <vector>
+
+#include "ops/alarm_evaluator.h"
 
 namespace hotpath::cluster {
 namespace {
@@ -19,70 +19,43 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
-std::optional<std::string> Label(std::string_view labels, std::string_view name) {
-  std::string key = std::string(name) + "=\"";
-  auto pos = labels.find(key);
-  while (pos != std::string_view::npos && pos > 0 && labels[pos - 1] != '{' && labels[pos - 1] != ',')
-    pos = labels.find(key, pos + 1);
-  if (pos == std::string_view::npos) return std::nullopt;
-  auto start = pos + key.size();
-  auto end = labels.find('"', start);
-  if (end == std::string_view::npos) return std::nullopt;
-  return std::string(labels.substr(start, end - start));
-}
-
 }  // namespace
 
-Histogram ParseDurationHistogram(std::string_view text, const std::set<std::string>& excluded) {
-  constexpr std::string_view kName = "hotpath_http_request_duration_seconds_bucket{";
+Histogram RequestLatency(const std::vector<prometheus::MetricFamily>& families,
+                         const std::set<std::string>& excluded) {
   Histogram h;
-  for (auto line : Split(text, '\n')) {
-    if (line.rfind(kName, 0) != 0) continue;
-    auto close = line.find('}');
-    if (close == std::string_view::npos) continue;
-    auto labels = line.substr(kName.size() - 1, close - kName.size() + 2);
-    auto route = Label(labels, "route");
-    auto le = Label(labels, "le");
-    if (!le || (route && excluded.contains(*route))) continue;
-    double bound = *le == "+Inf" ? std::numeric_limits<double>::infinity() : std::strtod(le->c_str(), nullptr);
-    std::string value(line.substr(close + 1));
-    char* end = nullptr;
-    double count = std::strtod(value.c_str(), &end);
-    if (end == value.c_str()) continue;
-    h.buckets[bound] += count;
+  for (const auto& family : families) {
+    if (family.name != "hotpath_http_request_duration_seconds" || family.type != prometheus::MetricType::Histogram)
+      continue;
+    for (const auto& series : family.metric) {
+      auto route = std::find_if(series.label.begin(), series.label.end(),
+                                [](const auto& l) { return l.name == "route"; });
+      if (route != series.label.end() && excluded.contains(route->value)) continue;
+      for (const auto& b : series.histogram.bucket)
+        h.buckets[b.upper_bound] += static_cast<double>(b.cumulative_count);
+    }
   }
   return h;
 }
 
 std::optional<double> QuantileBetween(const Histogram& before, const Histogram& after, double q) {
-  std::vector<std::pair<double, double>> delta;  // (upper bound, cumulative count in the window)
+  std::map<double, double> window;  // upper bound -> cumulative count of the observations in between
   for (const auto& [bound, count] : after.buckets) {
     auto it = before.buckets.find(bound);
-    delta.emplace_back(bound, count - (it == before.buckets.end() ? 0 : it->second));
+    window[bound] = count - (it == before.buckets.end() ? 0 : it->second);
   }
-  if (delta.empty() || delta.back().second <= 0) return std::nullopt;
-  double rank = q * delta.back().second;
-  double lower = 0, below = 0;
-  for (const auto& [bound, cumulative] : delta) {
-    if (cumulative >= rank) {
-      if (bound == std::numeric_limits<double>::infinity()) return lower;  // beyond the last finite bucket
-      double in_bucket = cumulative - below;
-      if (in_bucket <= 0) return bound;
-      return lower + (bound - lower) * (rank - below) / in_bucket;
-    }
-    lower = bound;
-    below = cumulative;
-  }
-  return lower;
+  if (window.empty() || window.rbegin()->second <= 0) return std::nullopt;
+  return ops::HistogramQuantile(q, window);
 }
 
-std::optional<double> SampleValue(std::string_view text, std::string_view name) {
-  for (auto line : Split(text, '\n')) {
-    if (line.size() <= name.size() || line.rfind(name, 0) != 0 || line[name.size()] != ' ') continue;
-    std::string value(line.substr(name.size() + 1));
-    char* end = nullptr;
-    double v = std::strtod(value.c_str(), &end);
-    if (end != value.c_str()) return v;
+std::optional<double> GaugeValue(const std::vector<prometheus::MetricFamily>& families, std::string_view name) {
+  for (const auto& family : families) {
+    if (family.name != name) continue;
+    for (const auto& series : family.metric) {
+      if (!series.label.empty()) continue;
+      if (family.type == prometheus::MetricType::Gauge) return series.gauge.value;
+      if (family.type == prometheus::MetricType::Untyped) return series.untyped.value;
+    }
   }
   return std::nullopt;
 }

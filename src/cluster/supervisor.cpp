@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cluster/haproxy_config.h"
+#include "cluster/process_load.h"
 #include "cluster/process_table.h"
 #include "core/config.h"
 #include "net/router.h"
@@ -23,11 +24,6 @@
 
 namespace hotpath::cluster {
 namespace fs = std::filesystem;
-
-namespace {
-// Streams last as long as their client: their duration is not a request's latency.
-const std::set<std::string> kStreamRoutes = {"/v1/ws", "/v1/orders/{id}/events"};
-}  // namespace
 
 struct Supervisor::Slot {
   enum class State { kFree, kActive, kDraining, kStopping };
@@ -39,7 +35,11 @@ struct Supervisor::Slot {
   // Previous sample, for rates.
   std::optional<std::uint64_t> cpu_ticks;
   std::int64_t sampled_ms = 0;
+  // The latest reading of the primary's load report used (at_ms 0: none yet) and the p95 of the
+  // window that ended with it (reused until a newer reading comes).
   Histogram latency;
+  std::int64_t latency_at_ms = 0;
+  std::optional<double> p95_s;
 };
 
 struct Supervisor::Telemetry {
@@ -121,6 +121,8 @@ Status Supervisor::StartProcess(Slot& slot) {
   slot.process = std::move(process);
   slot.cpu_ticks.reset();
   slot.latency = {};
+  slot.latency_at_ms = 0;
+  slot.p95_s.reset();
   slot.sampled_ms = 0;
   log_.Info("cluster: process started", {{"slot", slot.name},
                                           {"role", slot.primary ? "primary" : "api"},
@@ -156,6 +158,7 @@ Status Supervisor::Start() {
   if (ec) return Error::Unavailable(fmt::format("cannot create run directory {}: {}", options_.run_dir, ec.message()));
   fs::remove(options_.run_dir + "/autoscale.json", ec);  // an earlier run's decisions are not this one's
   fs::remove(options_.run_dir + "/processes.json", ec);  // nor its processes
+  fs::remove(options_.run_dir + "/load.json", ec);       // nor its primary's readings
   // The primary first: it migrates the database and creates the token key the others read.
   HP_TRY(StartProcess(*slots_[0]));
   std::vector<std::thread> starters;
@@ -310,25 +313,52 @@ void Supervisor::PublishProcesses() {
   published_processes_ = std::move(text);
 }
 
+// The primary's latest load report (cluster/process_load.h); none while it is missing, unreadable
+// or stale (the primary is restarting or stalled: the samples then carry the CPU alone).
+std::optional<LoadReport> Supervisor::ReadLoad() const {
+  std::ifstream in(options_.run_dir + "/load.json");
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto report = ParseLoadReport(text.str());
+  if (!report.ok()) return std::nullopt;
+  const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t stale_after = 3 * std::max<std::int64_t>(options_.interval.count(), 1000);
+  if (wall - report->at_ms > stale_after) return std::nullopt;
+  return std::move(*report);
+}
+
 std::vector<ProcessSample> Supervisor::Sample() {
   std::vector<ProcessSample> out;
   static const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   auto now = NowMs();
+  const auto report = ReadLoad();
   for (auto& sp : slots_) {
     Slot& s = *sp;
     if (s.state != Slot::State::kActive) continue;
     std::ifstream in(fmt::format("/proc/{}/stat", s.process->pid()));
     std::string stat((std::istreambuf_iterator<char>(in)), {});
     auto ticks = CpuTicks(stat);
-    auto metrics = HttpGet(s.process->port(), "/metrics", std::chrono::milliseconds(2000));
-    Histogram latency = metrics.ok() ? ParseDurationHistogram(*metrics, kStreamRoutes) : Histogram{};
+    const ProcessLoad* load = nullptr;
+    if (report) {
+      for (const auto& p : report->processes) {
+        if (p.slot == s.name && p.pid == s.process->pid()) load = &p;
+      }
+    }
+    if (!load) {
+      s.p95_s.reset();
+    } else if (report->at_ms > s.latency_at_ms) {  // a newer reading: a new window
+      s.p95_s = s.latency_at_ms > 0 ? QuantileBetween(s.latency, load->latency, 0.95) : std::nullopt;
+      s.latency = load->latency;
+      s.latency_at_ms = report->at_ms;
+    }
     bool have_previous = s.cpu_ticks && s.sampled_ms > 0 && now > s.sampled_ms;
     ProcessSample sample;
     if (have_previous && ticks) sample.cpu = static_cast<double>(*ticks - *s.cpu_ticks) / kTicks / ((now - s.sampled_ms) / 1000.0);
-    if (have_previous && metrics.ok()) sample.p95_s = QuantileBetween(s.latency, latency, 0.95);
-    sample.in_flight = metrics.ok() ? SampleValue(*metrics, "hotpath_http_requests_in_flight").value_or(0) : 0;
+    if (have_previous) sample.p95_s = s.p95_s;
+    sample.in_flight = load ? load->in_flight : 0;
     s.cpu_ticks = ticks;
-    s.latency = std::move(latency);
     s.sampled_ms = now;
     if (have_previous) out.push_back(sample);
   }

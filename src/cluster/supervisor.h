@@ -15,12 +15,14 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cluster/autoscale_policy.h"
 #include "cluster/child_process.h"
 #include "cluster/haproxy_runtime.h"
+#include "cluster/process_load.h"
 #include "cluster/process_signals.h"
 #include "core/log.h"
 #include "core/result.h"
@@ -66,6 +68,7 @@ class Supervisor {
   void Autoscale();
   void PublishProcesses();
   std::vector<ProcessSample> Sample();
+  [[nodiscard]] std::optional<LoadReport> ReadLoad() const;
   [[nodiscard]] int Active() const;
   [[nodiscard]] std::int64_t NowMs() const;
 

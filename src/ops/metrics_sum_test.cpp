@@ -128,6 +128,30 @@ TEST(MetricsText, UntypedSamplesTimestampsAndErrors) {
   }
 }
 
+// What the autoscaler's own reader of /metrics accepted (before it used this parser): `le` in any
+// position among the labels, bounds and counts in exponent notation, buckets in any order, CRLF ends.
+TEST(MetricsText, HistogramBucketsInAnyOrderAndNotation) {
+  auto fams = ParseMetricsText(
+      "# TYPE d histogram\r\n"
+      "d_bucket{le=\"+Inf\",route=\"/a\"} 3\r\n"
+      "d_bucket{le=\"1e-03\",route=\"/a\"} 1.0e0\r\n"
+      "d_bucket{route=\"/a\",le=\"2.5\"} 2\r\n"
+      "d_count{route=\"/a\"} 3\r\n"
+      "d_sum{route=\"/a\"} 4.5\r\n");
+  ASSERT_TRUE(fams.ok()) << fams.error().message;
+  const auto* h = Series(*fams, "d", {{"route", "/a"}});
+  ASSERT_NE(h, nullptr);
+  ASSERT_EQ(h->histogram.bucket.size(), 3u);
+  EXPECT_DOUBLE_EQ(h->histogram.bucket[0].upper_bound, 0.001);
+  EXPECT_EQ(h->histogram.bucket[0].cumulative_count, 1u);
+  EXPECT_DOUBLE_EQ(h->histogram.bucket[1].upper_bound, 2.5);
+  EXPECT_EQ(h->histogram.bucket[1].cumulative_count, 2u);
+  EXPECT_TRUE(std::isinf(h->histogram.bucket[2].upper_bound));
+  EXPECT_EQ(h->histogram.bucket[2].cumulative_count, 3u);
+  EXPECT_EQ(h->histogram.sample_count, 3u);
+  EXPECT_DOUBLE_EQ(h->histogram.sample_sum, 4.5);
+}
+
 TEST(MetricsSum, AddsCountersAndBucketsAcrossProcessesAndGaugesByFamily) {
   Process primary, s1, s2;
   primary.Errors().Increment(1);
