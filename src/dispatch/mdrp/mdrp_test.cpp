@@ -182,7 +182,9 @@ TEST(MdrpGolden, RealInstanceIsFeasibleWithSaneMetrics) {
   EXPECT_LT(m.ready_to_pickup_mean, 4.0);
   EXPECT_GT(m.cost_per_order, 5.0);
   EXPECT_LT(m.cost_per_order, 15.0);
-  EXPECT_LT(r.stats.max_epoch_ms, 500.0);
+  // The 500 ms epoch limit, in the epoch's CPU time: its wall time also holds whatever else the
+  // machine runs (a loaded shared machine stretches it several times), the CPU time does not.
+  EXPECT_LT(r.stats.max_epoch_cpu_ms, 500.0) << "wall " << r.stats.max_epoch_ms << " ms";
   // Idle couriers were repositioned (moves beyond one to the restaurant and one per drop-off per
   // assignment), and the checker accepted every one of them.
   size_t task_moves = 0;
