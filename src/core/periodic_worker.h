@@ -1,7 +1,7 @@
 #pragma once
 // PeriodicWorker: one background thread that runs a task every `period`, or sooner when woken. The
 // loop that the outbox relay, the live dispatcher, the assigner, the console's live feed and the
-// cluster primary's scrape of the other processes all need, written once.
+// cluster primary's scrape of the other processes and the order cache bumper all need, written once.
 //
 //   - Runs: at Start when `run_at_start`, then each time `period` has passed since the end of the
 //     previous run (a run never overlaps the next), or at once after Wake().

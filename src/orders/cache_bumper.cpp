@@ -11,7 +11,7 @@ constexpr std::int64_t kBatch = 2000;
 
 CacheBumper::CacheBumper(storage::Database& db, cache::VersionedCache& cache, const Logger& log,
                          std::chrono::milliseconds interval)
-    : db_(db), cache_(cache), log_(log), interval_(interval) {}
+    : db_(db), cache_(cache), log_(log), worker_({.period = interval}, [this] { Pass(); }) {}
 
 CacheBumper::~CacheBumper() { Stop(); }
 
@@ -90,34 +90,20 @@ Status CacheBumper::Start() {
     std::lock_guard pass(pass_mu_);
     HP_TRY(LoadPosition());
   }
-  thread_ = std::thread([this] { Loop(); });
+  worker_.Start();
   return OkStatus();
 }
 
-void CacheBumper::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void CacheBumper::Stop() { worker_.Stop(); }
 
-void CacheBumper::Loop() {
-  bool failing = false;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, interval_, [&] { return stopping_; })) return;
-    }
-    auto pass = BumpOnce();
-    if (!pass.ok() && !failing) {
-      log_.Warn("order cache bumps wait for the cache", {{"error", pass.error().message}});
-    } else if (pass.ok() && failing) {
-      log_.Info("order cache bumps caught up");
-    }
-    failing = !pass.ok();
+void CacheBumper::Pass() {
+  auto pass = BumpOnce();
+  if (!pass.ok() && !failing_) {
+    log_.Warn("order cache bumps wait for the cache", {{"error", pass.error().message}});
+  } else if (pass.ok() && failing_) {
+    log_.Info("order cache bumps caught up");
   }
+  failing_ = !pass.ok();
 }
 
 }  // namespace hotpath::orders

@@ -15,13 +15,12 @@
 // recently changed orders covers what came before).
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "cache/versioned_cache.h"
 #include "core/log.h"
+#include "core/periodic_worker.h"
 #include "storage/database.h"
 #include "storage/outbox_order.h"
 
@@ -43,18 +42,15 @@ class CacheBumper {
 
  private:
   Status LoadPosition();
-  void Loop();
+  void Pass();  // the worker's task: BumpOnce, logging when the cache starts and stops failing
 
   storage::Database& db_;
   cache::VersionedCache& cache_;
   const Logger& log_;
-  const std::chrono::milliseconds interval_;
-  std::mutex pass_mu_;                        // one pass at a time
+  std::mutex pass_mu_;                               // one pass at a time
   std::optional<storage::OutboxPosition> position_;  // guarded by pass_mu_
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  bool failing_ = false;                             // the worker thread's
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace hotpath::orders

@@ -69,7 +69,7 @@ class OrderService {
   // (cache::VersionedCache change marks, ChangeMarks), so once a change has returned no process
   // serves the copy from before it, even when the writer was killed between its commit and the end
   // (the mark expires with the version); each committed event also bumps the version
-  // (InvalidateCached), and so does the order-cache function, at least once (docs/cache.md).
+  // (InvalidateCached), and so does orders::CacheBumper from the outbox, at least once (docs/cache.md).
   Result<std::string> GetJson(const identity::Principal& who, const std::string& order_id);
   // Ids of the orders changed at or after `since` (updated_at; every change of an order sets it).
   Result<std::vector<std::string>> ChangedSince(Millis since);
