@@ -219,7 +219,8 @@ struct Server::Impl : detail::ServerCore {
   std::string Start();
   void Stop(std::chrono::milliseconds drain);
   void DoAccept();
-  void CloseAll(bool after_stop);
+  enum class Sweep { kStreams, kAll, kAfterStop };
+  void CloseAll(Sweep sweep);
 
   detail::tcp::acceptor acceptor{detail::asio::make_strand(ioc)};
   detail::asio::steady_timer accept_backoff{acceptor.get_executor()};
@@ -291,7 +292,7 @@ void Server::Impl::DoAccept() {
   });
 }
 
-void Server::Impl::CloseAll(bool after_stop) {
+void Server::Impl::CloseAll(Sweep sweep) {
   std::vector<std::shared_ptr<detail::Session>> live;
   {
     std::lock_guard lock(mutex);
@@ -300,9 +301,9 @@ void Server::Impl::CloseAll(bool after_stop) {
     }
   }
   for (const auto& session : live) {
-    if (after_stop) {
+    if (sweep == Sweep::kAfterStop) {
       session->CloseAfterStop();
-    } else {
+    } else if (sweep == Sweep::kAll || dynamic_cast<detail::StreamSession*>(session.get()) != nullptr) {
       session->Shutdown();
     }
   }
@@ -327,11 +328,16 @@ void Server::Impl::Stop(std::chrono::milliseconds drain) {
   });
   // Refuse new connections before draining; bounded in case every I/O thread is wedged.
   listener_closed->get_future().wait_for(std::chrono::seconds(1));
+  // Streams never end on their own and are not requests: they are told to go away (WebSocket
+  // close 1001, SSE end) when the drain starts, so their clients reconnect elsewhere at once
+  // instead of after the in-flight requests. Plain HTTP connections are left alone until then: a
+  // request whose headers are arriving is still served.
+  CloseAll(Sweep::kStreams);
   {
     std::unique_lock lock(mutex);
     changed.wait_until(lock, deadline, [this] { return in_flight == 0; });
   }
-  CloseAll(false);
+  CloseAll(Sweep::kAll);  // also the streams an upgrade in flight opened meanwhile
   {
     // Closing is quick unless a WebSocket client ignores the close handshake or an SSE client stops
     // reading; those get at most a second (and no more than `drain`) before their sockets are cut.
@@ -346,7 +352,7 @@ void Server::Impl::Stop(std::chrono::milliseconds drain) {
   workers.join();
   boost::system::error_code ignored;
   acceptor.close(ignored);  // no thread runs the io_context now
-  CloseAll(true);
+  CloseAll(Sweep::kAfterStop);
 }
 
 Server::Server(ServerOptions options, const Router& router, Observer observer, LogSink log)

@@ -64,7 +64,8 @@ class Server {
   // Requests being read or handled or answered now; SSE and WebSocket streams are not requests.
   [[nodiscard]] int InFlight() const;
   [[nodiscard]] StreamStats Streams() const;
-  // Graceful stop: stop accepting, let in-flight requests finish (up to `drain`), close streams
+  // Graceful stop: stop accepting, tell streams to go away (WebSocket close 1001, SSE end) at
+  // once, let in-flight requests finish (up to `drain`), close what is left
   // (EventStream::OnClose and WebSocketHandlers::on_close run), join all threads. Idempotent; the
   // destructor calls it. A handler that never returns blocks it (threads cannot be abandoned).
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(5000));
