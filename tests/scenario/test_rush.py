@@ -45,7 +45,7 @@ class Rush(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         t0 = time.monotonic()
-        cls.server = h.Server(demo=True).start(timeout=120)
+        cls.server = h.Server(demo=True).start()
         print("\nrush: demo city seeded and serving in %.1f s" % (time.monotonic() - t0), file=sys.stderr)
         cls.c = cls.server.client()
 

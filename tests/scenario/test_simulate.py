@@ -63,7 +63,7 @@ class SimulateArguments(unittest.TestCase):
 class SimulateCity(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = h.Server(demo=True).start(timeout=120)
+        cls.server = h.Server(demo=True).start()
         cls.c = cls.server.client()
         cls.tmp = tempfile.mkdtemp(prefix="hotpath-sim-")
 

@@ -41,7 +41,7 @@ class SimulateMdrp(unittest.TestCase):
     def setUpClass(cls):
         if not os.path.isdir(INSTANCE):
             raise AssertionError("MDRP instance missing: %s" % INSTANCE)
-        cls.server = h.Server(demo=True).start(timeout=120)
+        cls.server = h.Server(demo=True).start()
         cls.c = cls.server.client()
 
     @classmethod
