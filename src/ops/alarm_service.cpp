@@ -354,6 +354,12 @@ void AlarmService::Persist() {
   (void)store_.Save(document);
 }
 
+std::chrono::milliseconds AlarmService::UntilNextTick(Millis now, std::chrono::milliseconds interval) {
+  const Millis i = std::max<Millis>(1, interval.count());
+  const Millis delay = ((i / 2 - now) % i + i) % i;
+  return std::chrono::milliseconds(delay == 0 ? i : delay);
+}
+
 void AlarmService::Start(std::chrono::milliseconds interval) {
   {
     std::lock_guard lock(run_mu_);
@@ -365,7 +371,7 @@ void AlarmService::Start(std::chrono::milliseconds interval) {
       lock.unlock();
       Tick();
       lock.lock();
-      run_cv_.wait_for(lock, interval, [this] { return stopping_; });
+      run_cv_.wait_for(lock, UntilNextTick(clock_.NowMillis(), interval), [this] { return stopping_; });
     }
   });
 }

@@ -104,8 +104,14 @@ class AlarmService {
 
   // Reads the metrics once, evaluates every alarm whose period ended, records and notifies changes.
   void Tick();
-  // Ticks every `interval` on a thread of its own until Stop().
+  // Ticks at once, then every `interval` on a thread of its own until Stop(). The ticks keep a fixed
+  // phase, half an interval after each multiple of `interval` on the clock: a period of whole
+  // intervals then holds exactly one reading per interval unless a tick is half an interval late.
+  // (Waiting `interval` after each tick drifted by the tick's own duration, and every so often a
+  // period got no reading at all, a spurious INSUFFICIENT_DATA for a 1 s period.)
   void Start(std::chrono::milliseconds interval);
+  // The wait from `now` to the next tick of that schedule (in (0, interval]).
+  [[nodiscard]] static std::chrono::milliseconds UntilNextTick(Millis now, std::chrono::milliseconds interval);
   void Stop();
 
  private:

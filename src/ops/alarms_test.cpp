@@ -156,6 +156,27 @@ TEST(AlarmService, CounterRateFiresAndClearsAtPeriodBoundaries) {
   EXPECT_EQ(history[3].type, "ConfigurationUpdate");
 }
 
+// The ticks keep the phase of mid-interval whatever a tick costs: a tick that ended at any point
+// waits for the next xxx.500 s, so each 1 s period holds one reading (a fixed wait after each tick
+// drifted by the tick's duration, and some periods got none: INSUFFICIENT_DATA).
+TEST(AlarmService, TicksKeepAFixedPhase) {
+  using std::chrono::milliseconds;
+  const Millis second = 1'700'000'000'000;
+  EXPECT_EQ(AlarmService::UntilNextTick(second, milliseconds(1000)), milliseconds(500));
+  EXPECT_EQ(AlarmService::UntilNextTick(second + 499, milliseconds(1000)), milliseconds(1));
+  EXPECT_EQ(AlarmService::UntilNextTick(second + 500, milliseconds(1000)), milliseconds(1000));
+  EXPECT_EQ(AlarmService::UntilNextTick(second + 501, milliseconds(1000)), milliseconds(999));
+  EXPECT_EQ(AlarmService::UntilNextTick(second + 980, milliseconds(1000)), milliseconds(520));
+  // Ticks that each take 37 ms (then 300 ms): every next tick is at a half second, one per second.
+  Millis at = second + 123;
+  for (int i = 0; i < 50; ++i) {
+    at += (i % 7 == 0 ? 300 : 37);
+    at += AlarmService::UntilNextTick(at, milliseconds(1000)).count();
+    EXPECT_EQ(at % 1000, 500) << i;
+    EXPECT_EQ(at / 1000, second / 1000 + i) << i;
+  }
+}
+
 TEST(AlarmService, HistogramPercentileAndAverage) {
   Fixture f;
   ASSERT_TRUE(f.service->Load({}).ok());
