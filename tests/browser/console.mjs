@@ -57,7 +57,13 @@ async function api(method, path, body, token, extra = {}) {
 
 function left() { return Math.max(1000, deadline - Date.now()); }
 const t0 = Date.now();
-function step(name) { console.log(`-- ${((Date.now() - t0) / 1000).toFixed(1)} s: ${name}`); }
+let page;
+// Each step's waits may take what is left of the walkthrough's own deadline: a fixed 30 s per wait
+// was a guess at the machine's load (a zone page took longer at load 30 on the 2 cores).
+function step(name) {
+  console.log(`-- ${((Date.now() - t0) / 1000).toFixed(1)} s: ${name}`);
+  if (page) page.setDefaultTimeout(left());
+}
 
 // Polls `cond` (async) until it returns a truthy value, at most `ms`.
 async function until(cond, what, ms = left()) {
@@ -77,11 +83,9 @@ function metres(a, b) {
 }
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-let page;
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   page = await context.newPage();
-  page.setDefaultTimeout(30_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
