@@ -28,7 +28,7 @@ constexpr const char* kUsage =
     "         [--orders-per-courier-hour 3.06] [--service-level 0.5] [--load-bands 3] [--peak-exponent 0]\n"
     "         [--min-couriers 0] [--shift-starts 0-23] [--shift-lengths 2,3,4] [--lag-minutes 20]\n"
     "         [--slot-minutes 30|60] [--reference-days tuning|earlier] [--positions restaurants|couriers]\n"
-    "         [--seed 1] [--out DIR] [--json] [--quiet]\n"
+    "         [--seed 1] [--seeds 3] [--out DIR] [--json] [--quiet]\n"
     "  Replays each MDRP day with its original couriers and with couriers from a staffing plan, and\n"
     "  compares them. --forecast schedule (default) forecasts from the day's published schedule and the\n"
     "  orders per scheduled courier-hour of the reference days (default: the [012]*s1* siblings of each\n"
@@ -38,7 +38,11 @@ constexpr const char* kUsage =
     "  spends --hours-share x the published schedule's courier-hours, placed by the forecast's shape, in\n"
     "  shifts starting on the half hour (--slot-minutes 30) or the hour (60); --level forecast sizes the\n"
     "  plan from the forecast and --utilisation. Several shares or utilisations print the trade-off\n"
-    "  curve. The defaults are the settings tuned on days 0-2 (docs/forecast.md).\n";
+    "  curve. The defaults are the settings tuned on days 0-2 (docs/forecast.md).\n"
+    "  Both schedules are replayed with --seeds K engine seeds (--seed .. --seed+K-1; the plan's start\n"
+    "  positions use --seed). Two verdicts: strict (the first seed's replays, every metric <= the\n"
+    "  original's) and seed spread (per metric, the plan's mean over the seeds <= the original's mean\n"
+    "  plus the original's own range over its seeds on that instance).\n";
 
 struct Config {
   std::vector<std::string> instances;
@@ -53,6 +57,7 @@ struct Config {
   int load_bands = 3;
   PlannerSettings planner;
   std::uint64_t seed = 1;
+  int seeds = 3;  // engine seeds seed .. seed + seeds - 1 for both schedules
   fs::path out;
   bool json = false;
   bool quiet = false;
@@ -90,7 +95,7 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
       "forecast",     "orders-per-courier-hour", "utilisation", "service-level", "min-couriers",
       "shift-starts", "shift-lengths",           "lag-minutes", "positions",     "seed",
       "out",          "level",                   "hours-share", "load-bands",    "peak-exponent",
-      "reference-days", "slot-minutes"};
+      "reference-days", "slot-minutes", "seeds"};
   Config c;
   std::vector<std::string> flags;
   for (size_t i = 0; i < words.size(); ++i) {
@@ -129,12 +134,14 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
   auto bands = args->Int("load-bands", 3, 0, 20);
   auto peak = args->Double("peak-exponent", 0, -2, 2);
   auto slot = args->Int("slot-minutes", 30, 30, 60);
+  auto seeds = args->Int("seeds", 3, 1, 20);
   for (const forecast::Error* e :
        {oph.ok() ? nullptr : &oph.error(), sl.ok() ? nullptr : &sl.error(),
         minc.ok() ? nullptr : &minc.error(), lag.ok() ? nullptr : &lag.error(),
         seed.ok() ? nullptr : &seed.error(), starts.ok() ? nullptr : &starts.error(),
         lengths.ok() ? nullptr : &lengths.error(), bands.ok() ? nullptr : &bands.error(),
-        peak.ok() ? nullptr : &peak.error(), slot.ok() ? nullptr : &slot.error()}) {
+        peak.ok() ? nullptr : &peak.error(), slot.ok() ? nullptr : &slot.error(),
+        seeds.ok() ? nullptr : &seeds.error()}) {
     if (e != nullptr) return UsageError{e->message};
   }
   for (int s : *starts) {
@@ -177,6 +184,7 @@ std::variant<Config, UsageError> Parse(const std::vector<std::string>& words) {
     return UsageError{"--positions must be couriers or restaurants, got '" + pos + "'"};
   p.positions = pos == "couriers" ? StartPositions::kScheduleOnLocations : StartPositions::kRestaurants;
   c.seed = static_cast<std::uint64_t>(*seed);
+  c.seeds = *seeds;
   p.seed = c.seed;
   c.out = args->Get("out") ? fs::path(*args->Get("out"))
                            : fs::temp_directory_path() / "hotpath-staffing-evaluate";
@@ -234,7 +242,7 @@ Result<ScheduleCalibration> Calibrate(const std::string& dir, const std::string&
 void PrintRow(const std::string& instance, const std::string& label, const RunOutcome& r,
               const std::string& verdict) {
   const auto& m = r.metrics;
-  std::printf("%-18s %-14s %9.1f %7.2f %8.2f %8.2f %7.2f %9.2f  %s\n", instance.c_str(), label.c_str(),
+  std::printf("%-18s %-16s %9.1f %7.2f %8.2f %8.2f %7.2f %9.2f  %s\n", instance.c_str(), label.c_str(),
               r.courier_hours, m.undelivered_pct, m.click_to_door_mean, m.click_to_door_p90,
               m.ready_to_pickup_mean, m.cost_per_order, verdict.c_str());
 }
@@ -253,6 +261,22 @@ std::string MetricsJson(const RunOutcome& r) {
   return buf;
 }
 
+std::string RangeJson(const SeedSummary& s) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "{\"undelivered_pct\":%.3f,\"click_to_door_mean\":%.3f,\"click_to_door_p90\":%.3f,"
+                "\"ready_to_pickup_mean\":%.3f}",
+                s.undelivered_pct_range, s.click_to_door_mean_range, s.click_to_door_p90_range,
+                s.ready_to_pickup_range);
+  return buf;
+}
+
+std::string PerSeedJson(const std::vector<RunOutcome>& runs) {
+  std::string out = "[";
+  for (size_t k = 0; k < runs.size(); ++k) out += (k ? "," : "") + MetricsJson(runs[k]);
+  return out + "]";
+}
+
 struct Sums {
   int n = 0, holds = 0, fewer = 0, no_worse = 0;
   double v[6] = {};
@@ -263,9 +287,29 @@ struct Sums {
     for (int k = 0; k < 6; ++k) v[k] += x[k];
     ++n;
   }
+  void Count(const Verdict& verdict) {
+    fewer += verdict.fewer_or_equal_hours;
+    no_worse += verdict.no_worse;
+    holds += verdict.holds();
+  }
 };
 
-void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>& planned) {
+// "seeds 1-3" (or "seed 1" with one seed).
+std::string SeedsLabel(const Config& c) {
+  char buf[64];
+  if (c.seeds == 1) {
+    std::snprintf(buf, sizeof buf, "seed %llu", static_cast<unsigned long long>(c.seed));
+  } else {
+    std::snprintf(buf, sizeof buf, "seeds %llu-%llu", static_cast<unsigned long long>(c.seed),
+                  static_cast<unsigned long long>(c.seed + c.seeds - 1));
+  }
+  return buf;
+}
+
+// The strict rows (the first engine seed's replays) and, with more than one seed, the seed-spread rows
+// (means over the seeds; the verdict counts of the spread rule).
+void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>& planned,
+                  const Sums& original_mean, const std::vector<Sums>& planned_mean) {
   std::printf(
       "\n| staffing (mean over %d instances) | courier-h | undelivered %% | c2d mean | c2d p90 | "
       "ready-to-pickup "
@@ -281,8 +325,7 @@ void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>
     else
       std::printf(" | | |\n");
   };
-  line("original couriers", original, false);
-  for (size_t u = 0; u < planned.size(); ++u) {
+  auto plan_label = [&](size_t u) {
     char label[128];
     if (c.schedule_hours) {
       std::snprintf(label, sizeof label, "planned (%s shape, %.2f x schedule hours)",
@@ -291,21 +334,50 @@ void PrintSummary(const Config& c, const Sums& original, const std::vector<Sums>
       std::snprintf(label, sizeof label, "planned (%s, u=%.2f)", c.oracle ? "oracle" : "schedule forecast",
                     c.sweep[u]);
     }
-    line(label, planned[u], true);
+    return std::string(label);
+  };
+  const std::string first = "engine seed " + std::to_string(c.seed);
+  line("original couriers (" + first + ")", original, false);
+  for (size_t u = 0; u < planned.size(); ++u)
+    line(plan_label(u) + ", strict: " + first + ", every metric <= the original's", planned[u], true);
+  if (c.seeds > 1) {
+    const std::string seeds = SeedsLabel(c);
+    line("original couriers (mean of engine " + seeds + ")", original_mean, false);
+    for (size_t u = 0; u < planned_mean.size(); ++u)
+      line(plan_label(u) + ", seed spread: mean of " + seeds + " <= the original's mean + its seed range",
+           planned_mean[u], true);
   }
 }
 
 int Run(const Config& c) {
-  dispatch::mdrp::ReplayOptions replay;
-  replay.engine.seed = c.seed;
   std::map<std::string, ScheduleCalibration> calibrations;
-  Sums original_sum;
-  std::vector<Sums> planned_sum(c.sweep.size());
+  Sums original_sum, original_mean_sum;
+  std::vector<Sums> planned_sum(c.sweep.size()), planned_mean_sum(c.sweep.size());
   int infeasible = 0;
+  const std::string seeds_label = SeedsLabel(c);
   if (!c.json) {
-    std::printf("%-18s %-14s %9s %7s %8s %8s %7s %9s  %s\n", "instance", "couriers", "courier-h", "undel%",
+    std::printf("%-18s %-16s %9s %7s %8s %8s %7s %9s  %s\n", "instance", "couriers", "courier-h", "undel%",
                 "c2d", "c2d p90", "r2p", "cost/ord", "verdict");
   }
+  // Replays `day` with every engine seed; the first seed's solution goes to dir / sub, the others' to
+  // dir / (sub + "-seedN").
+  auto replay_seeds = [&](const dispatch::mdrp::Instance& day, const fs::path& dir, const std::string& sub,
+                          bool write_instance) -> Result<std::vector<RunOutcome>> {
+    std::vector<RunOutcome> runs;
+    for (int k = 0; k < c.seeds; ++k) {
+      dispatch::mdrp::ReplayOptions replay;
+      replay.engine.seed = c.seed + static_cast<std::uint64_t>(k);
+      const std::string where = k == 0 ? sub : sub + "-seed" + std::to_string(c.seed + k);
+      auto run = ReplayDay(day, replay, dir / where, write_instance);
+      if (!run.ok()) return run.error();
+      if (!run->feasible()) {
+        ++infeasible;
+        std::cerr << "infeasible " << where << " replay of " << day.name << ": " << run->errors.front() << "\n";
+      }
+      runs.push_back(std::move(*run));
+    }
+    return runs;
+  };
   for (size_t i = 0; i < c.instances.size(); ++i) {
     auto day = Load(c.instances[i]);
     if (!day.ok()) return Fail(day.error().message);
@@ -330,14 +402,22 @@ int Run(const Config& c) {
       placed = ScheduleForecast(*day, calibrations[base]);
     }
     const fs::path dir = c.out / day->name;
-    auto original = ReplayDay(*day, replay, dir / "original", false);
-    if (!original.ok()) return Fail(original.error().message);
-    if (!original->feasible()) {
-      ++infeasible;
-      std::cerr << "infeasible original replay of " << day->name << ": " << original->errors.front() << "\n";
+    auto originals = replay_seeds(*day, dir, "original", false);
+    if (!originals.ok()) return Fail(originals.error().message);
+    auto original_mean = SummariseSeeds(*originals);
+    if (!original_mean.ok()) return Fail(original_mean.error().message);
+    original_sum.Add(originals->front());
+    original_mean_sum.Add(original_mean->mean);
+    if (!c.json) {
+      PrintRow(day->name, "original", originals->front(), "");
+      if (c.seeds > 1) {
+        char range[160];
+        std::snprintf(range, sizeof range, "seed range: undel %.2f c2d %.2f p90 %.2f r2p %.2f",
+                      original_mean->undelivered_pct_range, original_mean->click_to_door_mean_range,
+                      original_mean->click_to_door_p90_range, original_mean->ready_to_pickup_range);
+        PrintRow("", "mean " + seeds_label.substr(seeds_label.find(' ') + 1), original_mean->mean, range);
+      }
     }
-    original_sum.Add(*original);
-    if (!c.json) PrintRow(day->name, "original", *original, "");
     for (size_t u = 0; u < c.sweep.size(); ++u) {
       PlannerSettings settings = c.planner;
       if (c.schedule_hours) {
@@ -353,45 +433,59 @@ int Run(const Config& c) {
       std::snprintf(sub, sizeof sub,
                     c.sweep.size() == 1 ? "planned" : c.schedule_hours ? "planned-h%.2f" : "planned-u%.2f",
                     c.sweep[u]);
-      auto planned = ReplayDay(planned_day, replay, dir / sub, true);
-      if (!planned.ok()) return Fail(planned.error().message);
-      if (!planned->feasible()) {
-        ++infeasible;
-        std::cerr << "infeasible planned replay of " << day->name << ": " << planned->errors.front() << "\n";
-      }
-      const Verdict v = Compare(*original, *planned);
-      Sums& s = planned_sum[u];
-      s.Add(*planned);
-      s.fewer += v.fewer_or_equal_hours;
-      s.no_worse += v.no_worse;
-      s.holds += v.holds();
-      const std::string verdict =
-          v.holds() ? "holds"
-          : !v.fewer_or_equal_hours && v.no_worse
-              ? "more hours"
-              : std::string(v.fewer_or_equal_hours ? "" : "more hours; ") + "worse: " + v.worse_on;
+      auto planneds = replay_seeds(planned_day, dir, sub, true);
+      if (!planneds.ok()) return Fail(planneds.error().message);
+      auto planned_mean = SummariseSeeds(*planneds);
+      if (!planned_mean.ok()) return Fail(planned_mean.error().message);
+      const Verdict v = Compare(originals->front(), planneds->front());
+      auto spread = CompareWithSeedSpread(*originals, *planneds);
+      if (!spread.ok()) return Fail(spread.error().message);
+      planned_sum[u].Add(planneds->front());
+      planned_sum[u].Count(v);
+      planned_mean_sum[u].Add(planned_mean->mean);
+      planned_mean_sum[u].Count(*spread);
+      auto verdict_text = [](const Verdict& x) {
+        return x.holds() ? std::string("holds")
+               : !x.fewer_or_equal_hours && x.no_worse
+                   ? std::string("more hours")
+                   : std::string(x.fewer_or_equal_hours ? "" : "more hours; ") + "worse: " + x.worse_on;
+      };
       if (c.json) {
         // utilisation: the plan's, u / scale (with a budget, the level the forecast would need for it).
         const double utilisation = settings.staffing.target_utilisation / plan->demand_scale;
         char share[32] = "null";
         if (c.schedule_hours) std::snprintf(share, sizeof share, "%.3f", c.sweep[u]);
+        std::string engine_seeds = "[";
+        for (int k = 0; k < c.seeds; ++k)
+          engine_seeds += (k ? "," : "") + std::to_string(c.seed + static_cast<std::uint64_t>(k));
+        engine_seeds += "]";
         std::printf(
             "{\"instance\":\"%s\",\"forecast\":\"%s\",\"level\":\"%s\",\"hours_share\":%s,"
             "\"utilisation\":%.3f,\"original\":%s,\"planned\":%s,"
-            "\"fewer_or_equal_hours\":%s,\"no_worse\":%s,\"worse_on\":\"%s\"}\n",
+            "\"fewer_or_equal_hours\":%s,\"no_worse\":%s,\"worse_on\":\"%s\","
+            "\"engine_seeds\":%s,\"original_mean\":%s,\"original_range\":%s,\"planned_mean\":%s,"
+            "\"planned_range\":%s,\"fewer_or_equal_hours_spread\":%s,\"no_worse_spread\":%s,"
+            "\"worse_on_spread\":\"%s\",\"original_per_seed\":%s,\"planned_per_seed\":%s}\n",
             day->name.c_str(), c.oracle ? "oracle" : "schedule", c.schedule_hours ? "schedule-hours" : "forecast",
-            share, utilisation, MetricsJson(*original).c_str(), MetricsJson(*planned).c_str(),
-            v.fewer_or_equal_hours ? "true" : "false", v.no_worse ? "true" : "false", v.worse_on.c_str());
+            share, utilisation, MetricsJson(originals->front()).c_str(), MetricsJson(planneds->front()).c_str(),
+            v.fewer_or_equal_hours ? "true" : "false", v.no_worse ? "true" : "false", v.worse_on.c_str(),
+            engine_seeds.c_str(), MetricsJson(original_mean->mean).c_str(), RangeJson(*original_mean).c_str(),
+            MetricsJson(planned_mean->mean).c_str(), RangeJson(*planned_mean).c_str(),
+            spread->fewer_or_equal_hours ? "true" : "false", spread->no_worse ? "true" : "false",
+            spread->worse_on.c_str(), PerSeedJson(*originals).c_str(), PerSeedJson(*planneds).c_str());
       } else {
         char label[32];
-        std::snprintf(label, sizeof label, c.schedule_hours ? "planned h=%.2f" : "planned u=%.2f",
-                      c.sweep[u]);
-        PrintRow("", label, *planned, verdict);
+        std::snprintf(label, sizeof label, c.schedule_hours ? "planned h=%.2f" : "planned u=%.2f", c.sweep[u]);
+        PrintRow("", label, planneds->front(), verdict_text(v));
+        if (c.seeds > 1) {
+          std::snprintf(label, sizeof label, c.schedule_hours ? "mean h=%.2f" : "mean u=%.2f", c.sweep[u]);
+          PrintRow("", label, planned_mean->mean, "seed spread: " + verdict_text(*spread));
+        }
       }
       std::fflush(stdout);
     }
   }
-  if (!c.json) PrintSummary(c, original_sum, planned_sum);
+  if (!c.json) PrintSummary(c, original_sum, planned_sum, original_mean_sum, planned_mean_sum);
   if (infeasible > 0) return Fail(std::to_string(infeasible) + " infeasible replay(s)");
   return 0;
 }

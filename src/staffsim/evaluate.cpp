@@ -188,4 +188,76 @@ Verdict Compare(const RunOutcome& original, const RunOutcome& planned) {
   return v;
 }
 
+Result<SeedSummary> SummariseSeeds(const std::vector<RunOutcome>& runs) {
+  if (runs.empty()) return MakeError(ErrorCode::kInvalidArgument, "no replays to summarise");
+  SeedSummary s;
+  s.seeds = static_cast<int>(runs.size());
+  const double n = static_cast<double>(runs.size());
+  auto& m = s.mean.metrics;
+  double couriers = 0;
+  for (const auto& r : runs) {
+    const auto& x = r.metrics;
+    s.mean.courier_hours += r.courier_hours / n;
+    couriers += r.couriers / n;
+    m.orders = x.orders;
+    m.delivered += x.delivered;
+    m.undelivered_pct += x.undelivered_pct / n;
+    m.click_to_door_mean += x.click_to_door_mean / n;
+    m.click_to_door_p90 += x.click_to_door_p90 / n;
+    m.ready_to_pickup_mean += x.ready_to_pickup_mean / n;
+    m.ready_to_door_mean += x.ready_to_door_mean / n;
+    m.cost_per_order += x.cost_per_order / n;
+    m.orders_per_bundle += x.orders_per_bundle / n;
+    m.couriers_on_guarantee_pct += x.couriers_on_guarantee_pct / n;
+    m.utilization_mean += x.utilization_mean / n;
+    m.over_max_click_to_door += x.over_max_click_to_door;
+  }
+  m.delivered = static_cast<int>(std::lround(m.delivered / n));
+  m.over_max_click_to_door = static_cast<int>(std::lround(m.over_max_click_to_door / n));
+  s.mean.couriers = static_cast<int>(std::lround(couriers));
+  auto range = [&](double dispatch::mdrp::Metrics::*field) {
+    double lo = runs.front().metrics.*field, hi = lo;
+    for (const auto& r : runs) {
+      lo = std::min(lo, r.metrics.*field);
+      hi = std::max(hi, r.metrics.*field);
+    }
+    return hi - lo;
+  };
+  s.undelivered_pct_range = range(&dispatch::mdrp::Metrics::undelivered_pct);
+  s.click_to_door_mean_range = range(&dispatch::mdrp::Metrics::click_to_door_mean);
+  s.click_to_door_p90_range = range(&dispatch::mdrp::Metrics::click_to_door_p90);
+  s.ready_to_pickup_range = range(&dispatch::mdrp::Metrics::ready_to_pickup_mean);
+  return s;
+}
+
+Result<Verdict> CompareWithSeedSpread(const std::vector<RunOutcome>& original,
+                                      const std::vector<RunOutcome>& planned) {
+  if (original.size() != planned.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the seed-spread verdict needs as many planned replays as original ones (" +
+                         std::to_string(planned.size()) + " vs " + std::to_string(original.size()) + ")");
+  }
+  auto a = SummariseSeeds(original);
+  if (!a.ok()) return a.error();
+  auto b = SummariseSeeds(planned);
+  if (!b.ok()) return b.error();
+  Verdict v;
+  v.fewer_or_equal_hours = b->mean.courier_hours <= a->mean.courier_hours + 1e-9;
+  const auto& x = a->mean.metrics;
+  const auto& y = b->mean.metrics;
+  const struct {
+    const char* name;
+    double before, spread, after;
+  } checks[] = {{"undelivered", x.undelivered_pct, a->undelivered_pct_range, y.undelivered_pct},
+                {"click-to-door mean", x.click_to_door_mean, a->click_to_door_mean_range, y.click_to_door_mean},
+                {"click-to-door p90", x.click_to_door_p90, a->click_to_door_p90_range, y.click_to_door_p90},
+                {"ready-to-pickup", x.ready_to_pickup_mean, a->ready_to_pickup_range, y.ready_to_pickup_mean}};
+  for (const auto& c : checks) {
+    if (c.after > c.before + c.spread + 1e-9)
+      v.worse_on += (v.worse_on.empty() ? "" : ",") + std::string(c.name);
+  }
+  v.no_worse = v.worse_on.empty();
+  return v;
+}
+
 }  // namespace hotpath::staffsim

@@ -73,4 +73,25 @@ struct Verdict {
 };
 Verdict Compare(const RunOutcome& original, const RunOutcome& planned);
 
+// One schedule replayed with several engine seeds: the mean of every metric over the seeds and, for the
+// four compared metrics (undelivered %, click-to-door mean and p90, ready-to-pickup), their range
+// (max - min over the seeds). Errors: no runs.
+struct SeedSummary {
+  int seeds = 0;
+  RunOutcome mean;  // courier_hours, couriers and every metric averaged over the seeds; errors: none
+  double undelivered_pct_range = 0;
+  double click_to_door_mean_range = 0;
+  double click_to_door_p90_range = 0;
+  double ready_to_pickup_range = 0;
+};
+Result<SeedSummary> SummariseSeeds(const std::vector<RunOutcome>& runs);
+
+// "No worse" against the engine's own seed-to-seed spread (the lead's call of 2026-12-06,
+// docs/forecast.md): the original schedule and the plan replayed with the same K engine seeds; per metric
+// the plan is no worse when its mean over the seeds is at most the original's mean plus the original's
+// range over its seeds on that instance. Fewer-or-equal hours compares the mean courier-hours (the same
+// for every seed). Errors: no runs, or not as many planned runs as original ones.
+Result<Verdict> CompareWithSeedSpread(const std::vector<RunOutcome>& original,
+                                      const std::vector<RunOutcome>& planned);
+
 }  // namespace hotpath::staffsim

@@ -347,6 +347,78 @@ TEST(StaffsimEvaluate, CompareNamesWhatGotWorse) {
   EXPECT_EQ(v.worse_on, "undelivered,click-to-door p90");
 }
 
+RunOutcome Outcome(double hours, double undelivered, double c2d, double p90, double r2p) {
+  RunOutcome r;
+  r.courier_hours = hours;
+  r.couriers = 3;
+  r.metrics.undelivered_pct = undelivered;
+  r.metrics.click_to_door_mean = c2d;
+  r.metrics.click_to_door_p90 = p90;
+  r.metrics.ready_to_pickup_mean = r2p;
+  r.metrics.cost_per_order = 10;
+  return r;
+}
+
+TEST(StaffsimEvaluate, SeedSummaryIsTheMeanAndTheRangeOverTheSeeds) {
+  const auto s = SummariseSeeds({Outcome(10, 0, 30.0, 40, 2.0), Outcome(10, 0.5, 30.4, 41, 1.0), Outcome(10, 0, 30.2, 40, 1.5)});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->seeds, 3);
+  EXPECT_DOUBLE_EQ(s->mean.courier_hours, 10);
+  EXPECT_NEAR(s->mean.metrics.click_to_door_mean, 30.2, 1e-12);
+  EXPECT_NEAR(s->mean.metrics.click_to_door_p90, 121.0 / 3, 1e-12);
+  EXPECT_NEAR(s->mean.metrics.undelivered_pct, 0.5 / 3, 1e-12);
+  EXPECT_NEAR(s->click_to_door_mean_range, 0.4, 1e-12);
+  EXPECT_NEAR(s->click_to_door_p90_range, 1, 1e-12);
+  EXPECT_NEAR(s->ready_to_pickup_range, 1, 1e-12);
+  EXPECT_NEAR(s->undelivered_pct_range, 0.5, 1e-12);
+  EXPECT_FALSE(SummariseSeeds({}).ok());
+}
+
+// The original's click-to-door mean over seeds 1-3 is 30.0, 30.4, 30.2: mean 30.2, range 0.4, so the plan
+// may have a mean of up to 30.6. Its p90 is 40 on every seed: range 0, no tolerance at all there.
+TEST(StaffsimEvaluate, SeedSpreadVerdictAllowsTheOriginalsOwnRangeAndNoMore) {
+  const std::vector<RunOutcome> original = {Outcome(10, 0, 30.0, 40, 1.0), Outcome(10, 0, 30.4, 40, 1.2),
+                                            Outcome(10, 0, 30.2, 40, 1.1)};
+  // Inside: mean 30.5 <= 30.2 + 0.4, although every seed of the plan is worse than seed 1 of the original
+  // (the strict verdict fails on it).
+  const std::vector<RunOutcome> inside = {Outcome(9, 0, 30.5, 40, 1.0), Outcome(9, 0, 30.6, 40, 1.0),
+                                          Outcome(9, 0, 30.4, 39, 1.0)};
+  EXPECT_FALSE(Compare(original[0], inside[0]).no_worse);
+  auto v = CompareWithSeedSpread(original, inside);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_TRUE(v->holds()) << v->worse_on;
+  // Outside: mean 30.7 > 30.6 on the click-to-door mean; the p90's mean 40.33 > 40 + 0 (a single whole
+  // minute on one seed is beyond a spread of zero); ready-to-pickup 1.3 = 1.1 + 0.2 is still inside.
+  const std::vector<RunOutcome> outside = {Outcome(9, 0, 30.7, 40, 1.3), Outcome(9, 0, 30.7, 41, 1.3),
+                                           Outcome(9, 0, 30.7, 40, 1.3)};
+  v = CompareWithSeedSpread(original, outside);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->fewer_or_equal_hours);
+  EXPECT_FALSE(v->no_worse);
+  EXPECT_EQ(v->worse_on, "click-to-door mean,click-to-door p90");
+  // Undelivered: the original delivered everything on every seed, so one undelivered order is worse.
+  std::vector<RunOutcome> lost = inside;
+  lost[2].metrics.undelivered_pct = 0.3;
+  v = CompareWithSeedSpread(original, lost);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->worse_on, "undelivered");
+  // More hours than the original (mean over the seeds) fails the claim, not "no worse".
+  std::vector<RunOutcome> more = inside;
+  for (auto& r : more) r.courier_hours = 10.5;
+  v = CompareWithSeedSpread(original, more);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->fewer_or_equal_hours);
+  EXPECT_TRUE(v->no_worse);
+  EXPECT_FALSE(v->holds());
+  // One seed: no range, so the rule is the strict one.
+  v = CompareWithSeedSpread({original[0]}, {inside[0]});
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->worse_on, "click-to-door mean");
+  // Unequal numbers of replays, or none, are refused.
+  EXPECT_FALSE(CompareWithSeedSpread(original, {inside[0], inside[1]}).ok());
+  EXPECT_FALSE(CompareWithSeedSpread({}, {}).ok());
+}
+
 int RunCli(const std::vector<std::string>& args, std::string* out, std::string* err) {
   ::testing::internal::CaptureStderr();
   ::testing::internal::CaptureStdout();
@@ -383,6 +455,14 @@ TEST(StaffsimCli, UsageErrorsExitTwoAndMalformedInputOne) {
   EXPECT_NE(err.find("give --slot-minutes 60 with it"), std::string::npos) << err;
   EXPECT_EQ(RunCli({"x", "--reference-days", "all"}, &out, &err), 2);
   EXPECT_NE(err.find("--reference-days must be tuning or earlier"), std::string::npos) << err;
+  for (const char* bad : {"0", "21", "two", "2.5", "-1"}) {
+    EXPECT_EQ(RunCli({"x", "--seeds", bad}, &out, &err), 2) << bad;
+    EXPECT_NE(err.find("--seeds must be an integer in [1, 20], got '" + std::string(bad) + "'"),
+              std::string::npos)
+        << err;
+  }
+  EXPECT_EQ(RunCli({"x", "--seeds"}, &out, &err), 2);
+  EXPECT_NE(err.find("--seeds needs a value"), std::string::npos) << err;
   EXPECT_EQ(RunCli({"--help"}, &out, &err), 0);
   const fs::path dir = TempDir("cli_bad");
   const fs::path day = SmallDay(dir, "5o50t100s1p100", 5);
@@ -443,6 +523,29 @@ TEST(StaffsimCli, EvaluatesASmallDayEndToEnd) {
             std::string::npos)
       << o;
   EXPECT_NE(o.find("\"planned\":{"), std::string::npos);
+  // Three engine seeds by default: the strict verdict on the first, the seed-spread verdict on all three.
+  EXPECT_NE(o.find("\"engine_seeds\":[1,2,3]"), std::string::npos) << o;
+  EXPECT_NE(o.find("\"no_worse_spread\":"), std::string::npos) << o;
+  EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "original-seed3" / "solution_info_orders.txt"));
+  EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "planned-seed2" / "couriers.txt"));
+  ASSERT_EQ(RunCli({day.string(), "--forecast", "oracle", "--seed", "4", "--seeds", "2", "--out", out.string(),
+                    "--quiet"},
+                   &o, &e),
+            0)
+      << e;
+  EXPECT_NE(o.find("| original couriers (engine seed 4) |"), std::string::npos) << o;
+  EXPECT_NE(o.find("strict: engine seed 4, every metric <= the original's |"), std::string::npos) << o;
+  EXPECT_NE(o.find("| original couriers (mean of engine seeds 4-5) |"), std::string::npos) << o;
+  EXPECT_NE(o.find("seed spread: mean of seeds 4-5 <= the original's mean + its seed range |"), std::string::npos)
+      << o;
+  EXPECT_TRUE(fs::exists(out / "8o50t100s1p100" / "original-seed5" / "solution_info_orders.txt"));
+  // One seed: the strict verdict only.
+  ASSERT_EQ(RunCli({day.string(), "--forecast", "oracle", "--seeds", "1", "--out", out.string(), "--quiet"}, &o,
+                   &e),
+            0)
+      << e;
+  EXPECT_NE(o.find("strict: engine seed 1"), std::string::npos) << o;
+  EXPECT_EQ(o.find("seed spread"), std::string::npos) << o;
 }
 
 }  // namespace

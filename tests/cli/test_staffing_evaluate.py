@@ -44,6 +44,8 @@ class StaffingEvaluate(unittest.TestCase):
             (["x", "--positions", "moon"], "--positions must be couriers or restaurants"),
             (["x", "--shift-starts", "7-30"], "--shift-starts: hours are 0-23"),
             (["x", "--seed"], "--seed needs a value"),
+            (["x", "--seeds", "0"], "--seeds must be an integer in [1, 20], got '0'"),
+            (["x", "--seeds", "many"], "--seeds must be an integer in [1, 20], got 'many'"),
         ]:
             code, out, err = run(*args)
             self.assertEqual(code, 2, (args, err))
@@ -89,13 +91,34 @@ class StaffingEvaluate(unittest.TestCase):
             self.assertAlmostEqual(metrics["click_to_door"]["mean"], row[which]["click_to_door_mean"], places=2)
             self.assertAlmostEqual(metrics["cost_per_order"], row[which]["cost_per_order"], places=2)
             self.assertEqual(metrics["delivered"], row[which]["delivered"])
+        # Three engine seeds by default: seed 1 is the strict verdict's replay, and the seed-spread verdict
+        # compares the means over seeds 1-3 with the original's mean plus its own range over them.
+        self.assertEqual(row["engine_seeds"], [1, 2, 3])
+        self.assertEqual(row["original_per_seed"][0], row["original"])
+        self.assertEqual(row["planned_per_seed"][0], row["planned"])
+        c2d = [r["click_to_door_mean"] for r in row["original_per_seed"]]
+        self.assertAlmostEqual(row["original_mean"]["click_to_door_mean"], sum(c2d) / 3, places=2)
+        self.assertAlmostEqual(row["original_range"]["click_to_door_mean"], max(c2d) - min(c2d), places=2)
+        worse = [m for m, key in [("undelivered", "undelivered_pct"), ("click-to-door mean", "click_to_door_mean"),
+                                  ("click-to-door p90", "click_to_door_p90"),
+                                  ("ready-to-pickup", "ready_to_pickup_mean")]
+                 if row["planned_mean"][key] > row["original_mean"][key] + row["original_range"][key] + 0.002]
+        self.assertEqual(row["no_worse_spread"], not worse, (worse, row["worse_on_spread"]))
+        for seed in (2, 3):
+            sol = os.path.join(out_dir, "0o50t100s1p100", "planned-seed%d" % seed)
+            ref = subprocess.run([sys.executable, CHECKER, sol, sol], capture_output=True, text=True, timeout=60)
+            self.assertEqual(ref.returncode, 0, ref.stdout + ref.stderr)
+            self.assertEqual(json.loads(ref.stdout)["delivered"], row["planned_per_seed"][seed - 1]["delivered"])
         # The table form prints both rows and the summary with the verdict counts.
         code, out, err = run(day, "--forecast", "oracle", "--level", "forecast", "--utilisation", "0.7,0.9",
                              "--quiet", "--out", out_dir)
         self.assertEqual(code, 0, err)
-        self.assertIn("| original couriers | 151.5 |", out)
-        self.assertIn("| planned (oracle, u=0.70) |", out)
-        self.assertIn("| planned (oracle, u=0.90) |", out)
+        self.assertIn("| original couriers (engine seed 1) | 151.5 |", out)
+        self.assertIn("| planned (oracle, u=0.70), strict: engine seed 1, every metric <= the original's |", out)
+        self.assertIn("| planned (oracle, u=0.90), strict: engine seed 1", out)
+        self.assertIn("| original couriers (mean of engine seeds 1-3) | 151.5 |", out)
+        self.assertIn("| planned (oracle, u=0.90), seed spread: mean of seeds 1-3 <= the original's mean + its seed range |",
+                      out)
 
 
 if __name__ == "__main__":
