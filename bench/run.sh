@@ -145,9 +145,15 @@ placed_total() {
 PLACED_BEFORE=$(placed_total)
 WRK_ORDERS="wrk -t$THREADS -c$CONNS -d$DURATION --latency -s bench/platform/place_orders.lua"
 echo "wrk: placing orders..." >&2
+# CPU seconds of the server (and of the database servers named in BENCH_CPU_PIDS, e.g.
+# "postgres=PID,PID") and of wrk over the placing run: CPU per order by process.
+cpu_snap() { python3 "$ROOT/bench/lib/cpu_seconds.py" snap "hotpath=$HOTPATH_PID" ${BENCH_CPU_PIDS:-}; }
+CPU_BEFORE=$(cpu_snap)
 BENCH_TOKEN=$TOKEN BENCH_BODY=$BODY BENCH_RUN=$(date +%s)$$ \
+  python3 "$ROOT/bench/lib/cpu_seconds.py" run "$TMP/wrk-orders.cpu" -- \
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$ROOT/bench/platform/place_orders.lua" "$HP" \
   >"$TMP/wrk-orders.txt"
+CPU_AFTER=$(cpu_snap)
 PLACED_AFTER=$(placed_total)
 field() { sed -n "s/^$1 \(.*\)$/\1/p" "$TMP/wrk-orders.txt"; }
 CREATED=$(field ORDERS_CREATED)
@@ -157,6 +163,12 @@ ORD_P50=$(field P50_MS)
 ORD_P99=$(field P99_MS)
 ORD_RATE=$(awk -v n="$CREATED" -v s="$SECONDS_RUN" 'BEGIN { printf "%.0f", n / s }')
 SERVER_COUNTED=$((PLACED_AFTER - PLACED_BEFORE))
+# CPU microseconds per order placed (201) by process group: "hotpath=U postgres=U wrk=U"
+CPU_PER_ORDER=$(
+  { echo "$CPU_BEFORE" | sed 's/^/before=/'; echo "$CPU_AFTER" | sed 's/^/after=/'; echo "after=wrk=$(cat "$TMP/wrk-orders.cpu")"; } |
+    awk -v n="$CREATED" -F= '$1 == "before" { b[$2] = $3 } $1 == "after" { a[$2] = $3; order[++k] = $2 }
+      END { for (i = 1; i <= k; i++) { g = order[i]; printf "%s%s=%.0f", (i > 1 ? " " : ""), g, (a[g] - b[g]) * 1e6 / (n > 0 ? n : 1) } }'
+)
 
 # --- report ----------------------------------------------------------------------------------
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
@@ -173,6 +185,7 @@ TABLE=$(
     "$(verdict "$ORD_P99 < 25")"
   printf '| orders: 201 / other / counted by server (+ in flight at the end) | %s / %s / %s | no errors |\n' \
     "$CREATED" "$OTHER" "$SERVER_COUNTED"
+  printf '| CPU per order placed (us, by process) | %s | |\n' "$CPU_PER_ORDER"
 )
 HEADER="hotpath $COMMIT, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t$THREADS -c$CONNS -d$DURATION, nginx $NGINX_WORKERS workers, menu $MENU_BYTES bytes"
 echo
@@ -195,6 +208,7 @@ if [ -n "${BENCH_RESULTS:-}" ]; then
     echo "ORDERS_P50_MS=$ORD_P50"
     echo "ORDERS_P99_MS=$ORD_P99"
     echo "ORDERS_COUNTED_BY_SERVER=$SERVER_COUNTED"
+    echo "ORDERS_CPU_US=$CPU_PER_ORDER"
     echo "WRK=wrk -t$THREADS -c$CONNS -d$DURATION"
     echo "MENU_PATH=$MENU_PATH"
     # reads per database server (primary / replicaN) over the whole run

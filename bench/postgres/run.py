@@ -19,6 +19,7 @@ Prints a table; with --record appends it with the commands to BENCHMARKS.md. Kno
 import datetime
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import postgres_harness  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "bench", "lib"))
 import benchmarks_md  # noqa: E402
+import cpu_seconds  # noqa: E402
 
 PGBENCH_CLIENTS = 8
 PGBENCH_THREADS = 2
@@ -42,7 +44,16 @@ def seconds(duration):
     return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
 
 
-def run_pgbench(pg, tmp, duration_s):
+def postmaster_pids(*servers):
+    """The postmaster pid of each server (the first line of its postmaster.pid)."""
+    pids = []
+    for s in servers:
+        with open(os.path.join(s.data, "postmaster.pid")) as f:
+            pids.append(int(f.readline()))
+    return pids
+
+
+def run_pgbench(pg, tmp, duration_s, postgres_pids):
     db = pg.create_database("pgbench")
     pg.psql("CREATE TABLE bench_rows (id bigserial PRIMARY KEY, client int NOT NULL, payload text NOT NULL, "
             "created_at timestamptz NOT NULL DEFAULT now())", db=db)
@@ -55,17 +66,25 @@ def run_pgbench(pg, tmp, duration_s):
            "-T", str(duration_s), "-M", "prepared", "-f", script, "-h", "127.0.0.1", "-p", str(pg.port), "-U",
            pg.user, db]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    # CPU of the database servers (primary + replica) and of pgbench over the run: CPU per tx.
+    pg_before = cpu_seconds.group_seconds(postgres_pids)
+    self_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration_s + 120, env=env)
+    self_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pg_cpu = cpu_seconds.group_seconds(postgres_pids) - pg_before
+    pgbench_cpu = (self_after.ru_utime + self_after.ru_stime) - (self_before.ru_utime + self_before.ru_stime)
     if out.returncode != 0:
         sys.exit("pgbench failed (%d): %s %s" % (out.returncode, out.stdout, out.stderr))
     m = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", out.stdout, re.M)
     if not m:
         sys.exit("pgbench printed no tps:\n" + out.stdout)
     rows = int(pg.psql("SELECT count(*) FROM bench_rows", db=db))
+    tx = int(re.search(r"^number of transactions actually processed: (\d+)", out.stdout, re.M).group(1))
     lat = re.search(r"^latency average = ([0-9.]+) ms", out.stdout, re.M)
     shown = ["pgbench" if i == 0 else a for i, a in enumerate(cmd)]
     shown[shown.index(script)] = "insert_one_row.sql"
     return {"tps": float(m.group(1)), "rows": rows, "latency_ms": lat.group(1) if lat else "?",
+            "cpu_us": "postgres=%.0f pgbench=%.0f" % (pg_cpu * 1e6 / max(tx, 1), pgbench_cpu * 1e6 / max(tx, 1)),
             "command": " ".join(shown[:-7] + ["DB"]), "output": out.stdout}
 
 
@@ -76,11 +95,12 @@ def server_settings(pg):
     return values
 
 
-def run_platform(primary_url, replica_url, tmp, duration):
+def run_platform(primary_url, replica_url, tmp, duration, postgres_pids):
     results = os.path.join(tmp, "platform.results")
     env = dict(os.environ)
     env.update({"BENCH_DATABASE_URL": primary_url, "BENCH_DATABASE_REPLICAS": replica_url,
-                "BENCH_RESULTS": results, "BENCH_DURATION": duration})
+                "BENCH_RESULTS": results, "BENCH_DURATION": duration,
+                "BENCH_CPU_PIDS": "postgres=" + ",".join(str(p) for p in postgres_pids)})
     out = subprocess.run([os.path.join(ROOT, "bench", "run.sh")], capture_output=True, text=True, env=env,
                          timeout=1800)
     sys.stderr.write(out.stderr)
@@ -119,9 +139,10 @@ def main():
         replica = primary.replica()
         settings = server_settings(primary)
         print("pgbench: one-row inserts, %d clients, %ds..." % (PGBENCH_CLIENTS, duration_s), file=sys.stderr)
-        pgb = run_pgbench(primary, tmp, duration_s)
+        postgres_pids = postmaster_pids(primary, replica)
+        pgb = run_pgbench(primary, tmp, duration_s, postgres_pids)
         db = primary.create_database("hotpath_bench")
-        plat, plat_table = run_platform(primary.url(db), replica.url(db), tmp, duration)
+        plat, plat_table = run_platform(primary.url(db), replica.url(db), tmp, duration, postgres_pids)
         version = primary.psql("SHOW server_version")
     finally:
         if replica:
@@ -138,11 +159,13 @@ def main():
         "| pgbench one-row INSERT, -c %d -j %d (tx/s) | %.0f | reference |" % (PGBENCH_CLIENTS, PGBENCH_THREADS,
                                                                               pgb["tps"]),
         "| pgbench latency average (ms) | %s | |" % pgb["latency_ms"],
+        "| CPU per pgbench tx (us, by process) | %s | |" % pgb["cpu_us"],
         "| orders placed on PostgreSQL (201/s, durable) | %.0f | |" % orders,
         "| orders/s / pgbench tx/s | %.2fx | >= 0.5x (%s) |" % (order_ratio, verdict(order_ratio >= 0.5)),
         "| order placement p50 / p99 (ms) | %s / %s | |" % (plat["ORDERS_P50_MS"], plat["ORDERS_P99_MS"]),
         "| orders: 201 / other / counted by server | %s / %s / %s | no errors |" % (
             plat["ORDERS_CREATED"], plat["ORDERS_OTHER"], plat["ORDERS_COUNTED_BY_SERVER"]),
+        "| CPU per order placed (us, by process) | %s | |" % plat["ORDERS_CPU_US"],
         "| menu GET, hotpath on PostgreSQL + replica (req/s) | %.0f | |" % float(plat["MENU_HOTPATH_RPS"]),
         "| menu GET, nginx static file (req/s) | %.0f | reference |" % float(plat["MENU_NGINX_RPS"]),
         "| menu GET, hotpath / nginx | %.2fx | >= 0.5x (%s) |" % (menu_ratio, verdict(menu_ratio >= 0.5)),
@@ -152,8 +175,9 @@ def main():
     ]
     table = "\n".join(rows)
     commit = benchmarks_md.binary_commit(os.environ.get("HOTPATH_BIN", os.path.join(ROOT, "build", "bin", "hotpath")))  # what was measured, not the checkout's HEAD
-    header = "hotpath %s, %s, %d cores, PostgreSQL %s (%s), %s, menu %s bytes" % (
-        commit, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"), os.cpu_count(),
+    header = "hotpath %s, %s, load %s, %d cores, PostgreSQL %s (%s), %s, menu %s bytes" % (
+        commit, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
+        " ".join("%.2f" % x for x in os.getloadavg()), os.cpu_count(),
         version, settings, plat["WRK"], plat["MENU_BYTES"])
     commands = "\n".join([
         "bench/postgres/run.py --record    # make bench",
