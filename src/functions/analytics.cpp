@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <cmath>
 #include <numeric>
+#include <set>
 
 #include "functions/order_events.h"
 #include "functions/processed.h"
@@ -38,6 +41,64 @@ Result<Outcome> Analytics::Handle(const Invocation& inv) {
     return OkStatus();
   }));
   return applied ? Outcome::kApplied : Outcome::kRepeat;
+}
+
+std::optional<Result<std::vector<Outcome>>> Analytics::HandleBatch(const std::vector<Invocation>& invocations) {
+  if (db_.dialect() != storage::Dialect::kPostgres) return std::nullopt;
+  // The batch's counts are summed per zone and minute, so a minute's row (the one every order
+  // placed in that zone and minute updates) changes once per batch; per order, each column takes
+  // the time of the batch's last event of its kind, as the one-by-one upserts leave it.
+  static const std::string kSql =
+      "WITH b AS (SELECT * FROM json_to_recordset(?::json) AS b(ord int, event_id text, order_id text, zone_id text, "
+      "kind text, minute bigint, at bigint)), "
+      "fresh AS (INSERT INTO processed_events(function, event_id, processed_at) SELECT ?, event_id, ? FROM b "
+      "ON CONFLICT (function, event_id) DO NOTHING RETURNING event_id), "
+      "f AS (SELECT b.* FROM b JOIN fresh USING (event_id)), "
+      "zm AS (INSERT INTO analytics_zone_minutes(zone_id, minute, placed, delivered, cancelled) "
+      "SELECT zone_id, minute, count(*) FILTER (WHERE kind = 'placed'), count(*) FILTER (WHERE kind = 'delivered'), "
+      "count(*) FILTER (WHERE kind = 'cancelled') FROM f GROUP BY zone_id, minute "
+      "ON CONFLICT (zone_id, minute) DO UPDATE SET placed = analytics_zone_minutes.placed + excluded.placed, "
+      "delivered = analytics_zone_minutes.delivered + excluded.delivered, "
+      "cancelled = analytics_zone_minutes.cancelled + excluded.cancelled), "
+      "ao AS (INSERT INTO analytics_orders(order_id, zone_id, placed_at, delivered_at, cancelled_at) "
+      "SELECT order_id, (array_agg(zone_id ORDER BY ord))[1], "
+      "(array_agg(at ORDER BY ord DESC) FILTER (WHERE kind = 'placed'))[1], "
+      "(array_agg(at ORDER BY ord DESC) FILTER (WHERE kind = 'delivered'))[1], "
+      "(array_agg(at ORDER BY ord DESC) FILTER (WHERE kind = 'cancelled'))[1] FROM f GROUP BY order_id "
+      "ON CONFLICT (order_id) DO UPDATE SET placed_at = COALESCE(excluded.placed_at, analytics_orders.placed_at), "
+      "delivered_at = COALESCE(excluded.delivered_at, analytics_orders.delivered_at), "
+      "cancelled_at = COALESCE(excluded.cancelled_at, analytics_orders.cancelled_at)) "
+      "SELECT event_id FROM fresh";
+  std::vector<Outcome> out(invocations.size(), Outcome::kIgnored);
+  boost::json::array rows;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < invocations.size(); ++i) {
+    const auto& inv = invocations[i];
+    if (IsRiderMilestone(inv.event)) continue;
+    auto ev = ReadOrderEvent(inv.event);
+    if (!ev.ok()) return std::nullopt;  // handled alone: retried, then dead-lettered
+    const char* kind = ev->type == "order.placed"      ? "placed"
+                       : ev->type == "order.delivered" ? "delivered"
+                       : ev->type == "order.cancelled" ? "cancelled"
+                                                       : nullptr;
+    if (!kind || ev->zone_id.empty()) continue;
+    out[i] = Outcome::kRepeat;  // until the statement says it was fresh
+    if (!ids.insert(inv.event.id).second) continue;  // the same event twice in one batch
+    rows.push_back(boost::json::object{{"ord", i}, {"event_id", inv.event.id}, {"order_id", ev->order_id},
+                                       {"zone_id", ev->zone_id}, {"kind", kind}, {"minute", ev->at - ev->at % 60000},
+                                       {"at", ev->at}});
+  }
+  if (rows.empty()) return out;
+  auto fresh = ApplyBatchOnce(db_, kSql, boost::json::serialize(rows), kName, clock_.NowMillis());
+  if (!fresh.ok()) return Result<std::vector<Outcome>>(std::move(fresh).error());
+  std::set<std::string> applied(fresh->begin(), fresh->end());
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < invocations.size(); ++i) {
+    if (out[i] == Outcome::kRepeat && applied.contains(invocations[i].event.id) &&
+        seen.insert(invocations[i].event.id).second)
+      out[i] = Outcome::kApplied;
+  }
+  return out;
 }
 
 Result<ZoneReport> Analytics::Query(const std::string& zone_id, Millis from, Millis to) {

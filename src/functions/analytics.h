@@ -42,6 +42,8 @@ class Analytics final : public Function {
   static constexpr Millis kMaxRange = 31LL * 24 * 3600 * 1000;
   Analytics(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
   Result<Outcome> Handle(const Invocation& invocation) override;
+  // PostgreSQL: the batch in one statement (functions/processed.h ApplyBatchOnce).
+  std::optional<Result<std::vector<Outcome>>> HandleBatch(const std::vector<Invocation>& invocations) override;
   // Minutes whose start is in [from, to); click-to-door of orders delivered in [from, to).
   Result<ZoneReport> Query(const std::string& zone_id, Millis from, Millis to);
 

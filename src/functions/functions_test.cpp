@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -160,6 +161,80 @@ TEST(Runtime, PoisonEventsGoToTheDeadLetterTopicAndThePartitionMovesOn) {
   EXPECT_EQ(dead[1].at("attempts").as_int64(), 3);
   EXPECT_NE(f.metrics.Render().find("hotpath_function_dead_letters_total{function=\"rec\"} 2"), std::string::npos);
   rt.Stop();
+}
+
+// Takes consecutive records together; a batch holding an id of `fail` fails as a whole.
+class BatchRecorder final : public Function {
+ public:
+  Result<Outcome> Handle(const Invocation& inv) override {
+    std::lock_guard lock(mu);
+    alone.push_back(inv.event.id);
+    order.push_back(inv.event.id);
+    return Outcome::kApplied;
+  }
+  std::optional<Result<std::vector<Outcome>>> HandleBatch(const std::vector<Invocation>& invs) override {
+    std::lock_guard lock(mu);
+    for (const auto& inv : invs) {
+      if (fail.contains(inv.event.id)) {
+        ++failed_batches;
+        return Result<std::vector<Outcome>>(Error::Unavailable("database down"));
+      }
+    }
+    batch_sizes.push_back(invs.size());
+    for (const auto& inv : invs) order.push_back(inv.event.id);
+    return std::vector<Outcome>(invs.size(), Outcome::kApplied);
+  }
+  std::size_t Handled() {
+    std::lock_guard lock(mu);
+    return order.size();
+  }
+  std::mutex mu;
+  std::set<std::string> fail;
+  std::vector<std::string> order;  // every record handled, in handling order
+  std::vector<std::string> alone;  // those handled by Handle
+  std::vector<std::size_t> batch_sizes;
+  int failed_batches = 0;
+};
+
+TEST(Runtime, RecordsAreHandledTogetherInOrderAndAFailedBatchGoesOneByOne) {
+  Fixture f;
+  auto rec = std::make_shared<BatchRecorder>();
+  rec->fail.insert("evt_4");
+  // One key: one partition, read in one poll before the workers start.
+  for (int i = 1; i <= 5; ++i) {
+    std::string id = "evt_" + std::to_string(i);
+    ASSERT_TRUE(f.bus->Publish("orders", "ord_1", OrderEvent(id, "ord_1", "order.placed", i)).ok());
+  }
+  {
+    Runtime rt(*f.bus, *f.db, f.metrics, f.clock, QuietLog());
+    ASSERT_TRUE(rt.Add(f.Spec("rec"), rec).ok());
+    ASSERT_TRUE(rt.Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return rec->Handled() == 5; }));
+    rt.Stop();
+  }
+  {
+    std::lock_guard lock(rec->mu);
+    EXPECT_EQ(rec->order, (std::vector<std::string>{"evt_1", "evt_2", "evt_3", "evt_4", "evt_5"}));
+    EXPECT_GE(rec->failed_batches, 1);  // the batch with evt_4 failed, its records then went alone
+    EXPECT_NE(std::find(rec->alone.begin(), rec->alone.end(), "evt_4"), rec->alone.end());
+    std::size_t together = 0;
+    for (auto n : rec->batch_sizes) together += n;
+    EXPECT_EQ(together + rec->alone.size(), 5u);
+  }
+  // Every record's offset was committed: a new runtime handles only what comes next, in a batch.
+  Runtime rt(*f.bus, *f.db, f.metrics, f.clock, QuietLog());
+  ASSERT_TRUE(rt.Add(f.Spec("rec"), rec).ok());
+  ASSERT_TRUE(rt.Start().ok());
+  ASSERT_TRUE(f.bus->Publish("orders", "ord_1", OrderEvent("evt_6", "ord_1", "order.placed", 6)).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(rec->mu);
+    return !rec->order.empty() && rec->order.back() == "evt_6";
+  }));
+  rt.Stop();
+  std::lock_guard lock(rec->mu);
+  EXPECT_EQ(rec->order.size(), 6u);  // evt_1..5 were not handled again before it
+  EXPECT_EQ(std::count(rec->order.begin(), rec->order.end(), "evt_6"), 1);
+  EXPECT_EQ(std::find(rec->alone.begin(), rec->alone.end(), "evt_6"), rec->alone.end());
 }
 
 TEST(Runtime, CommittedProgressSurvivesARestartAndReplayRedrivesDeadLetters) {

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
+#include <set>
 
 #include "functions/order_events.h"
 #include "functions/processed.h"
@@ -77,14 +79,21 @@ Result<Outcome> Notify::Handle(const Invocation& inv) {
       d.body = d.kind == "email" ? msg.subject + "\r\n\r\n" + inv.record.value : inv.record.value;
       out.push_back(std::move(d));
     };
-    const std::string cols = "SELECT id, kind, target, secret FROM notification_channels ";
-    for (const auto& u : msg.user_ids) HP_TRY(c.Query(cols + "WHERE user_id = ? ORDER BY id", {u}, add));
+    // One statement (one round trip): each recipient's channels in id order, recipients in turn.
+    std::string sql;
+    std::vector<storage::SqlValue> params;
+    int n = 0;
+    auto add_part = [&](const std::string& where, std::optional<std::string> param) {
+      sql += fmt::format("{}SELECT id, kind, target, secret, {} AS part FROM notification_channels WHERE {}",
+                         n == 0 ? "" : " UNION ALL ", n, where);
+      ++n;
+      if (param) params.emplace_back(std::move(*param));
+    };
+    for (const auto& u : msg.user_ids) add_part("user_id = ?", u);
     if (!msg.restaurant_id.empty())
-      HP_TRY(c.Query(cols + "WHERE user_id IN (SELECT id FROM users WHERE restaurant_id = ? AND role = 'restaurant') "
-                            "ORDER BY id",
-                     {msg.restaurant_id}, add));
-    if (msg.admins)
-      HP_TRY(c.Query(cols + "WHERE user_id IN (SELECT id FROM users WHERE role = 'admin') ORDER BY id", {}, add));
+      add_part("user_id IN (SELECT id FROM users WHERE restaurant_id = ? AND role = 'restaurant')", msg.restaurant_id);
+    if (msg.admins) add_part("user_id IN (SELECT id FROM users WHERE role = 'admin')", std::nullopt);
+    if (n > 0) HP_TRY(c.Query(sql + " ORDER BY part, id", params, add));
     for (std::size_t i = 0; i < msg.targets.size(); ++i) {
       const std::string& t = msg.targets[i];
       Delivery d;
@@ -125,6 +134,67 @@ Result<Outcome> Notify::Handle(const Invocation& inv) {
   if (count == 0) return Outcome::kIgnored;
   sender_.Wake();  // committed: send now
   return Outcome::kApplied;
+}
+
+std::optional<Result<std::vector<Outcome>>> Notify::HandleBatch(const std::vector<Invocation>& invocations) {
+  if (db_.dialect() != storage::Dialect::kPostgres) return std::nullopt;
+  // The deliveries of Handle, with the channels read inside the write: the customer's, the
+  // rider's, the restaurant staff's (each delivery id is "<event id>.<channel id>").
+  static const std::string kSql =
+      "WITH b AS (SELECT * FROM json_to_recordset(?::json) AS b(ord int, event_id text, customer_id text, "
+      "rider_id text, restaurant_id text, subject text, ordering_key text, body text)), "
+      "fresh AS (INSERT INTO processed_events(function, event_id, processed_at) SELECT ?, event_id, ? FROM b "
+      "ON CONFLICT (function, event_id) DO NOTHING RETURNING event_id), "
+      "f AS (SELECT b.* FROM b JOIN fresh USING (event_id)), "
+      "ch AS (SELECT f.event_id, f.subject, f.ordering_key, f.body, c.id, c.kind, c.target, c.secret "
+      "FROM f JOIN notification_channels c ON c.user_id = f.customer_id "
+      "UNION ALL SELECT f.event_id, f.subject, f.ordering_key, f.body, c.id, c.kind, c.target, c.secret "
+      "FROM f JOIN notification_channels c ON c.user_id = f.rider_id "
+      "UNION ALL SELECT f.event_id, f.subject, f.ordering_key, f.body, c.id, c.kind, c.target, c.secret "
+      "FROM f JOIN users u ON u.restaurant_id = f.restaurant_id AND u.role = 'restaurant' "
+      "JOIN notification_channels c ON c.user_id = u.id), "
+      "d AS (INSERT INTO notify_deliveries(id, event_id, channel_id, kind, target, secret, subject, ordering_key, "
+      "body, status, attempts, next_at, created_at) "
+      "SELECT event_id || '.' || id, event_id, id, kind, target, NULLIF(secret, ''), subject, ordering_key, "
+      "CASE WHEN kind = 'email' THEN subject || E'\\r\\n\\r\\n' || body ELSE body END, 'pending', 0, ?, ? FROM ch "
+      "ON CONFLICT (id) DO NOTHING) "
+      "SELECT event_id, (SELECT count(*) FROM ch WHERE ch.event_id = fresh.event_id) FROM fresh";
+  std::vector<Outcome> out(invocations.size(), Outcome::kIgnored);
+  boost::json::array rows;
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < invocations.size(); ++i) {
+    const auto& inv = invocations[i];
+    if (IsRiderMilestone(inv.event)) continue;
+    if (inv.event.type.rfind("order.", 0) != 0) return std::nullopt;  // alarms (and the unknown) alone
+    auto ev = ReadOrderEvent(inv.event);
+    if (!ev.ok()) return std::nullopt;  // handled alone: retried, then dead-lettered
+    out[i] = Outcome::kRepeat;  // until the statement says it was fresh
+    if (!ids.insert(inv.event.id).second) continue;  // the same event twice in one batch
+    rows.push_back(boost::json::object{
+        {"ord", i}, {"event_id", inv.event.id}, {"customer_id", ev->customer_id},
+        {"rider_id", ev->rider_id.empty() ? boost::json::value(nullptr) : boost::json::value(ev->rider_id)},
+        {"restaurant_id", ev->restaurant_id.empty() ? boost::json::value(nullptr) : boost::json::value(ev->restaurant_id)},
+        {"subject", fmt::format("Order {}: {}", ev->order_id, ev->type.substr(6))},
+        {"ordering_key", inv.event.subject}, {"body", inv.record.value}});
+  }
+  if (rows.empty()) return out;
+  const Millis now = clock_.NowMillis();
+  std::map<std::string, std::int64_t> deliveries;  // per fresh event
+  auto fresh = ApplyBatchOnce(db_, kSql, boost::json::serialize(rows), kName, now, {now, now},
+                              [&](const storage::Row& r) { deliveries[r.Text(0)] = r.Int(1); });
+  if (!fresh.ok()) return Result<std::vector<Outcome>>(std::move(fresh).error());
+  std::set<std::string> applied(fresh->begin(), fresh->end());
+  std::set<std::string> seen;
+  bool any = false;
+  for (std::size_t i = 0; i < invocations.size(); ++i) {
+    const auto& id = invocations[i].event.id;
+    if (out[i] != Outcome::kRepeat || !applied.contains(id) || !seen.insert(id).second) continue;
+    const bool sent = deliveries[id] > 0;
+    out[i] = sent ? Outcome::kApplied : Outcome::kIgnored;
+    any = any || sent;
+  }
+  if (any) sender_.Wake();  // committed: send now
+  return out;
 }
 
 Result<bool> Notify::ReplayDeadLetter(const bj::object& dead_letter) {

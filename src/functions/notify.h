@@ -97,6 +97,9 @@ class Notify final : public Function {
   Notify(storage::Database& db, const Clock& clock, Sender& sender, std::string alarm_secret = "")
       : db_(db), clock_(clock), sender_(sender), alarm_secret_(std::move(alarm_secret)) {}
   Result<Outcome> Handle(const Invocation& invocation) override;
+  // PostgreSQL, order events: the batch in one statement that also reads the channels
+  // (functions/processed.h ApplyBatchOnce); alarms are handled one by one.
+  std::optional<Result<std::vector<Outcome>>> HandleBatch(const std::vector<Invocation>& invocations) override;
   // A delivery that gave up (its dead letter names it) is made pending again, from now.
   Result<bool> ReplayDeadLetter(const boost::json::object& dead_letter) override;
 

@@ -26,6 +26,8 @@ class OrderStatusCache final : public Function {
   static constexpr const char* kName = "order-status";
   OrderStatusCache(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
   Result<Outcome> Handle(const Invocation& invocation) override;
+  // PostgreSQL: the batch in one statement (functions/processed.h ApplyBatchOnce).
+  std::optional<Result<std::vector<Outcome>>> HandleBatch(const std::vector<Invocation>& invocations) override;
   Result<std::optional<CachedStatus>> Lookup(const std::string& order_id);
 
  private:

@@ -2,6 +2,7 @@
 // tests/integration/test_postgres_storage.py, which sets HOTPATH_TEST_POSTGRES_URL): placing an
 // order is one statement sent without waiting, idempotent per key across processes; a function's
 // "processed" record is pipelined too and a repeat is still applied once. Fails without the variable.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,6 +13,10 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "events/cloud_event.h"
+#include "functions/analytics.h"
+#include "functions/notify.h"
+#include "functions/order_status.h"
 #include "functions/processed.h"
 #include "events/outbox_relay.h"
 #include "orders/order_store.h"
@@ -214,6 +219,104 @@ TEST_F(PostgresServicesTest, ApplyOnceAppliesEachEventOnceAcrossProcesses) {
   ASSERT_FALSE(conflict.ok());
   EXPECT_EQ(conflict.error().code, ErrorCode::kConflict);
   EXPECT_EQ(Count("SELECT count(*) FROM processed_events WHERE event_id = 'e9'"), 0);
+}
+
+Logger& QuietLog();
+
+// The built-in functions' batches (Function::HandleBatch, one statement per batch) against the
+// server: each event applied once across batches and within one, the effects those of the events
+// applied one by one (counts summed per zone and minute, the latest version per order, the
+// deliveries to the customer's and the staff's channels).
+TEST_F(PostgresServicesTest, BatchedFunctionsApplyEachEventOnceWithTheEffectsOfOneByOne) {
+  ASSERT_TRUE(a_->Write<Ok>([](Connection& c) -> Result<Ok> {
+                   HP_TRY(c.ExecScript(
+                       "INSERT INTO users(id,email,name,role,password_hash,created_at,restaurant_id) VALUES "
+                       "('usr_s','s@x','S','restaurant','h',1,'rst_1');"
+                       "INSERT INTO notification_channels(id,user_id,kind,target,secret,created_at) VALUES "
+                       "('nch_c','usr_c','email','c@example.com',NULL,1),"
+                       "('nch_s','usr_s','webhook','https://staff.example/hook','0123456789abcdef',1)"));
+                   return Ok{};
+                 }).ok());
+  auto event = [](const std::string& id, const std::string& order, const std::string& type, int version,
+                  const std::string& time) {
+    events::CloudEvent ev;
+    ev.id = id;
+    ev.source = "/hotpath/orders";
+    ev.type = type;
+    ev.subject = order;
+    ev.time = time;
+    ev.dataschema = "https://hotpath.dev/schemas/order-event/v1";
+    ev.schema_version = 1;
+    ev.data = {{"order_id", order}, {"status", type.substr(6)}, {"version", version}, {"zone_id", "zon_1"},
+               {"rider_id", nullptr}, {"customer_id", "usr_c"}, {"restaurant_id", "rst_1"}};
+    events::Record r;
+    r.topic = "orders";
+    r.key = order;
+    r.value = events::SerializeCloudEvent(ev);
+    return std::make_pair(r, ev);
+  };
+  const auto e1 = event("evt_1", "ord_1", "order.placed", 1, "2026-11-25T10:00:30Z");
+  const auto e2 = event("evt_2", "ord_2", "order.placed", 1, "2026-11-25T10:00:40Z");
+  const auto e3 = event("evt_3", "ord_1", "order.delivered", 6, "2026-11-25T10:20:10Z");
+  const auto e4 = event("evt_4", "ord_1", "order.accepted", 2, "2026-11-25T10:01:00Z");
+  auto batch = [](std::initializer_list<const std::pair<events::Record, events::CloudEvent>*> evs) {
+    std::vector<functions::Invocation> out;
+    for (const auto* e : evs) out.push_back(functions::Invocation{e->first, e->second, 1, std::chrono::steady_clock::now()});
+    return out;
+  };
+  using functions::Outcome;
+  using Outcomes = std::vector<Outcome>;
+  SystemClock clock;
+  functions::Analytics analytics(*a_, clock);
+  functions::OrderStatusCache status(*b_, clock);  // another process
+  functions::Sender sender(*a_, clock, QuietLog(), {});
+  functions::Notify notify(*a_, clock, sender);
+
+  auto got = analytics.HandleBatch(batch({&e1, &e2, &e1}));  // evt_1 twice in one batch
+  ASSERT_TRUE(got && got->ok());
+  EXPECT_EQ(got->value(), (Outcomes{Outcome::kApplied, Outcome::kApplied, Outcome::kRepeat}));
+  got = analytics.HandleBatch(batch({&e1, &e4, &e3}));  // a repeat, an ignored type, a new one
+  ASSERT_TRUE(got && got->ok());
+  EXPECT_EQ(got->value(), (Outcomes{Outcome::kRepeat, Outcome::kIgnored, Outcome::kApplied}));
+  const Millis ten = 1795600800000;  // 2026-11-25T10:00:00Z
+  EXPECT_EQ(Count(fmt::format("SELECT placed * 100 + delivered * 10 + cancelled FROM analytics_zone_minutes "
+                              "WHERE zone_id = 'zon_1' AND minute = {}", ten)), 200);
+  EXPECT_EQ(Count(fmt::format("SELECT placed * 100 + delivered * 10 + cancelled FROM analytics_zone_minutes "
+                              "WHERE zone_id = 'zon_1' AND minute = {}", ten + 20 * 60000)), 10);
+  EXPECT_EQ(Count(fmt::format("SELECT count(*) FROM analytics_orders WHERE order_id = 'ord_1' AND placed_at = {} "
+                              "AND delivered_at = {} AND cancelled_at IS NULL", ten + 30000, ten + 20 * 60000 + 10000)),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM processed_events WHERE function = 'analytics'"), 3);
+
+  got = status.HandleBatch(batch({&e1, &e3, &e4, &e2}));  // ord_1's version 6 stands, not the later 2
+  ASSERT_TRUE(got && got->ok());
+  EXPECT_EQ(got->value(), (Outcomes(4, Outcome::kApplied)));
+  got = status.HandleBatch(batch({&e4}));
+  ASSERT_TRUE(got && got->ok());
+  EXPECT_EQ(got->value(), (Outcomes{Outcome::kRepeat}));
+  EXPECT_EQ(Count("SELECT version FROM order_status_cache WHERE order_id = 'ord_1' AND status = 'delivered' "
+                  "AND event_type = 'order.delivered' AND rider_id IS NULL"), 6);
+  EXPECT_EQ(Count("SELECT version FROM order_status_cache WHERE order_id = 'ord_2' AND status = 'placed'"), 1);
+
+  got = notify.HandleBatch(batch({&e1, &e2}));
+  ASSERT_TRUE(got && got->ok());
+  EXPECT_EQ(got->value(), (Outcomes(2, Outcome::kApplied)));
+  got = notify.HandleBatch(batch({&e2, &e3}));
+  ASSERT_TRUE(got && got->ok());
+  EXPECT_EQ(got->value(), (Outcomes{Outcome::kRepeat, Outcome::kApplied}));
+  EXPECT_EQ(Count("SELECT count(*) FROM notify_deliveries"), 6);  // 3 events x (customer, staff)
+  EXPECT_EQ(Count("SELECT count(*) FROM notify_deliveries WHERE id = 'evt_2.nch_s' AND event_id = 'evt_2' "
+                  "AND channel_id = 'nch_s' AND kind = 'webhook' AND secret = '0123456789abcdef' "
+                  "AND subject = 'Order ord_2: placed' AND ordering_key = 'ord_2' AND status = 'pending' "
+                  "AND body LIKE '{%'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM notify_deliveries WHERE id = 'evt_3.nch_c' AND kind = 'email' "
+                  "AND secret IS NULL AND target = 'c@example.com' "
+                  "AND body LIKE 'Order ord_1: delivered' || E'\\r\\n\\r\\n' || '{%'"), 1);
+
+  // An alarm is not batched: the runtime hands it to Handle.
+  events::CloudEvent alarm = e1.second;
+  alarm.type = "alarm.state_changed";
+  EXPECT_FALSE(notify.HandleBatch({functions::Invocation{e1.first, alarm, 1, std::chrono::steady_clock::now()}}).has_value());
 }
 
 // What the relay published, in publishing order (the other bus operations are not used).

@@ -37,6 +37,24 @@ Result<bool> ApplyOnce(storage::Database& db, const std::string& function, const
   });
 }
 
+Result<std::vector<std::string>> ApplyBatchOnce(storage::Database& db, const std::string& sql, const std::string& rows,
+                                                const std::string& function, Millis now,
+                                                const std::vector<storage::SqlValue>& extra,
+                                                const std::function<void(const storage::Row&)>& on_row) {
+  std::vector<storage::SqlValue> params{rows, function, now};
+  params.insert(params.end(), extra.begin(), extra.end());
+  std::vector<std::string> fresh;
+  HP_TRY(db.Write<Ok>([&](storage::Connection& c) -> Result<Ok> {
+    fresh.clear();  // a retried batch runs its units again
+    HP_TRY(c.QueryLater(sql, params, [&](const storage::Row& r) {
+      fresh.push_back(r.Text(0));
+      if (on_row) on_row(r);
+    }));
+    return Ok{};
+  }));
+  return fresh;
+}
+
 Result<bool> WasProcessed(storage::Database& db, const std::string& function, const std::string& event_id) {
   return db.Read<bool>([&](storage::Connection& c) -> Result<bool> {
     bool found = false;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -24,6 +25,19 @@ Result<bool> MarkProcessed(storage::Connection& c, std::string_view function, st
 // waiting statement (or of the unit's end) and nothing of the unit stays.
 Result<bool> ApplyOnce(storage::Database& db, const std::string& function, const std::string& event_id, Millis now,
                        const std::function<Status(storage::Connection&)>& effects);
+
+// PostgreSQL, a batch of events as one unit (Function::HandleBatch): `sql` is ONE statement whose
+// parameters are (a JSON array of the batch's rows, `function`, `now`, then `extra`); it reads the
+// rows as `b` (json_to_recordset), records each event id of `b` in processed_events with
+// ON CONFLICT DO NOTHING in a CTE `fresh` (RETURNING event_id), makes its effects from the rows of
+// `b` joined with `fresh` only, and returns `fresh`'s ids (column 0) as its rows, with any more
+// columns handed to `on_row`. The statement is sent without waiting (QueryLater): the batch costs
+// the group commit no round trip of its own. Returns the ids that were fresh (the others were
+// repeats). `rows` must not repeat an event id.
+Result<std::vector<std::string>> ApplyBatchOnce(storage::Database& db, const std::string& sql, const std::string& rows,
+                                                const std::string& function, Millis now,
+                                                const std::vector<storage::SqlValue>& extra = {},
+                                                const std::function<void(const storage::Row&)>& on_row = {});
 
 // Whether `function` has processed the event (a read; the runtime's fast path for repeats).
 Result<bool> WasProcessed(storage::Database& db, const std::string& function, const std::string& event_id);

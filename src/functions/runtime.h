@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,16 @@ class Function {
  public:
   virtual ~Function() = default;
   virtual Result<Outcome> Handle(const Invocation& invocation) = 0;
+  // Several consecutive records of one partition (in order) taken as ONE unit: one database
+  // transaction, their `processed_events` records and effects written by one statement, so each
+  // event is still applied exactly once and a crash keeps all or none of the batch. std::nullopt
+  // when the function does not batch these records (the default; e.g. SQLite, or a record it must
+  // look at alone); an error when the batch failed, nothing of it took effect. In both cases the
+  // runtime hands the records to Handle one by one, with the usual retries and dead letters.
+  // Otherwise the outcome of each record, in order.
+  virtual std::optional<Result<std::vector<Outcome>>> HandleBatch(const std::vector<Invocation>& /*invocations*/) {
+    return std::nullopt;
+  }
   // A dead letter this function wrote itself (not a failed event: e.g. a notification that gave
   // up) is re-driven here; false means "not mine", and the runtime re-handles the event in it.
   virtual Result<bool> ReplayDeadLetter(const boost::json::object& /*dead_letter*/) { return false; }
