@@ -147,7 +147,8 @@ WRK_ORDERS="wrk -t$THREADS -c$CONNS -d$DURATION --latency -s bench/platform/plac
 echo "wrk: placing orders..." >&2
 # CPU seconds of the server (and of the database servers named in BENCH_CPU_PIDS, e.g.
 # "postgres=PID,PID") and of wrk over the placing run: CPU per order by process.
-cpu_snap() { python3 "$ROOT/bench/lib/cpu_seconds.py" snap "hotpath=$HOTPATH_PID" ${BENCH_CPU_PIDS:-}; }
+read -r -a CPU_GROUPS <<<"hotpath=$HOTPATH_PID ${BENCH_CPU_PIDS:-}"
+cpu_snap() { python3 "$ROOT/bench/lib/cpu_seconds.py" snap "${CPU_GROUPS[@]}"; }
 CPU_BEFORE=$(cpu_snap)
 BENCH_TOKEN=$TOKEN BENCH_BODY=$BODY BENCH_RUN=$(date +%s)$$ \
   python3 "$ROOT/bench/lib/cpu_seconds.py" run "$TMP/wrk-orders.cpu" -- \
@@ -165,7 +166,8 @@ ORD_RATE=$(awk -v n="$CREATED" -v s="$SECONDS_RUN" 'BEGIN { printf "%.0f", n / s
 SERVER_COUNTED=$((PLACED_AFTER - PLACED_BEFORE))
 # CPU microseconds per order placed (201) by process group: "hotpath=U postgres=U wrk=U"
 CPU_PER_ORDER=$(
-  { echo "$CPU_BEFORE" | sed 's/^/before=/'; echo "$CPU_AFTER" | sed 's/^/after=/'; echo "after=wrk=$(cat "$TMP/wrk-orders.cpu")"; } |
+  { awk '{ print "before=" $0 }' <<<"$CPU_BEFORE"; awk '{ print "after=" $0 }' <<<"$CPU_AFTER"
+    echo "after=wrk=$(cat "$TMP/wrk-orders.cpu")"; } |
     awk -v n="$CREATED" -F= '$1 == "before" { b[$2] = $3 } $1 == "after" { a[$2] = $3; order[++k] = $2 }
       END { for (i = 1; i <= k; i++) { g = order[i]; printf "%s%s=%.0f", (i > 1 ? " " : ""), g, (a[g] - b[g]) * 1e6 / (n > 0 ? n : 1) } }'
 )
