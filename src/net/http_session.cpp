@@ -82,7 +82,10 @@ void HttpSession::Shutdown() {
   });
 }
 
-void HttpSession::CloseAfterStop() { Close(); }
+void HttpSession::CloseAfterStop() {
+  Close();
+  deferred_self_.reset();  // its Completion, if still held, answers nothing now (the gate is closed)
+}
 
 void HttpSession::DoRead() {
   if (closing_ || core_.stopping) return Close();
@@ -206,22 +209,60 @@ Response HandlerFailed() {
   return StockProblem(500, "internal", "Internal Server Error", "The server failed to handle the request.");
 }
 
+// Answers through the gate: only while the server is open to answers, holding the session only for
+// the post (a strong reference released after the gate closed could be the last one and destroy
+// the session after its io_context). Otherwise the answer is dropped, counted, and logged while
+// the core exists.
+void AnswerThroughGate(AnswerGate& gate, const std::weak_ptr<HttpSession>& weak, Request request, Response response,
+                       Clock::time_point started) {
+  std::shared_lock lock(gate.mutex);
+  if (gate.open) {
+    if (auto session = weak.lock()) {
+      session->AnswerLater(std::move(request), std::move(response), started);
+      return;
+    }
+  }
+  gate.dropped.fetch_add(1);
+  if (gate.core) {
+    gate.core->Log("warn", IncidentLogLine("warn", "deferred answer dropped", request.request_id,
+                                           "answered after the server stopped (shutdown grace passed)",
+                                           std::chrono::system_clock::now(), request.trace_id));
+  }
+}
+
+// Holds its session weakly (the session keeps itself alive while deferred: deferred_self_) and the
+// server's answer gate strongly, so it may outlive both.
 class LaterCompletion final : public Completion {
  public:
-  LaterCompletion(std::shared_ptr<HttpSession> session, asio::thread_pool& workers, Request request,
+  LaterCompletion(std::weak_ptr<HttpSession> session, std::shared_ptr<AnswerGate> gate, Request request,
                   Clock::time_point started)
-      : session_(std::move(session)), workers_(workers), request_(std::move(request)), started_(started) {}
+      : session_(std::move(session)), gate_(std::move(gate)), request_(std::move(request)), started_(started) {}
   ~LaterCompletion() override {
-    if (!answered_.exchange(true)) session_->AnswerLater(std::move(request_), HandlerFailed(), started_);
+    if (!answered_.exchange(true)) AnswerThroughGate(*gate_, session_, std::move(request_), HandlerFailed(), started_);
   }
   void Reply(Response response) override {
     if (answered_.exchange(true)) return;
-    session_->AnswerLater(std::move(request_), std::move(response), started_);
+    AnswerThroughGate(*gate_, session_, std::move(request_), std::move(response), started_);
   }
   void Offload(std::function<Response()> work) override {
     if (answered_.exchange(true)) return;
-    asio::post(workers_, [session = session_, request = std::move(request_), started = started_,
-                          work = std::move(work)]() mutable {
+    std::shared_lock lock(gate_->mutex);
+    auto session = gate_->open ? session_.lock() : nullptr;
+    if (!session) {
+      lock.unlock();
+      AnswerThroughGate(*gate_, session_, std::move(request_), HandlerFailed(), started_);
+      return;
+    }
+    // Stop joins the pool after closing the gate: queued work still runs then, so it checks first.
+    asio::post(session->Core().workers, [weak = session_, gate = gate_, request = std::move(request_),
+                                         started = started_, work = std::move(work)]() mutable {
+      {
+        std::shared_lock open_lock(gate->mutex);
+        if (!gate->open) {
+          open_lock.unlock();
+          return AnswerThroughGate(*gate, weak, std::move(request), HandlerFailed(), started);
+        }
+      }
       Response response;
       try {
         RequestScope scope(
@@ -230,13 +271,13 @@ class LaterCompletion final : public Completion {
       } catch (...) {
         response = HandlerFailed();
       }
-      session->AnswerLater(std::move(request), std::move(response), started);
+      AnswerThroughGate(*gate, weak, std::move(request), std::move(response), started);
     });
   }
 
  private:
-  std::shared_ptr<HttpSession> session_;
-  asio::thread_pool& workers_;
+  std::weak_ptr<HttpSession> session_;
+  std::shared_ptr<AnswerGate> gate_;
   Request request_;
   Clock::time_point started_;
   std::atomic<bool> answered_{false};
@@ -245,8 +286,9 @@ class LaterCompletion final : public Completion {
 
 void HttpSession::StartLater(Request request, Response response, Clock::time_point started) {
   auto later = std::move(response.later);
+  deferred_self_ = shared_from_this();  // before any answer can reach the strand (which releases it)
   try {
-    later(std::make_shared<LaterCompletion>(shared_from_this(), core_.workers, std::move(request), started));
+    later(std::make_shared<LaterCompletion>(weak_from_this(), core_.gate, std::move(request), started));
   } catch (...) {  // the completion, dropped unanswered, answers 500
   }
 }
@@ -255,6 +297,7 @@ void HttpSession::AnswerLater(Request request, Response response, Clock::time_po
   if (response.later || response.sse || response.websocket) response = HandlerFailed();
   core_.Report(request, response.status, started);
   asio::post(strand_, [self = shared_from_this(), request = std::move(request), response = std::move(response)]() mutable {
+    self->deferred_self_.reset();
     self->OnResponse(std::move(request), std::move(response));
   });
 }

@@ -1,8 +1,10 @@
 // Deferred responses (Response::Later): answered from another thread, offloaded to the workers,
 // dropped unanswered, answered after the client went away, and kept in order on a keep-alive
-// connection. The hot cached reads use them (catalog's menu route); the sanitizer build runs these.
+// connection, and answered after the server stopped or was destroyed (a Redis read that outlasts the
+// shutdown grace). The hot cached reads use them (catalog's menu route); the sanitizer build runs these.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <memory>
@@ -91,6 +93,44 @@ TEST_F(LaterTest, AnAnswerAfterTheClientLeftIsDroppedAndTheServerKeepsServing) {
   }
   HttpClient client(harness_.port());
   EXPECT_EQ(client.Send("GET", "/offload/next").body, "worker next");
+}
+
+// Without the liveness gate the late answer was reported (observer, access log) by a stopped server
+// and posted to its stopped io_context; after the server's destruction it touched freed memory (the
+// server's core, strand and worker pool: AddressSanitizer heap-use-after-free in the next test).
+TEST_F(LaterTest, AnAnswerAfterTheServerStoppedIsDroppedCountedAndLogged) {
+  HttpClient client(harness_.port());
+  client.WriteRaw("GET /parked/late HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto c = Parked(1);
+  harness_.server().Stop(std::chrono::milliseconds(20));  // the grace passes with the request parked
+  EXPECT_TRUE(client.WaitForClose());
+  c[0]->Reply(Response::Text(200, "too late"));
+  EXPECT_EQ(harness_.server().DeferredAnswersDropped(), 1u);
+  for (const auto& o : harness_.observations()) EXPECT_NE(o.path, "/parked/late");  // never reported
+  EXPECT_EQ(harness_.LogsWith({"deferred answer dropped", "\"warn\""}).size(), 1u);
+}
+
+TEST_F(LaterTest, CompletionsAnsweredOffloadedOrDroppedAfterTheServerIsDestroyedDoNothing) {
+  HttpClient a(harness_.port()), b(harness_.port()), d(harness_.port());
+  a.WriteRaw("GET /parked/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  b.WriteRaw("GET /parked/b HTTP/1.1\r\nHost: x\r\n\r\n");
+  d.WriteRaw("GET /parked/d HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto c = Parked(3);
+  {
+    std::lock_guard lock(mu_);
+    parked_.clear();
+  }
+  harness_.server().Stop(std::chrono::milliseconds(20));  // the grace passes with all three parked
+  harness_.Destroy();
+  c[0]->Reply(Response::Text(200, "too late"));
+  std::atomic<bool> ran{false};
+  c[1]->Offload([&ran] {
+    ran = true;
+    return Response::Text(200, "too late");
+  });
+  c.clear();  // the third, dropped unanswered, would answer 500
+  EXPECT_FALSE(ran.load());  // the worker pool is gone: the work is not run
+  for (const auto& o : harness_.observations()) EXPECT_EQ(o.path.rfind("/parked/", 0), std::string::npos);
 }
 
 }  // namespace

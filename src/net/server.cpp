@@ -18,7 +18,20 @@ ServerCore::ServerCore(ServerOptions options_in, const Router& router_in, Observ
       observer(std::move(observer_in)),
       log(std::move(log_in)),
       workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
-      ioc(std::max(1, options.io_threads)) {}
+      ioc(std::max(1, options.io_threads)) {
+  gate->core = this;
+}
+
+ServerCore::~ServerCore() {
+  std::unique_lock lock(gate->mutex);
+  gate->open = false;
+  gate->core = nullptr;
+}
+
+void ServerCore::CloseGate() {
+  std::unique_lock lock(gate->mutex);  // waits for answers being posted now
+  gate->open = false;
+}
 
 void ServerCore::Register(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex);
@@ -315,6 +328,7 @@ void Server::Impl::Stop(std::chrono::milliseconds drain) {
   stopped = true;
   stopping = true;
   if (!started) {
+    CloseGate();
     workers.join();
     return;
   }
@@ -345,6 +359,8 @@ void Server::Impl::Stop(std::chrono::milliseconds drain) {
     std::unique_lock lock(mutex);
     changed.wait_until(lock, close_deadline, [this] { return sessions.empty(); });
   }
+  // From here a deferred answer is dropped: the threads that would write it are stopping.
+  CloseGate();
   keep_running.reset();
   ioc.stop();
   for (auto& thread : io_threads) thread.join();
@@ -374,5 +390,7 @@ StreamStats Server::Streams() const {
 }
 
 void Server::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
+
+std::uint64_t Server::DeferredAnswersDropped() const { return impl_->gate->dropped.load(); }
 
 }  // namespace hotpath::net

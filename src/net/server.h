@@ -69,6 +69,10 @@ class Server {
   // (EventStream::OnClose and WebSocketHandlers::on_close run), join all threads. Idempotent; the
   // destructor calls it. A handler that never returns blocks it (threads cannot be abandoned).
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(5000));
+  // Deferred answers (Response::Later) that came after Stop closed the server to them: dropped
+  // (nothing is written, reported or run; each is logged as a warning while the Server exists).
+  // A Completion may outlive the Server: answering it then does nothing.
+  [[nodiscard]] std::uint64_t DeferredAnswersDropped() const;
 
  private:
   struct Impl;

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,8 +53,26 @@ class Session {
   virtual void CloseAfterStop() = 0;
 };
 
+struct ServerCore;
+
+// Whether a deferred answer (Response::Later) may still reach the server. A Completion may be
+// answered from any thread at any time: also after Stop joined the threads (a Redis read that
+// outlasted the grace) or after the Server was destroyed. It holds this gate (shared) and its
+// session only weakly; it answers under the shared lock and only while `open`, so nothing it does
+// touches the io_context, the worker pool or the core once Stop closed the gate (exclusive lock).
+// A late answer is dropped, counted and, while the core exists, logged.
+struct AnswerGate {
+  std::shared_mutex mutex;
+  bool open = true;            // GUARDED_BY(mutex): answers are posted to the strand and workers
+  ServerCore* core = nullptr;  // GUARDED_BY(mutex): null once the server is destroyed
+  std::atomic<std::uint64_t> dropped{0};
+};
+
 struct ServerCore {
   ServerCore(ServerOptions options_in, const Router& router_in, Observer observer_in, LogSink log_in);
+  ~ServerCore();
+  ServerCore(const ServerCore&) = delete;
+  ServerCore& operator=(const ServerCore&) = delete;
 
   void Register(const std::shared_ptr<Session>& session);
   void Unregister(const Session* session);
@@ -67,6 +86,9 @@ struct ServerCore {
   // Observer + access log line; never throws.
   void Report(const Request& request, int status, Clock::time_point started);
   void Log(std::string_view level, const std::string& line);
+  // Closes the gate: no deferred answer reaches the server any more. Stop calls it before it stops
+  // the I/O threads; the destructor too.
+  void CloseGate();
 
   const ServerOptions options;
   const Router& router;
@@ -84,6 +106,7 @@ struct ServerCore {
   // Stream sessions alive, and those disconnected for overflowing their queue (Server::Streams).
   std::atomic<std::int64_t> websockets{0}, event_streams{0};
   std::atomic<std::uint64_t> overflows{0};
+  const std::shared_ptr<AnswerGate> gate = std::make_shared<AnswerGate>();
 
   // `workers` outlives `ioc`: sessions destroyed with the io_context still hold strands of the pool.
   asio::thread_pool workers;
@@ -164,9 +187,10 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   void Run();
   void Shutdown() override;
   void CloseAfterStop() override;
-  // The answer of a request whose handler finished later (Response::later), from any thread:
-  // counted and logged now, written on the connection's strand.
+  // The answer of a request whose handler finished later (Response::later), from any thread, under
+  // the gate's shared lock while it is open: counted and logged now, written on the connection's strand.
   void AnswerLater(Request request, Response response, Clock::time_point started);
+  [[nodiscard]] ServerCore& Core() const { return core_; }
 
  private:
   // Hands a Response::later placeholder its Completion.
@@ -215,6 +239,10 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   bool reading_body_ = false;  // headers read, body arriving: counted in flight
   bool closing_ = false;       // Stop asked; close after the current response
   bool detached_ = false;      // the socket moved to an SSE or WebSocket session
+  // While a deferred request waits for its Completion (which points here weakly): keeps the session
+  // alive until the answer reaches the strand, or until Stop releases it (CloseAfterStop), so that
+  // the session never outlives the io_context.
+  std::shared_ptr<HttpSession> deferred_self_;
 };
 
 // Creates an SSE session on `stream` (already on its strand), writes `head` and runs `start` on a

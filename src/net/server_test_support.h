@@ -54,6 +54,8 @@ class ServerHarness {
   }
 
   Server& server() { return *server_; }
+  // Stops and destroys the server (what its callbacks use stays alive).
+  void Destroy() { server_.reset(); }
   uint16_t port() const { return server_->Port(); }
 
   std::vector<Observation> observations() {
