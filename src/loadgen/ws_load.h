@@ -5,7 +5,9 @@
 // that tens of thousands of them fit in the ephemeral port range.
 //
 // A watcher connection is one customer tracking each of their orders (SeedData::orders of that
-// customer). Riders send `locations` messages of one fix, positions along their seeded straight line and
+// customer). Rider connections, once the handshake is done, write and read WebSocket frames on the
+// raw socket (a cheap client: every frame queued during a write goes in the next single write).
+// Riders send `locations` messages of one fix, positions along their seeded straight line and
 // times from the wall clock (strictly increasing per rider). Watchers `track` their order and time
 // every `position` frame against the moment its rider's fix was written (fan-out latency, end to
 // end: rider socket -> server -> watcher socket).
@@ -59,9 +61,11 @@ class WsLoad {
   // or `timeout` passes.
   Status ConnectAll(std::chrono::seconds timeout);
   [[nodiscard]] std::size_t Open() const;
-  // Riders send fixes back to back (one in flight per rider) for `duration`, then wait for the
-  // last acknowledgements (bounded).
-  PeakStats RunPeak(std::chrono::milliseconds duration);
+  // Riders send one-fix messages back to back for `duration`, each keeping `window` of them
+  // unanswered: 1 is stop-and-wait (each message acknowledged on its own, the next sent after the
+  // answer); above 1 the messages carry a seq and the server acknowledges cumulatively. Then waits
+  // for the last answers (bounded).
+  PeakStats RunPeak(std::chrono::milliseconds duration, int window);
   // Every customer connection tracks each of its orders; waits (bounded) for every `tracking` answer.
   Status SubscribeAll(std::chrono::seconds timeout);
   // Riders send one fix per second each, spread over the second, for `duration`.

@@ -9,6 +9,11 @@
 // instead one timer per connection ticks every half `websocket_idle_timeout` and looks at a flag
 // that every received frame sets: silent for a tick -> a ping (queued like a message), silent for
 // the next one too (no pong) -> closed. The same policy as Beast's suggested server settings.
+//
+// Read batches: Beast reads the socket in chunks of up to 1,536 bytes and hands out the frames they
+// hold one at a time. The layer below it (HookedSocket) tells the session whenever Beast is about
+// to read the socket again, i.e. every frame already delivered has been handled: if try_inline
+// handled any of them, on_read_idle runs once (posted, so outside Beast's read operation).
 
 #include <boost/beast/websocket.hpp>
 
@@ -19,6 +24,56 @@ namespace hotpath::net::detail {
 namespace {
 
 namespace websocket = beast::websocket;
+
+class SocketReadListener {
+ public:
+  virtual void BeforeSocketRead() = 0;
+
+ protected:
+  ~SocketReadListener() = default;
+};
+
+// The websocket stream's next layer: the TCP socket, telling `listener` before each read from it.
+// Writes, the executor and teardown go straight to the socket.
+class HookedSocket {
+ public:
+  using executor_type = tcp::socket::executor_type;
+  explicit HookedSocket(tcp::socket socket) : socket_(std::move(socket)) {}
+  void SetListener(SocketReadListener* listener) { listener_ = listener; }
+  executor_type get_executor() noexcept { return socket_.get_executor(); }
+  tcp::socket& next_layer() { return socket_; }
+  tcp::socket& socket() { return socket_; }
+
+  template <typename Buffers, typename Token>
+  auto async_read_some(const Buffers& buffers, Token&& token) {
+    if (listener_) listener_->BeforeSocketRead();
+    return socket_.async_read_some(buffers, std::forward<Token>(token));
+  }
+  template <typename Buffers, typename Token>
+  auto async_write_some(const Buffers& buffers, Token&& token) {
+    return socket_.async_write_some(buffers, std::forward<Token>(token));
+  }
+  template <typename Buffers>
+  std::size_t read_some(const Buffers& buffers, beast::error_code& ec) {
+    return socket_.read_some(buffers, ec);
+  }
+  template <typename Buffers>
+  std::size_t write_some(const Buffers& buffers, beast::error_code& ec) {
+    return socket_.write_some(buffers, ec);
+  }
+
+  template <typename Handler>
+  friend void async_teardown(beast::role_type role, HookedSocket& s, Handler&& handler) {
+    websocket::async_teardown(role, s.socket_, std::forward<Handler>(handler));
+  }
+  friend void teardown(beast::role_type role, HookedSocket& s, beast::error_code& ec) {
+    websocket::teardown(role, s.socket_, ec);
+  }
+
+ private:
+  tcp::socket socket_;
+  SocketReadListener* listener_ = nullptr;
+};
 
 class WsHandle final : public WebSocket {
  public:
@@ -33,7 +88,9 @@ class WsHandle final : public WebSocket {
   StreamHandle state_;
 };
 
-class WsSession final : public StreamSession, public std::enable_shared_from_this<WsSession> {
+class WsSession final : public StreamSession,
+                        public SocketReadListener,
+                        public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(ServerCore& core, beast::tcp_stream stream, WebSocketHandlers handlers, std::string request_id)
       : core_(core),
@@ -45,6 +102,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
         request_id_(std::move(request_id)),
         handle_(std::make_shared<WsHandle>(core.options.max_stream_queue)) {
     core_.websockets.fetch_add(1, std::memory_order_relaxed);
+    if (handlers_.on_read_idle) ws_.next_layer().SetListener(this);
   }
 
   ~WsSession() override {
@@ -104,7 +162,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   void CloseAfterStop() override {
     done_ = true;
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    ws_.next_layer().socket().close(ignored);
     NotifyCloseNow();
   }
 
@@ -194,9 +252,14 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
         handled = true;
       }
       if (handled) {
+        unsettled_ = true;
         buffer_.consume(buffer_.size());
         return DoRead();
       }
+    }
+    if (unsettled_) {  // the inline messages' read batch ends here: settle it before this one
+      unsettled_ = false;
+      ReadIdle();
     }
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
@@ -212,6 +275,25 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
           }
         },
         [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  // Inside Beast's read operation, on the strand: Beast is about to read the socket.
+  void BeforeSocketRead() override {
+    if (!unsettled_) return;
+    unsettled_ = false;
+    asio::post(strand_, [self = shared_from_this()] { self->ReadIdle(); });
+  }
+
+  void ReadIdle() {
+    if (done_ || !handlers_.on_read_idle) return;
+    try {
+      InlineScope scope(this);
+      handlers_.on_read_idle(handle_);
+    } catch (const std::exception& e) {
+      core_.Log("error", IncidentLogLine("error", "websocket on_read_idle threw", request_id_, e.what(),
+                                         std::chrono::system_clock::now()));
+    } catch (...) {
+    }
   }
 
   void DoWrite() {
@@ -258,7 +340,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
     idle_timer_.cancel();
     handle_->state().MarkClosed();
     beast::error_code ignored;
-    ws_.next_layer().close(ignored);
+    ws_.next_layer().socket().close(ignored);
     if (opened_ && !close_notified_.exchange(true)) {
       asio::post(callbacks_, [self = shared_from_this()] { self->Invoke("on_close", self->handlers_.on_close); });
     }
@@ -268,7 +350,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   // On the bare socket, not beast::tcp_stream: the websocket stream has its own handshake and close
   // timeouts and ArmIdle covers idle peers, so tcp_stream's timeout and rate-limit layer (a composed
   // operation around every read and write) would only cost time per message.
-  websocket::stream<tcp::socket> ws_;
+  websocket::stream<HookedSocket> ws_;
   const asio::any_io_executor strand_;
   asio::steady_timer idle_timer_;  // ArmIdle
   asio::strand<asio::thread_pool::executor_type> callbacks_;
@@ -290,6 +372,7 @@ class WsSession final : public StreamSession, public std::enable_shared_from_thi
   bool writing_ = false;
   bool heard_ = false;   // a frame came in since the last idle tick
   bool pinged_ = false;  // the last idle tick sent a ping
+  bool unsettled_ = false;  // try_inline handled messages since the last on_read_idle
   bool closing_ = false;
   bool done_ = false;
 };

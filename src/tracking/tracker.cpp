@@ -222,6 +222,7 @@ void Recycle(std::vector<T>& v, std::size_t used) {
 }  // namespace
 
 Status Tracker::Flush() {
+  std::lock_guard flushing(flush_mu_);
   Pending batch;
   std::vector<std::pair<const std::string*, Fix>> positions;  // each moved rider's latest fix
   {
@@ -265,13 +266,15 @@ Status Tracker::Flush() {
   }
   if (bus_ && !batch.publish.empty()) {
     const std::string time = json::FormatTime(clock_.NowMillis());
-    std::vector<events::Message> messages;
-    messages.reserve(batch.publish.size());
+    std::vector<events::Message>& messages = events_;
+    messages.resize(batch.publish.size());
+    std::size_t i = 0;
     for (const auto& [rider, f] : batch.publish) {
-      events::Message m{*rider, std::string()};
+      events::Message& m = messages[i++];
+      m.key.assign(*rider);
+      m.value.clear();
       m.value.reserve(400);
       AppendLocationEvent(m.value, *rider, f, time);
-      messages.push_back(std::move(m));
     }
     auto sent = bus_->PublishBatch(events::kRiderLocationsTopic, messages);
     if (sent.ok()) {

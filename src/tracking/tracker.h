@@ -134,6 +134,11 @@ class Tracker {
   // (page faults and copies on the I/O thread) every second.
   Pending spare_;  // guarded by mu_
 
+  // Flush's CloudEvents, kept from one flush to the next with their strings' capacity: formatting
+  // every fix's event then allocates nothing (no heap growth and trimming every second).
+  std::mutex flush_mu_;
+  std::vector<events::Message> events_;  // guarded by flush_mu_
+
   std::atomic<std::uint64_t> applied_{0}, flagged_{0}, rejected_{0}, trail_written_{0}, published_{0}, dropped_{0};
 
   std::mutex loop_mu_;

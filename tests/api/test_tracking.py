@@ -143,6 +143,66 @@ class Ingest(unittest.TestCase):
         n = C.get("/v1/riders/nearby?lat=%f&lon=%f&radius_m=100" % (at["lat"], at["lon"] + 0.0001), token=ADMIN)
         self.assertEqual([i["rider_id"] for i in n.json["items"]], [rider["id"]])
 
+    def test_websocket_window_is_acknowledged_cumulatively_in_order(self):
+        w = h.World(C, ADMIN, riders=1)
+        tok, rider, at = w.riders[0]
+        ws = h.WebSocket("127.0.0.1", SERVER.port, "/v1/ws?access_token=" + tok)
+        self.addCleanup(ws.close)
+        self.assertEqual(ws.status, 101)
+        t0 = now() + datetime.timedelta(seconds=2)
+
+        def step(i):  # ~1.1 m north per second: a walking rider
+            return fix(at["lat"] + i * 0.00001, at["lon"], t0 + datetime.timedelta(seconds=i))
+
+        def loc(seq, *fixes):
+            return {"type": "locations", "seq": seq, "fixes": list(fixes)}
+
+        # Five messages in one write reach the server in one read: one ack covers them all.
+        ws.send_json_together([loc(i, step(i)) for i in range(1, 6)])
+        ack = ws.recv_json()
+        self.assertEqual(ack["type"], "locations_ack", ack)
+        self.assertEqual((ack["seq"], ack["accepted"], ack["flagged"], ack["duplicates"]), (5, 5, [], 0), ack)
+        self.assertAlmostEqual(ack["latest"]["lat"], at["lat"] + 5 * 0.00001, places=7)
+        self.assertNotIn("ref", ack)
+
+        # A rejected message in the middle of a window: the ack of the ones before it, its error, the
+        # ack of the ones after it, in that order; nothing of the rejected one is applied.
+        ws.send_json_together([loc(6, step(6)), loc(7, step(7)), loc(8, step(3)), loc(9, step(9))])
+        first, err, last = ws.recv_json(), ws.recv_json(), ws.recv_json()
+        self.assertEqual((first["type"], first["seq"], first["accepted"]), ("locations_ack", 7, 2), first)
+        self.assertEqual((err["type"], err["seq"], err["error"]["status"]), ("error", 8, 400), err)
+        self.assertEqual(err["error"]["errors"][0]["field"], "fixes[0].at")
+        self.assertEqual((last["type"], last["seq"], last["accepted"]), ("locations_ack", 9, 1), last)
+        self.assertAlmostEqual(last["latest"]["lat"], at["lat"] + 9 * 0.00001, places=7)
+
+        # seq must grow on the connection; a jump is flagged (accepted message, fix not applied),
+        # named by its message's seq; a resent latest fix is a duplicate.
+        ws.send_json(loc(9, step(10)))
+        err = ws.recv_json()
+        self.assertEqual((err["type"], err["seq"]), ("error", 9), err)
+        self.assertEqual(err["error"]["errors"][0]["field"], "seq")
+        jump = fix(at["lat"] + 0.01, at["lon"], t0 + datetime.timedelta(seconds=11))  # 1.1 km in 2 s
+        ws.send_json_together([loc(12, jump), loc(13, step(9))])
+        ack = ws.recv_json()
+        self.assertEqual((ack["seq"], ack["accepted"], ack["duplicates"]), (13, 0, 1), ack)
+        self.assertEqual([(f["seq"], f["index"]) for f in ack["flagged"]], [(12, 0)], ack)
+        self.assertGreater(ack["flagged"][0]["implied_kmh"], 200)
+        for bad, field in [({"type": "locations", "seq": "x", "fixes": [step(20)]}, "seq"),
+                           ({"type": "locations", "seq": 0, "fixes": [step(20)]}, "seq"),
+                           ({"type": "locations", "seq": 20, "ref": 1, "fixes": [step(20)]}, "ref")]:
+            ws.send_json(bad)
+            err = ws.recv_json()
+            self.assertEqual((err["type"], err["seq"], err["error"]["errors"][0]["field"]), ("error", bad["seq"], field))
+
+        # A message acknowledged on its own (ref) after windowed ones: the cumulative ack comes first.
+        ws.send_json_together([loc(21, step(21)), {"type": "locations", "ref": "r", "fixes": [step(22)]}])
+        a, b = ws.recv_json(), ws.recv_json()
+        self.assertEqual((a["type"], a["seq"], a["accepted"]), ("locations_ack", 21, 1), a)
+        self.assertEqual((b["type"], b["ref"], b["accepted"]), ("locations_ack", "r", 1), b)
+        n = C.get("/v1/riders/nearby?lat=%f&lon=%f&radius_m=100" % (at["lat"], at["lon"]), token=ADMIN)
+        self.assertEqual(len(n.json["items"]), 1, n.json)
+        self.assertAlmostEqual(n.json["items"][0]["lat"], at["lat"] + 22 * 0.00001, places=7)
+
     def test_single_fix_endpoint_still_moves_the_rider(self):
         w = h.World(C, ADMIN, riders=1)
         tok, rider, at = w.riders[0]
