@@ -14,6 +14,7 @@
 # Knobs (environment): HOTPATH_BIN (default build/bin/hotpath), TRACK_RIDERS (10000),
 # TRACK_WATCHERS (20000), TRACK_SECONDS (10), TRACK_CLIENT_THREADS (1), REDIS_REQUESTS (200000),
 # TRACK_WINDOW (32: unanswered one-fix messages per rider in the second peak run; the first is stop-and-wait),
+# TRACK_MAX_IN_FLIGHT (4096: unanswered messages over all riders in that run; riders take turns),
 # TRACK_WATCHERS_PER_CONNECTION (default: 1 when the open-file limit allows one connection per
 # watcher, else the smallest K that fits: each customer then tracks K orders on one connection).
 set -euo pipefail
@@ -25,13 +26,14 @@ WATCHERS=${TRACK_WATCHERS:-20000}
 SECONDS_PER_PHASE=${TRACK_SECONDS:-10}
 CLIENT_THREADS=${TRACK_CLIENT_THREADS:-1}
 WINDOW=${TRACK_WINDOW:-32}
+MAX_IN_FLIGHT=${TRACK_MAX_IN_FLIGHT:-4096}
 REQUESTS=${REDIS_REQUESTS:-200000}
 RECORD=0
 
 for arg in "$@"; do
   case "$arg" in
     --record) RECORD=1 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/tracking/run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -131,12 +133,12 @@ wait "$REDIS_PID" 2>/dev/null || true
 REDIS_PID=""
 
 # --- hotpath ---------------------------------------------------------------------------------
-HOTPATH_CMD="hotpath bench tracking --riders $RIDERS --watchers $WATCHERS --watchers-per-connection $PER_CONNECTION --seconds $SECONDS_PER_PHASE --window $WINDOW --client-threads $CLIENT_THREADS --json"
+HOTPATH_CMD="hotpath bench tracking --riders $RIDERS --watchers $WATCHERS --watchers-per-connection $PER_CONNECTION --seconds $SECONDS_PER_PHASE --window $WINDOW --max-in-flight $MAX_IN_FLIGHT --client-threads $CLIENT_THREADS --json"
 echo "hotpath: bench tracking ($RIDERS riders, $WATCHERS watchers, $SECONDS_PER_PHASE s per phase)..." >&2
 # The binary reads every HOTPATH_* variable as configuration; the benchmark's server gets none of ours.
 mapfile -t unset_args < <(env | sed -n 's/^\(HOTPATH_[A-Za-z0-9_]*\)=.*/-u\n\1/p')
 JSON=$(env "${unset_args[@]}" "$BIN" bench tracking --riders "$RIDERS" --watchers "$WATCHERS" \
-  --watchers-per-connection "$PER_CONNECTION" --seconds "$SECONDS_PER_PHASE" --window "$WINDOW" --client-threads "$CLIENT_THREADS" --json)
+  --watchers-per-connection "$PER_CONNECTION" --seconds "$SECONDS_PER_PHASE" --window "$WINDOW" --max-in-flight "$MAX_IN_FLIGHT" --client-threads "$CLIENT_THREADS" --json)
 
 # --- report ----------------------------------------------------------------------------------
 TABLE=$(JSON="$JSON" GEOADD_RPS="$GEOADD_RPS" GEOSEARCH_RPS="$GEOSEARCH_RPS" python3 - <<'PY'
@@ -150,7 +152,8 @@ window = d["peak_window"]
 nearby = d["nearby_per_s"] / geosearch if geosearch else 0
 full = d["riders"] >= 10000 and d["watchers"] >= 20000
 rows = [
-    ("peak ingest, window %d: one-fix messages, %d unanswered per rider, cumulative acks (fixes/s)" % (window, window),
+    ("peak ingest, window %d: one-fix messages, up to %d unanswered per rider and %d in all, cumulative acks (fixes/s)"
+     % (window, window, d["peak_max_in_flight"]),
      "%.0f" % d["fixes_per_s"], ""),
     ("peak ingest, stop-and-wait: one-fix messages, each answered before the next (fixes/s)",
      "%.0f" % d["fixes_per_s_window1"], ""),

@@ -28,6 +28,8 @@ index's nearest-10-within-1-km query rate. Stops by itself.
   --window W          peak ingest is measured twice: stop-and-wait (one unanswered message per
                       rider), then with W unanswered one-fix messages per rider, acknowledged
                       cumulatively (default 32; 1 skips the second run)
+  --max-in-flight T   windowed run: at most T messages unanswered over all riders; riders take
+                      turns topping their window up (default 4096)
   --client-threads T  load generator threads (default 1)
   --io-threads T      the server's socket threads (default: the server's own default)
   --tmp-dir DIR       where the temporary directory goes (default $TMPDIR or /tmp)
@@ -83,6 +85,8 @@ int BenchCommand(const std::vector<std::string>& args) {
       ok = ParseNumber(value, 0, 10000000, &o.nearby_riders);
     } else if (name == "--window") {
       ok = ParseNumber(value, 1, 1000, &o.window);
+    } else if (name == "--max-in-flight") {
+      ok = ParseNumber(value, 1, 10000000, &o.max_in_flight);
     } else if (name == "--client-threads") {
       ok = ParseNumber(value, 1, 64, &o.client_threads);
     } else if (name == "--io-threads") {

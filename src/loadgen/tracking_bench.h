@@ -26,6 +26,7 @@ struct TrackingBenchOptions {
   int nearby_riders = 50000;
   int client_threads = 1;
   int window = 32;            // peak phase 2b: unanswered one-fix messages per rider (1: no second peak run)
+  int max_in_flight = 4096;   // peak phase 2b: unanswered messages of all riders together
   int server_io_threads = 0;  // 0: the server's default
   std::string tmp_dir;        // empty: $TMPDIR or /tmp
   std::string server_bin;     // the server's binary; empty: this one (to compare two builds)
@@ -37,7 +38,7 @@ struct TrackingBenchResult {
   int riders = 0, watchers = 0, client_threads = 0, watcher_connections = 0, watchers_per_connection = 1;
   double seconds = 0;
   // peak ingest
-  int peak_window = 1;
+  int peak_window = 1, peak_max_in_flight = 0;
   double fixes_per_s = 0;  // at peak_window
   std::uint64_t peak_fixes = 0, peak_errors = 0;
   double peak_server_cpu_us_per_fix = 0, peak_client_cpu_us_per_fix = 0;  // CPU cost, whatever the machine's load

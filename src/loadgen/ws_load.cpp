@@ -101,6 +101,7 @@ struct WsLoad::Impl {
     std::uint32_t mask = 0;   // xorshift32 state for the frames' masking keys
     std::uint64_t messages = 0;  // locations messages written (the seq of the newest)
     std::uint64_t answered = 0;  // of which answered (an ack or an error)
+    bool queued = false;         // in its thread's `waiting` list (windowed peak)
   };
   struct Ctx {
     asio::io_context ioc{1};
@@ -111,6 +112,10 @@ struct WsLoad::Impl {
     std::mutex latencies_mu;
     std::vector<float> latencies_us;  // guarded by latencies_mu
     std::thread thread;
+    // Windowed peak: this thread's riders have at most `budget` messages unanswered in all; riders
+    // that want to top their window up while the budget is spent wait their turn here (FIFO).
+    std::uint64_t budget = 0, unanswered = 0;
+    std::deque<Conn*> waiting;
   };
 
   LoadOptions options;
@@ -312,6 +317,11 @@ struct WsLoad::Impl {
     if (k.open) ++closed;
     k.open = false;
     k.dead = true;
+    // Its unanswered messages never will be: give their share of the budget back.
+    const std::uint64_t lost = k.messages - k.answered;
+    k.ctx.unanswered -= std::min(k.ctx.unanswered, lost);
+    if (k.in_flight) PeakNext(k);
+    ServeWaiting(k.ctx);
   }
 
   void RawRead(Conn& k) {
@@ -371,8 +381,9 @@ struct WsLoad::Impl {
 
   // --- riders ----------------------------------------------------------------------------------
   // Writes the rider's next fix (now, or 1 ms after its previous one) in a message of its own, with
-  // a seq when `with_seq`; false if it must wait.
-  bool SendFix(Conn& k, bool with_seq) {
+  // a seq when `with_seq`; false if it must wait. Unless `flush`, the frame only joins the rider's
+  // output (the caller flushes once for several).
+  bool SendFix(Conn& k, bool with_seq, bool flush = true) {
     const Millis now = WallMs();
     const Millis at = std::max(now, k.last_at + 1);
     if (at > now + kMaxAheadMs) return false;
@@ -392,11 +403,15 @@ struct WsLoad::Impl {
     const auto slot = static_cast<int>(k.seq++ % SendLog::kSlots);
     log.sent_ns[slot].store(SteadyNs(), std::memory_order_relaxed);
     log.at_ms[slot].store(at, std::memory_order_release);
-    RawSend(k, std::string_view(message.data(), message.size()));
+    if (k.dead) return true;
+    RawFrame(k, 1, std::string_view(message.data(), message.size()));
+    if (flush && !k.raw_busy) RawFlush(k);
     return true;
   }
 
-  // Tops the rider's window up; once the phase is over, leaves it when every message is answered.
+  // The rider had an answer (or the phase starts): stop-and-wait sends the next message at once;
+  // windowed, the rider queues for its turn to top its window up (ServeWaiting). Once the phase is
+  // over, the rider leaves it when every message it wrote is answered.
   void PeakNext(Conn& k) {
     if (phase.load(std::memory_order_relaxed) != kPeak || k.dead) {
       if (k.in_flight && (k.dead || k.answered >= k.messages)) {
@@ -405,16 +420,49 @@ struct WsLoad::Impl {
       }
       return;
     }
+    if (window > 1) {
+      if (!k.queued && k.messages - k.answered < static_cast<std::uint64_t>(window)) {
+        k.queued = true;
+        k.ctx.waiting.push_back(&k);
+      }
+      return ServeWaiting(k.ctx);
+    }
+    if (k.messages - k.answered >= 1) return;
+    if (!SendFix(k, false)) RetryLater(k);
+  }
+
+  // Tops up the windows of waiting riders, first come first served, while the thread's budget of
+  // unanswered messages lasts: each rider writes what it may (up to `window` unanswered) in one go,
+  // so the server reads several of its messages at once, as from a phone sending its backlog; a
+  // rider whose window is still not full queues again behind the others. Round-robin: every rider
+  // takes turns, none starves, and the server is never handed more than the budget at once.
+  void ServeWaiting(Ctx& c) {
     const auto limit = static_cast<std::uint64_t>(window);
-    bool waiting = false;
-    while (k.messages - k.answered < limit) {
-      if (!SendFix(k, window > 1)) {
-        waiting = true;
-        break;
+    while (c.unanswered < c.budget && !c.waiting.empty()) {
+      Conn& k = *c.waiting.front();
+      c.waiting.pop_front();
+      k.queued = false;
+      if (k.dead || phase.load(std::memory_order_relaxed) != kPeak) continue;
+      bool ahead = false;
+      while (k.messages - k.answered < limit && c.unanswered < c.budget) {
+        if (!SendFix(k, true, false)) {
+          ahead = true;
+          break;
+        }
+        ++c.unanswered;
+      }
+      if (!k.raw_busy && !k.raw_out.empty()) RawFlush(k);  // the rider's new messages in one write
+      if (ahead) {
+        RetryLater(k);
+      } else if (k.messages - k.answered < limit) {
+        k.queued = true;
+        c.waiting.push_back(&k);
       }
     }
-    if (!waiting) return;
-    // This rider ran a minute ahead of the clock (few riders, very fast server): let time pass.
+  }
+
+  // This rider ran a minute ahead of the clock (few riders, very fast server): let time pass.
+  void RetryLater(Conn& k) {
     k.timer.expires_after(std::chrono::milliseconds(10));
     k.timer.async_wait([this, &k](beast::error_code ec) {
       if (!ec) PeakNext(k);
@@ -445,11 +493,13 @@ struct WsLoad::Impl {
       ++errors;
       Failed(fmt::format("rider {}: {}", k.index, text.substr(0, 300)));
     }
+    const std::uint64_t before = k.answered;
     if (auto seq = number(R"("seq":)")) {
-      k.answered = std::max(k.answered, *seq);
+      k.answered = std::max(k.answered, std::min(*seq, k.messages));
     } else {
       ++k.answered;
     }
+    k.ctx.unanswered -= std::min(k.ctx.unanswered, k.answered - before);  // 0 unless windowed
     if (k.in_flight) PeakNext(k);
   }
 
@@ -528,9 +578,19 @@ Status WsLoad::ConnectAll(std::chrono::seconds timeout) {
 std::size_t WsLoad::Open() const { return impl_->opened - impl_->closed; }
 std::uint64_t WsLoad::Closed() const { return impl_->closed; }
 
-PeakStats WsLoad::RunPeak(std::chrono::milliseconds duration, int window) {
+PeakStats WsLoad::RunPeak(std::chrono::milliseconds duration, int window, int max_in_flight) {
   Impl& m = *impl_;
   m.window = std::max(1, window);
+  const std::uint64_t budget =
+      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::max(1, max_in_flight)) / m.ctxs.size());
+  for (auto& c : m.ctxs) {
+    asio::post(c->ioc, [c = c.get(), budget] {
+      c->budget = budget;
+      c->unanswered = 0;
+      c->waiting.clear();
+      for (Impl::Conn* k : c->conns) k->queued = false;
+    });
+  }
   const std::uint64_t accepted0 = m.accepted, errors0 = m.errors;
   m.phase = kPeak;
   const auto start = SteadyClock::now();
@@ -547,6 +607,8 @@ PeakStats WsLoad::RunPeak(std::chrono::milliseconds duration, int window) {
   WaitFor([&] { return m.in_flight.load() <= 0; }, std::chrono::seconds(30));  // the last acknowledgements
   PeakStats out;
   out.fixes_accepted = accepted_at_end - accepted0;
+  out.fixes_accepted_with_drain = m.accepted - accepted0;
+  out.riders_unanswered_at_end = static_cast<std::uint64_t>(std::max(0, m.in_flight.load()));
   out.errors = m.errors - errors0;
   out.seconds = std::chrono::duration<double>(end - start).count();
   return out;

@@ -33,7 +33,9 @@ struct LoadOptions {
 };
 
 struct PeakStats {
-  std::uint64_t fixes_accepted = 0;
+  std::uint64_t fixes_accepted = 0;             // acknowledged within the phase's `seconds`
+  std::uint64_t fixes_accepted_with_drain = 0;  // plus those acknowledged after its end (the last window)
+  std::uint64_t riders_unanswered_at_end = 0;   // riders still waiting for an answer when the drain gave up
   std::uint64_t errors = 0;
   double seconds = 0;
 };
@@ -61,11 +63,14 @@ class WsLoad {
   // or `timeout` passes.
   Status ConnectAll(std::chrono::seconds timeout);
   [[nodiscard]] std::size_t Open() const;
-  // Riders send one-fix messages back to back for `duration`, each keeping `window` of them
+  // Riders send one-fix messages back to back for `duration`, each keeping up to `window` of them
   // unanswered: 1 is stop-and-wait (each message acknowledged on its own, the next sent after the
-  // answer); above 1 the messages carry a seq and the server acknowledges cumulatively. Then waits
-  // for the last answers (bounded).
-  PeakStats RunPeak(std::chrono::milliseconds duration, int window);
+  // answer; every rider has one in flight); above 1 the messages carry a seq, the server
+  // acknowledges cumulatively, and at most `max_in_flight` messages are unanswered in all: riders
+  // take turns topping their window up, first come first served (a bounded offered load, so the
+  // server's queue and the time to an acknowledgement stay short whatever the number of riders).
+  // Then waits for the last answers (bounded).
+  PeakStats RunPeak(std::chrono::milliseconds duration, int window, int max_in_flight);
   // Every customer connection tracks each of its orders; waits (bounded) for every `tracking` answer.
   Status SubscribeAll(std::chrono::seconds timeout);
   // Riders send one fix per second each, spread over the second, for `duration`.

@@ -13,8 +13,17 @@
 // Read batches: Beast reads the socket in chunks of up to 1,536 bytes and hands out the frames they
 // hold one at a time. The layer below it (HookedSocket) tells the session whenever Beast is about
 // to read the socket again, i.e. every frame already delivered has been handled: if try_inline
-// handled any of them, on_read_idle runs once (posted, so outside Beast's read operation).
+// handled any of them, on_read_idle runs once, there and then (before the socket read starts), so
+// its answer is queued right behind the messages it covers, not behind every other connection's
+// work in the I/O thread's queue.
+//
+// Back-pressure on reads: a peer that sends but does not read its answers would otherwise make the
+// server queue answers until the connection overflows. When `kPauseReadsAt` messages wait to be
+// written, the session stops reading (TCP flow control then stops the peer's writes) and resumes
+// once the queue is down to half of that. Messages pushed by others (tracking positions, order
+// events) still overflow and disconnect a subscriber that does not read, as before.
 
+#include <algorithm>
 #include <boost/beast/websocket.hpp>
 
 #include "net/middleware.h"
@@ -35,8 +44,16 @@ class SocketReadListener {
 
 // The websocket stream's next layer: the TCP socket, telling `listener` before each read from it.
 // Writes, the executor and teardown go straight to the socket.
+//
+// Beast asks for at most 1,536 bytes per read (its fixed read buffer). A connection that has filled
+// such a read (a client streaming messages) gets a spill area: each socket read then also takes up
+// to kSpillBytes more, and Beast's next reads are served from it without a system call, so one
+// recvmsg takes everything that has arrived, and `listener` hears of a read batch once per socket
+// read rather than once per 1,536 bytes. Connections that never fill a read (idle ones, watchers,
+// stop-and-wait riders) never allocate it.
 class HookedSocket {
  public:
+  static constexpr std::size_t kSpillBytes = 16384;
   using executor_type = tcp::socket::executor_type;
   explicit HookedSocket(tcp::socket socket) : socket_(std::move(socket)) {}
   void SetListener(SocketReadListener* listener) { listener_ = listener; }
@@ -46,8 +63,8 @@ class HookedSocket {
 
   template <typename Buffers, typename Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
-    if (listener_) listener_->BeforeSocketRead();
-    return socket_.async_read_some(buffers, std::forward<Token>(token));
+    return asio::async_initiate<Token, void(beast::error_code, std::size_t)>(
+        [this](auto handler, const Buffers& b) { StartRead(std::move(handler), b); }, token, buffers);
   }
   template <typename Buffers, typename Token>
   auto async_write_some(const Buffers& buffers, Token&& token) {
@@ -55,6 +72,8 @@ class HookedSocket {
   }
   template <typename Buffers>
   std::size_t read_some(const Buffers& buffers, beast::error_code& ec) {
+    ec = {};
+    if (spill_begin_ < spill_end_) return TakeSpill(buffers);
     return socket_.read_some(buffers, ec);
   }
   template <typename Buffers>
@@ -71,8 +90,47 @@ class HookedSocket {
   }
 
  private:
+  template <typename Buffers>
+  std::size_t TakeSpill(const Buffers& buffers) {
+    const std::size_t n =
+        asio::buffer_copy(buffers, asio::buffer(spill_.get() + spill_begin_, spill_end_ - spill_begin_));
+    spill_begin_ += n;
+    return n;
+  }
+
+  template <typename Handler, typename Buffers>
+  void StartRead(Handler handler, const Buffers& buffers) {
+    if (spill_begin_ < spill_end_) {  // bytes an earlier socket read took: no system call
+      const std::size_t n = TakeSpill(buffers);
+      asio::post(socket_.get_executor(), beast::bind_front_handler(std::move(handler), beast::error_code{}, n));
+      return;
+    }
+    if (listener_) listener_->BeforeSocketRead();
+    const std::size_t want = asio::buffer_size(buffers);
+    // The lambdas run on the socket's executor, which is also the handler's (the session's strand).
+    if (!spill_) {
+      socket_.async_read_some(buffers, [this, want, handler = std::move(handler)](beast::error_code ec,
+                                                                                 std::size_t n) mutable {
+        if (!ec && n == want && want > 0) spill_ = std::make_unique<char[]>(kSpillBytes);  // a streaming peer
+        handler(ec, n);
+      });
+      return;
+    }
+    socket_.async_read_some(beast::buffers_cat(buffers, asio::buffer(spill_.get(), kSpillBytes)),
+                            [this, want, handler = std::move(handler)](beast::error_code ec, std::size_t n) mutable {
+                              if (n > want) {
+                                spill_begin_ = 0;
+                                spill_end_ = n - want;
+                                n = want;
+                              }
+                              handler(ec, n);
+                            });
+  }
+
   tcp::socket socket_;
   SocketReadListener* listener_ = nullptr;
+  std::unique_ptr<char[]> spill_;  // kSpillBytes once the peer streams; bytes [begin, end) not yet handed to Beast
+  std::size_t spill_begin_ = 0, spill_end_ = 0;
 };
 
 class WsHandle final : public WebSocket {
@@ -87,6 +145,10 @@ class WsHandle final : public WebSocket {
  private:
   StreamHandle state_;
 };
+
+// Answers waiting to be written beyond which the session stops reading (at most a quarter of the
+// connection's queue bound, so answers alone never overflow it).
+constexpr std::size_t kPauseReadsAt = 64;
 
 class WsSession final : public StreamSession,
                         public SocketReadListener,
@@ -103,6 +165,7 @@ class WsSession final : public StreamSession,
         handle_(std::make_shared<WsHandle>(core.options.max_stream_queue)) {
     core_.websockets.fetch_add(1, std::memory_order_relaxed);
     if (handlers_.on_read_idle) ws_.next_layer().SetListener(this);
+    pause_reads_at_ = std::clamp<std::size_t>(core.options.max_stream_queue / 4, 1, kPauseReadsAt);
   }
 
   ~WsSession() override {
@@ -228,6 +291,10 @@ class WsSession final : public StreamSession,
 
   void DoRead() {
     if (done_) return;
+    if (queue_.size() >= pause_reads_at_) {  // the peer is not reading its answers: stop reading too
+      reads_paused_ = true;
+      return;
+    }
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
@@ -277,11 +344,12 @@ class WsSession final : public StreamSession,
         [self = shared_from_this()] { self->DoRead(); });
   }
 
-  // Inside Beast's read operation, on the strand: Beast is about to read the socket.
+  // Inside Beast's read operation, on the strand: Beast is about to read the socket. The read
+  // operation holds only Beast's read block here, so on_read_idle's sends may start a write.
   void BeforeSocketRead() override {
     if (!unsettled_) return;
     unsettled_ = false;
-    asio::post(strand_, [self = shared_from_this()] { self->ReadIdle(); });
+    ReadIdle();
   }
 
   void ReadIdle() {
@@ -317,6 +385,10 @@ class WsSession final : public StreamSession,
     if (!queue_.front().ping) handle_->state().Written();
     queue_.pop_front();
     if (ec) return Terminate();
+    if (reads_paused_ && queue_.size() <= pause_reads_at_ / 2 && !closing_) {
+      reads_paused_ = false;
+      DoRead();
+    }
     if (!queue_.empty()) return DoWrite();
     if (closing_) DoClose();
   }
@@ -373,6 +445,8 @@ class WsSession final : public StreamSession,
   bool heard_ = false;   // a frame came in since the last idle tick
   bool pinged_ = false;  // the last idle tick sent a ping
   bool unsettled_ = false;  // try_inline handled messages since the last on_read_idle
+  bool reads_paused_ = false;  // DoRead found the write queue full: OnWrite reads again
+  std::size_t pause_reads_at_ = kPauseReadsAt;
   bool closing_ = false;
   bool done_ = false;
 };

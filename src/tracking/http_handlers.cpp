@@ -28,7 +28,9 @@ bj::object IngestJson(const IngestResult& r) {
   return o;
 }
 
-Result<IngestResult> IngestBody(Tracker& tracker, const Principal& who, const bj::object& body, bool ws) {
+// `rider`, when given, caches the rider's tracker entry across calls (one connection's batches).
+Result<IngestResult> IngestBody(Tracker& tracker, const Principal& who, const bj::object& body, bool ws,
+                                Tracker::RiderRef* rider = nullptr) {
   HP_TRY(identity::RequireRole(who, {Role::kRider}));
   json::FieldErrors errors;
   json::ObjectReader r(body, errors);
@@ -40,7 +42,9 @@ Result<IngestResult> IngestBody(Tracker& tracker, const Principal& who, const bj
   auto fixes = ReadFixes(r, errors);
   r.Done();
   HP_TRY(errors.ToStatus());
-  return tracker.Ingest(who.user_id, fixes);
+  if (!rider) return tracker.Ingest(who.user_id, fixes);
+  if (!*rider) *rider = tracker.Find(who.user_id);
+  return *rider ? tracker.Ingest(*rider, fixes) : tracker.Ingest(who.user_id, fixes);
 }
 
 bj::object RiderJson(const IndexedRider& r) {
@@ -294,10 +298,11 @@ void TrackingWs::Locations(const std::shared_ptr<net::WebSocket>& ws, const Prin
     return LocationsInWindow(ws, *FindWindow(*ws, true), who, message, *seq);
   }
   // A message acknowledged on its own: the cumulative ack owed for earlier messages goes first.
-  if (AckWindow* window = FindWindow(*ws, false)) SendAck(*ws, *window);
+  AckWindow& window = *FindWindow(*ws, true);
+  SendAck(*ws, window);
   bj::value ref = nullptr;
   if (const auto* r = message.if_contains("ref")) ref = *r;
-  auto result = IngestBody(tracker_, who, message, true);
+  auto result = IngestBody(tracker_, who, message, true, &window.rider);
   if (!result.ok()) {
     ws->Send(WsError(result.error(), ref));
     return;
@@ -345,7 +350,7 @@ void TrackingWs::LocationsInWindow(const std::shared_ptr<net::WebSocket>& ws, Ac
     }
   }
   Result<IngestResult> result = refused ? Result<IngestResult>(std::move(*refused))
-                                        : IngestBody(tracker_, who, message, true);
+                                        : IngestBody(tracker_, who, message, true, &window.rider);
   if (!result.ok()) {
     SendAck(*ws, window);  // the messages before this one first: answers stay in seq order
     if (seq >= 1 && seq <= kMaxSeq && seq > window.last_seq) window.last_seq = seq;

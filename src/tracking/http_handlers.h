@@ -47,9 +47,11 @@ class TrackingWs final : public orders::WsExtension {
   [[nodiscard]] bool HandlesInline(std::string_view type) const override { return type == "locations"; }
 
  private:
-  // One connection's pending cumulative acknowledgement (messages with `seq`). Only touched on the
-  // connection's I/O thread, one message or read-idle call at a time.
+  // One rider connection's state: its pending cumulative acknowledgement (messages with `seq`) and
+  // the rider's tracker entry. Only touched on the connection's I/O thread, one message or read-idle
+  // call at a time.
   struct AckWindow {
+    Tracker::RiderRef rider;    // found at the first batch the tracker knows the rider for
     std::int64_t last_seq = 0;  // the newest seq answered or owed an ack
     bool owed = false;          // an ack up to last_seq is owed
     std::size_t accepted = 0;

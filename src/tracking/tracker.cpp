@@ -104,16 +104,36 @@ void Tracker::Loop() {
   }
 }
 
+Tracker::RiderRef Tracker::Find(const std::string& rider_id) const {
+  std::shared_lock lock(mu_);
+  RiderRef ref;
+  auto it = riders_.find(rider_id);
+  if (it != riders_.end()) ref.entry_ = const_cast<RiderEntry*>(&*it);  // riders_ hands out const entries
+  return ref;
+}
+
 Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vector<Fix>& fixes) {
+  return IngestInto(nullptr, &rider_id, fixes);
+}
+
+Result<IngestResult> Tracker::Ingest(RiderRef rider, const std::vector<Fix>& fixes) {
+  return IngestInto(static_cast<RiderEntry*>(rider.entry_), nullptr, fixes);
+}
+
+Result<IngestResult> Tracker::IngestInto(RiderEntry* entry, const std::string* rider_id, const std::vector<Fix>& fixes) {
   const Millis now = clock_.NowMillis();
   IngestResult out;
   {
     std::unique_lock lock(mu_);
-    auto it = riders_.find(rider_id);
-    if (it == riders_.end() || it->second.status == RiderStatus::kOffline) {
+    if (!entry) {
+      auto found = riders_.find(*rider_id);
+      if (found != riders_.end()) entry = &*found;
+    }
+    if (!entry || entry->second.status == RiderStatus::kOffline) {
       ++rejected_;
       return Error::Conflict("rider is offline; go online first (POST /v1/riders/me/online)");
     }
+    auto* it = entry;
     RiderState& state = it->second;
     auto verdict = CheckBatch(fixes, state.latest, now);
     if (!verdict.ok()) {
@@ -137,10 +157,10 @@ Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vec
       state.latest = f;
     }
     if (!verdict->applied.empty()) {
-      index_.Upsert(rider_id, state.latest->position, state.latest->at, state.status == RiderStatus::kAvailable);
+      index_.Upsert(it->first, state.latest->position, state.latest->at, state.status == RiderStatus::kAvailable);
       if (!state.moved) {
         state.moved = true;
-        pending_.moved.push_back(&*it);
+        pending_.moved.push_back(it);
       }
     }
     out.accepted = verdict->applied.size();
@@ -151,7 +171,7 @@ Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vec
   applied_ += out.accepted;
   flagged_ += out.flagged.size();
   if (out.accepted == 0) return out;
-  for (const auto& l : listeners_) l(rider_id, *out.latest);
+  for (const auto& l : listeners_) l(entry->first, *out.latest);
   return out;
 }
 

@@ -203,6 +203,36 @@ class Ingest(unittest.TestCase):
         self.assertEqual(len(n.json["items"]), 1, n.json)
         self.assertAlmostEqual(n.json["items"][0]["lat"], at["lat"] + 22 * 0.00001, places=7)
 
+    def test_websocket_window_answers_a_rider_that_reads_late(self):
+        # A rider writes 3,000 windowed messages before reading anything (a phone sending its
+        # backlog): every one is applied, the acknowledgements come in seq order, cover each message
+        # exactly once, and the connection goes on.
+        w = h.World(C, ADMIN, riders=1)
+        tok, rider, at = w.riders[0]
+        ws = h.WebSocket("127.0.0.1", SERVER.port, "/v1/ws?access_token=" + tok)
+        self.addCleanup(ws.close)
+        t0 = now() + datetime.timedelta(seconds=2)
+        n = 3000
+
+        def loc(i):  # 1.1 cm every 10 ms: a rider walking at 4 km/h
+            return {"type": "locations", "seq": i,
+                    "fixes": [fix(at["lat"] + i * 1e-7, at["lon"], t0 + datetime.timedelta(milliseconds=10 * i))]}
+
+        for k in range(1, n + 1, 500):
+            ws.send_json_together([loc(i) for i in range(k, min(n, k + 499) + 1)])
+        last, accepted = 0, 0
+        while last < n:
+            ack = ws.recv_json()
+            self.assertEqual((ack["type"], ack["flagged"], ack["duplicates"]), ("locations_ack", [], 0), ack)
+            self.assertGreater(ack["seq"], last)
+            last = ack["seq"]
+            accepted += ack["accepted"]
+        self.assertEqual((last, accepted), (n, n))
+        self.assertAlmostEqual(ack["latest"]["lat"], at["lat"] + n * 1e-7, places=7)
+        ws.send_json(loc(n + 1))
+        ack = ws.recv_json()
+        self.assertEqual((ack["type"], ack["seq"], ack["accepted"]), ("locations_ack", n + 1, 1), ack)
+
     def test_single_fix_endpoint_still_moves_the_rider(self):
         w = h.World(C, ADMIN, riders=1)
         tok, rider, at = w.riders[0]

@@ -8,7 +8,7 @@ import tempfile
 import unittest
 
 BIN = os.environ.get("HOTPATH_BIN", "build/bin/hotpath")
-FIELDS = ["fixes_per_s", "fixes_per_s_window1", "peak_window", "fanout_p50_ms", "fanout_p99_ms",
+FIELDS = ["fixes_per_s", "fixes_per_s_window1", "peak_window", "peak_max_in_flight", "fanout_p50_ms", "fanout_p99_ms",
           "bytes_per_connection", "nearby_per_s",
           "peak_fixes", "positions_per_s", "fanout_samples", "server_rss_idle_bytes", "server_metrics"]
 
@@ -35,6 +35,7 @@ class BenchTrackingTest(unittest.TestCase):
         self.assertGreater(d["peak_fixes"], 0)
         self.assertGreater(d["peak_fixes_window1"], 0)
         self.assertEqual(d["peak_window"], 32)  # the default: stop-and-wait, then 32 unanswered messages per rider
+        self.assertEqual(d["peak_max_in_flight"], 4096)  # ... and at most 4,096 over all riders
         self.assertEqual((d["peak_errors"], d["peak_errors_window1"], d["live_errors"], d["closed_by_server"]),
                          (0, 0, 0, 0))
         self.assertGreater(d["nearby_per_s"], 0)
@@ -55,6 +56,7 @@ class BenchTrackingTest(unittest.TestCase):
         for args, needle in [(["tracking", "--riders", "0"], "--riders"),
                              (["tracking", "--seconds", "soon"], "--seconds"),
                              (["tracking", "--window", "0"], "--window"),
+                             (["tracking", "--max-in-flight", "0"], "--max-in-flight"),
                              (["tracking", "--frobnicate", "1"], "--frobnicate"),
                              (["nope"], "unknown benchmark")]:
             p = run(*args, timeout=30)
