@@ -13,8 +13,6 @@
 #
 # Knobs (environment): HOTPATH_BIN (default build/bin/hotpath), TRACK_RIDERS (10000),
 # TRACK_WATCHERS (20000), TRACK_SECONDS (10), TRACK_CLIENT_THREADS (1), REDIS_REQUESTS (200000),
-# TRACK_WINDOW (32: unanswered one-fix messages per rider in the second peak run; the first is stop-and-wait),
-# TRACK_MAX_IN_FLIGHT (4096: unanswered messages over all riders in that run; riders take turns),
 # TRACK_WATCHERS_PER_CONNECTION (default: 1 when the open-file limit allows one connection per
 # watcher, else the smallest K that fits: each customer then tracks K orders on one connection).
 set -euo pipefail
@@ -25,15 +23,13 @@ RIDERS=${TRACK_RIDERS:-10000}
 WATCHERS=${TRACK_WATCHERS:-20000}
 SECONDS_PER_PHASE=${TRACK_SECONDS:-10}
 CLIENT_THREADS=${TRACK_CLIENT_THREADS:-1}
-WINDOW=${TRACK_WINDOW:-32}
-MAX_IN_FLIGHT=${TRACK_MAX_IN_FLIGHT:-4096}
 REQUESTS=${REDIS_REQUESTS:-200000}
 RECORD=0
 
 for arg in "$@"; do
   case "$arg" in
     --record) RECORD=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/tracking/run.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -133,12 +129,12 @@ wait "$REDIS_PID" 2>/dev/null || true
 REDIS_PID=""
 
 # --- hotpath ---------------------------------------------------------------------------------
-HOTPATH_CMD="hotpath bench tracking --riders $RIDERS --watchers $WATCHERS --watchers-per-connection $PER_CONNECTION --seconds $SECONDS_PER_PHASE --window $WINDOW --max-in-flight $MAX_IN_FLIGHT --client-threads $CLIENT_THREADS --json"
+HOTPATH_CMD="hotpath bench tracking --riders $RIDERS --watchers $WATCHERS --watchers-per-connection $PER_CONNECTION --seconds $SECONDS_PER_PHASE --client-threads $CLIENT_THREADS --json"
 echo "hotpath: bench tracking ($RIDERS riders, $WATCHERS watchers, $SECONDS_PER_PHASE s per phase)..." >&2
 # The binary reads every HOTPATH_* variable as configuration; the benchmark's server gets none of ours.
 mapfile -t unset_args < <(env | sed -n 's/^\(HOTPATH_[A-Za-z0-9_]*\)=.*/-u\n\1/p')
 JSON=$(env "${unset_args[@]}" "$BIN" bench tracking --riders "$RIDERS" --watchers "$WATCHERS" \
-  --watchers-per-connection "$PER_CONNECTION" --seconds "$SECONDS_PER_PHASE" --window "$WINDOW" --max-in-flight "$MAX_IN_FLIGHT" --client-threads "$CLIENT_THREADS" --json)
+  --watchers-per-connection "$PER_CONNECTION" --seconds "$SECONDS_PER_PHASE" --client-threads "$CLIENT_THREADS" --json)
 
 # --- report ----------------------------------------------------------------------------------
 TABLE=$(JSON="$JSON" GEOADD_RPS="$GEOADD_RPS" GEOSEARCH_RPS="$GEOSEARCH_RPS" python3 - <<'PY'
@@ -147,22 +143,12 @@ d = json.loads(os.environ["JSON"])
 geoadd, geosearch = float(os.environ["GEOADD_RPS"]), float(os.environ["GEOSEARCH_RPS"])
 def verdict(ok): return "met" if ok else "MISSED"
 ingest = d["fixes_per_s"] / geoadd if geoadd else 0
-ingest1 = d["fixes_per_s_window1"] / geoadd if geoadd else 0
-window = d["peak_window"]
 nearby = d["nearby_per_s"] / geosearch if geosearch else 0
 full = d["riders"] >= 10000 and d["watchers"] >= 20000
 rows = [
-    ("peak ingest, window %d: one-fix messages, up to %d unanswered per rider and %d in all, cumulative acks (fixes/s)"
-     % (window, window, d["peak_max_in_flight"]),
-     "%.0f" % d["fixes_per_s"], ""),
-    ("peak ingest, stop-and-wait: one-fix messages, each answered before the next (fixes/s)",
-     "%.0f" % d["fixes_per_s_window1"], ""),
+    ("peak ingest (fixes/s over WebSockets)", "%.0f" % d["fixes_per_s"], ""),
     ("redis GEOADD (ops/s, 50 clients, no pipelining)", "%.0f" % geoadd, "reference"),
-    ("peak ingest, window %d / GEOADD" % window, "%.2fx" % ingest, ">= 1.0x (%s)" % verdict(ingest >= 1.0)),
-    ("peak ingest, stop-and-wait / GEOADD", "%.2fx" % ingest1, "for comparison (%s)" % verdict(ingest1 >= 1.0)),
-    ("server / load generator CPU per fix (us), window %d; stop-and-wait" % window,
-     "%.1f / %.1f; %.1f / %.1f" % (d["peak_server_cpu_us_per_fix"], d["peak_client_cpu_us_per_fix"],
-                                   d["peak_server_cpu_us_per_fix_window1"], d["peak_client_cpu_us_per_fix_window1"]), ""),
+    ("peak ingest / GEOADD", "%.2fx" % ingest, ">= 1.0x (%s)" % verdict(ingest >= 1.0)),
     ("fan-out p50 / p99 (ms), %d riders, %d watchers on %d connections" % (d["riders"], d["watchers"], d["watcher_connections"]),
      "%.2f / %.2f" % (d["fanout_p50_ms"], d["fanout_p99_ms"]),
      "p99 < 20 ms at 10,000 / 20,000 (%s)" % (verdict(d["fanout_p99_ms"] < 20) if full else "not at full size")),
@@ -172,8 +158,7 @@ rows = [
     ("nearby / GEOSEARCH", "%.2fx" % nearby, ">= 3x (%s)" % verdict(nearby >= 3)),
     ("server memory per idle WebSocket (bytes, RSS delta / %d)" % d["connections"], "%.0f" % d["bytes_per_connection"],
      "< 16 KiB (%s)" % verdict(d["bytes_per_connection"] < 16384)),
-    ("errors (peak window %d, peak stop-and-wait, live), closed by the server" % window,
-     "%d, %d, %d, %d" % (d["peak_errors"], d["peak_errors_window1"], d["live_errors"], d["closed_by_server"]), "none"),
+    ("errors (peak, live), closed by the server", "%d, %d, %d" % (d["peak_errors"], d["live_errors"], d["closed_by_server"]), "none"),
 ]
 print("| measure | value | target |\n|---|---:|---|")
 for r in rows: print("| %s | %s | %s |" % r)

@@ -100,8 +100,7 @@ constexpr Operation kOperations[] = {
      "WebSocket; send {type: subscribe|unsubscribe, order_id, last_event_id?}, receive {type: event, "
      "order_id, id, "
      "event}; riders receive {type: offer|offer_expired, offer} and send {type: accept_offer|decline_offer, "
-     "offer_id}; riders send {type: locations, fixes, ref?} (ack {type: locations_ack}) or, streaming, {type: "
-     "locations, seq, fixes} (cumulative ack {type: locations_ack, seq}); {type: track|untrack, "
+     "offer_id}; riders send {type: locations, fixes, ref?} (ack {type: locations_ack}); {type: track|untrack, "
      "order_id, last_event_id?} follows an order live ({type: event} and {type: position, position}); a "
      "subscriber too far behind is closed with code 1008",
      "bearer", "any", "", 101, ""},

@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: hotpath bench tracking [options]
 
 Starts `hotpath serve` on 127.0.0.1 in a temporary directory and drives it over WebSockets:
-idle connections (memory), peak ingest (stop-and-wait, then windowed), live load with watchers (fan-out latency), plus the geo
+idle connections (memory), peak ingest, live load with watchers (fan-out latency), plus the geo
 index's nearest-10-within-1-km query rate. Stops by itself.
 
   --riders N          rider connections (default 10000)
@@ -25,11 +25,6 @@ index's nearest-10-within-1-km query rate. Stops by itself.
                       fits M watchers in fewer sockets where the open-file limit is low
   --seconds S         length of each phase (default 10)
   --nearby-riders K   riders in the geo index for the query rate (default 50000; 0 skips it)
-  --window W          peak ingest is measured twice: stop-and-wait (one unanswered message per
-                      rider), then with W unanswered one-fix messages per rider, acknowledged
-                      cumulatively (default 32; 1 skips the second run)
-  --max-in-flight T   windowed run: at most T messages unanswered over all riders; riders take
-                      turns topping their window up (default 4096)
   --client-threads T  load generator threads (default 1)
   --io-threads T      the server's socket threads (default: the server's own default)
   --tmp-dir DIR       where the temporary directory goes (default $TMPDIR or /tmp)
@@ -83,10 +78,6 @@ int BenchCommand(const std::vector<std::string>& args) {
       ok = ParseNumber(value, 0.1, 3600.0, &o.seconds);
     } else if (name == "--nearby-riders") {
       ok = ParseNumber(value, 0, 10000000, &o.nearby_riders);
-    } else if (name == "--window") {
-      ok = ParseNumber(value, 1, 1000, &o.window);
-    } else if (name == "--max-in-flight") {
-      ok = ParseNumber(value, 1, 10000000, &o.max_in_flight);
     } else if (name == "--client-threads") {
       ok = ParseNumber(value, 1, 64, &o.client_threads);
     } else if (name == "--io-threads") {

@@ -181,44 +181,17 @@ Result<TrackingBenchResult> RunTrackingBench(const TrackingBenchOptions& o) {
   r.bytes_per_connection =
       static_cast<double>(r.rss_idle_bytes - r.rss_before_bytes) / static_cast<double>(std::max(1, connections));
 
-  struct PeakRun {
-    double fixes_per_s = 0, server_us = 0, client_us = 0;
-    std::uint64_t fixes = 0, errors = 0;
-  };
-  auto run_peak = [&](int window) {
-    say(fmt::format("phase 1: peak ingest for {} s, window {}", o.seconds, window));
-    const double server_cpu0 = server.CpuSeconds(), client_cpu0 = ProcessCpuSeconds();
-    auto peak = load.RunPeak(phase, window, o.max_in_flight);
-    PeakRun out;
-    // CPU over the phase and its drain, per fix acknowledged in that time (the drain's too): what
-    // every fix written cost, however many were still unanswered when the phase ended.
-    if (peak.fixes_accepted_with_drain > 0) {
-      const double fixes = static_cast<double>(peak.fixes_accepted_with_drain);
-      out.server_us = (server.CpuSeconds() - server_cpu0) * 1e6 / fixes;
-      out.client_us = (ProcessCpuSeconds() - client_cpu0) * 1e6 / fixes;
-    }
-    if (peak.riders_unanswered_at_end > 0) {
-      say(fmt::format("  {} riders still had unanswered messages 30 s after the phase", peak.riders_unanswered_at_end));
-    }
-    out.fixes = peak.fixes_accepted;
-    out.errors = peak.errors;
-    out.fixes_per_s = peak.seconds > 0 ? static_cast<double>(peak.fixes_accepted) / peak.seconds : 0;
-    return out;
-  };
-  const PeakRun stop_and_wait = run_peak(1);
-  r.fixes_per_s_window1 = stop_and_wait.fixes_per_s;
-  r.peak_fixes_window1 = stop_and_wait.fixes;
-  r.peak_errors_window1 = stop_and_wait.errors;
-  r.peak_server_cpu_us_per_fix_window1 = stop_and_wait.server_us;
-  r.peak_client_cpu_us_per_fix_window1 = stop_and_wait.client_us;
-  r.peak_window = std::max(1, o.window);
-  r.peak_max_in_flight = o.max_in_flight;
-  const PeakRun streamed = r.peak_window > 1 ? run_peak(r.peak_window) : stop_and_wait;
-  r.fixes_per_s = streamed.fixes_per_s;
-  r.peak_fixes = streamed.fixes;
-  r.peak_errors = streamed.errors;
-  r.peak_server_cpu_us_per_fix = streamed.server_us;
-  r.peak_client_cpu_us_per_fix = streamed.client_us;
+  say(fmt::format("phase 1: peak ingest for {} s", o.seconds));
+  const double server_cpu0 = server.CpuSeconds(), client_cpu0 = ProcessCpuSeconds();
+  auto peak = load.RunPeak(phase);
+  if (peak.fixes_accepted > 0) {
+    const double fixes = static_cast<double>(peak.fixes_accepted);
+    r.peak_server_cpu_us_per_fix = (server.CpuSeconds() - server_cpu0) * 1e6 / fixes;
+    r.peak_client_cpu_us_per_fix = (ProcessCpuSeconds() - client_cpu0) * 1e6 / fixes;
+  }
+  r.peak_fixes = peak.fixes_accepted;
+  r.peak_errors = peak.errors;
+  r.fixes_per_s = peak.seconds > 0 ? static_cast<double>(peak.fixes_accepted) / peak.seconds : 0;
 
   say(fmt::format("phase 2: {} watchers track their orders", o.watchers));
   HP_TRY(load.SubscribeAll(std::chrono::seconds(300)));
@@ -247,18 +220,14 @@ std::string ResultJson(const TrackingBenchResult& r) {
   }
   return fmt::format(
       R"({{"riders":{},"watchers":{},"watcher_connections":{},"seconds":{},"client_threads":{},)"
-      R"("peak_window":{},"peak_max_in_flight":{},"fixes_per_s":{:.0f},"peak_fixes":{},"peak_errors":{},"peak_server_cpu_us_per_fix":{:.2f},"peak_client_cpu_us_per_fix":{:.2f},)"
-      R"("fixes_per_s_window1":{:.0f},"peak_fixes_window1":{},"peak_errors_window1":{},)"
-      R"("peak_server_cpu_us_per_fix_window1":{:.2f},"peak_client_cpu_us_per_fix_window1":{:.2f},)"
+      R"("fixes_per_s":{:.0f},"peak_fixes":{},"peak_errors":{},"peak_server_cpu_us_per_fix":{:.2f},"peak_client_cpu_us_per_fix":{:.2f},)"
       R"("live_fixes_per_s":{:.0f},"live_errors":{},"positions_per_s":{:.0f},)"
       R"("fanout_samples":{},"fanout_p50_ms":{:.3f},"fanout_p99_ms":{:.3f},"fanout_max_ms":{:.3f},)"
       R"("connections":{},"server_rss_before_bytes":{},"server_rss_idle_bytes":{},"server_rss_end_bytes":{},)"
       R"("bytes_per_connection":{:.0f},"closed_by_server":{},)"
       R"("nearby_riders":{},"nearby_per_s":{:.0f},"nearby_mean_found":{:.2f},"server_metrics":{{{}}}}})",
-      r.riders, r.watchers, r.watcher_connections, r.seconds, r.client_threads, r.peak_window, r.peak_max_in_flight, r.fixes_per_s,
-      r.peak_fixes, r.peak_errors, r.peak_server_cpu_us_per_fix, r.peak_client_cpu_us_per_fix, r.fixes_per_s_window1,
-      r.peak_fixes_window1, r.peak_errors_window1, r.peak_server_cpu_us_per_fix_window1,
-      r.peak_client_cpu_us_per_fix_window1,
+      r.riders, r.watchers, r.watcher_connections, r.seconds, r.client_threads, r.fixes_per_s, r.peak_fixes, r.peak_errors,
+      r.peak_server_cpu_us_per_fix, r.peak_client_cpu_us_per_fix,
       r.live_fixes_per_s, r.live_errors, r.positions_per_s, r.positions_timed, r.fanout_p50_ms, r.fanout_p99_ms,
       r.fanout_max_ms, r.riders + r.watcher_connections, r.rss_before_bytes, r.rss_idle_bytes, r.rss_end_bytes,
       r.bytes_per_connection, r.closed_by_server, r.nearby_riders, r.nearby_per_s, r.nearby_mean_found, server);
@@ -268,14 +237,10 @@ std::string ResultText(const TrackingBenchResult& r) {
   std::string out;
   out += fmt::format("riders {}, watchers {} on {} connections, {} s per phase, {} client thread(s)\n", r.riders,
                      r.watchers, r.watcher_connections, r.seconds, r.client_threads);
-  out += fmt::format("peak ingest, window {:<4} {:>9.0f} fixes/s  (at most {} unanswered in all; {} fixes, {} errors; "
-                     "CPU per fix: server {:.1f} us, load generator {:.1f} us)\n",
-                     r.peak_window, r.fixes_per_s, r.peak_max_in_flight, r.peak_fixes, r.peak_errors, r.peak_server_cpu_us_per_fix,
+  out += fmt::format("peak ingest        {:>12.0f} fixes/s  ({} fixes, {} errors)\n", r.fixes_per_s, r.peak_fixes,
+                     r.peak_errors);
+  out += fmt::format("peak CPU per fix   server {:.1f} us, load generator {:.1f} us\n", r.peak_server_cpu_us_per_fix,
                      r.peak_client_cpu_us_per_fix);
-  out += fmt::format("peak ingest, window 1    {:>9.0f} fixes/s  ({} fixes, {} errors; CPU per fix: server {:.1f} us, "
-                     "load generator {:.1f} us)\n",
-                     r.fixes_per_s_window1, r.peak_fixes_window1, r.peak_errors_window1,
-                     r.peak_server_cpu_us_per_fix_window1, r.peak_client_cpu_us_per_fix_window1);
   out += fmt::format("live ingest        {:>12.0f} fixes/s  ({} errors)\n", r.live_fixes_per_s, r.live_errors);
   out += fmt::format("positions to watchers {:>9.0f} frames/s\n", r.positions_per_s);
   out += fmt::format("fan-out latency    p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms ({} samples)\n", r.fanout_p50_ms,

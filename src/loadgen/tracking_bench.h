@@ -3,9 +3,7 @@
 // starts a `hotpath serve` child on loopback and drives it over real WebSockets:
 //   1. idle connections: the server's RSS growth over opening every rider and watcher connection,
 //      per connection;
-//   2. peak ingest, twice: every rider sends one-fix messages back to back, first stop-and-wait
-//      (one unanswered message each, acknowledged one by one: fixes_per_s_window1), then streaming
-//      with `window` unanswered messages each, acknowledged cumulatively (fixes_per_s);
+//   2. peak ingest: every rider sends fixes back to back, one in flight each (fixes_per_s);
 //   3. live load: watchers track their orders, riders send one fix per second each; fan-out latency
 //      from a rider writing its fix to the watcher reading the position frame (p50/p99), so it
 //      bounds the server's "fix received -> frame sent" from above.
@@ -25,8 +23,6 @@ struct TrackingBenchOptions {
   double seconds = 10;       // per phase
   int nearby_riders = 50000;
   int client_threads = 1;
-  int window = 32;            // peak phase 2b: unanswered one-fix messages per rider (1: no second peak run)
-  int max_in_flight = 4096;   // peak phase 2b: unanswered messages of all riders together
   int server_io_threads = 0;  // 0: the server's default
   std::string tmp_dir;        // empty: $TMPDIR or /tmp
   std::string server_bin;     // the server's binary; empty: this one (to compare two builds)
@@ -38,14 +34,9 @@ struct TrackingBenchResult {
   int riders = 0, watchers = 0, client_threads = 0, watcher_connections = 0, watchers_per_connection = 1;
   double seconds = 0;
   // peak ingest
-  int peak_window = 1, peak_max_in_flight = 0;
-  double fixes_per_s = 0;  // at peak_window
+  double fixes_per_s = 0;
   std::uint64_t peak_fixes = 0, peak_errors = 0;
   double peak_server_cpu_us_per_fix = 0, peak_client_cpu_us_per_fix = 0;  // CPU cost, whatever the machine's load
-  // the same at window 1 (stop-and-wait), measured first
-  double fixes_per_s_window1 = 0;
-  std::uint64_t peak_fixes_window1 = 0, peak_errors_window1 = 0;
-  double peak_server_cpu_us_per_fix_window1 = 0, peak_client_cpu_us_per_fix_window1 = 0;
   // live load
   double live_fixes_per_s = 0, positions_per_s = 0;
   std::uint64_t live_errors = 0, positions_timed = 0;

@@ -12,14 +12,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <cstring>
 #include <deque>
 #include <mutex>
-#include <optional>
 #include <thread>
 
 #include "core/json.h"
@@ -88,20 +85,9 @@ struct WsLoad::Impl {
     bool writing = false;
     bool open = false;
     bool dead = false;
-    bool in_flight = false;  // taking part in the peak phase (until its last answer after the end)
+    bool in_flight = false;  // a peak fix awaits its acknowledgement
     Millis last_at = 0;
-    std::uint64_t seq = 0;   // fixes written (SendLog slots)
-    // Riders after the handshake speak WebSocket frames on the raw socket (RawRead, RawSend): all
-    // frames queued while a write is in progress go out in the next single write, and one read takes
-    // every answer that has arrived.
-    std::string raw_out, raw_writing;
-    std::string raw_in;
-    std::size_t raw_len = 0;  // bytes of raw_in received, not yet parsed
-    bool raw_busy = false;    // a raw write is in progress
-    std::uint32_t mask = 0;   // xorshift32 state for the frames' masking keys
-    std::uint64_t messages = 0;  // locations messages written (the seq of the newest)
-    std::uint64_t answered = 0;  // of which answered (an ack or an error)
-    bool queued = false;         // in its thread's `waiting` list (windowed peak)
+    std::uint64_t seq = 0;
   };
   struct Ctx {
     asio::io_context ioc{1};
@@ -112,10 +98,6 @@ struct WsLoad::Impl {
     std::mutex latencies_mu;
     std::vector<float> latencies_us;  // guarded by latencies_mu
     std::thread thread;
-    // Windowed peak: this thread's riders have at most `budget` messages unanswered in all; riders
-    // that want to top their window up while the budget is spent wait their turn here (FIFO).
-    std::uint64_t budget = 0, unanswered = 0;
-    std::deque<Conn*> waiting;
   };
 
   LoadOptions options;
@@ -131,7 +113,6 @@ struct WsLoad::Impl {
   std::atomic<std::uint64_t> opened{0}, failed{0}, closed{0}, accepted{0}, errors{0}, sent{0}, positions{0},
       timed{0}, tracking{0}, tracking_failed{0};
   std::atomic<int> in_flight{0};
-  int window = 1;  // peak phase: unanswered messages per rider; above 1 they carry seq (cumulative acks)
   std::mutex error_mu;
   std::string first_error;  // guarded by error_mu
 
@@ -189,13 +170,7 @@ struct WsLoad::Impl {
     } else {
       k.open = true;
       ++opened;
-      if (k.rider) {
-        k.mask = (0x9e3779b9u ^ (static_cast<std::uint32_t>(k.number) * 2654435761u)) | 1u;
-        k.raw_in.resize(2048);
-        RawRead(k);
-      } else {
-        Read(k);
-      }
+      Read(k);
     }
     PumpConnects(k.ctx);
   }
@@ -269,200 +244,35 @@ struct WsLoad::Impl {
     });
   }
 
-  // --- riders' raw frames (RFC 6455: client frames masked, server frames not) -------------------
-  tcp::socket& RawSocket(Conn& k) { return beast::get_lowest_layer(k.ws).socket(); }
-
-  void RawFrame(Conn& k, int opcode, std::string_view payload) {
-    std::string& out = k.raw_out;
-    out += static_cast<char>(0x80 | opcode);
-    if (payload.size() < 126) {
-      out += static_cast<char>(0x80 | payload.size());
-    } else {
-      out += static_cast<char>(0x80 | 126);
-      out += static_cast<char>((payload.size() >> 8) & 0xff);
-      out += static_cast<char>(payload.size() & 0xff);
-    }
-    k.mask ^= k.mask << 13;
-    k.mask ^= k.mask >> 17;
-    k.mask ^= k.mask << 5;
-    char key[4];
-    std::memcpy(key, &k.mask, 4);
-    out.append(key, 4);
-    const std::size_t at = out.size();
-    out.append(payload);
-    for (std::size_t i = 0; i < payload.size(); ++i) out[at + i] = static_cast<char>(out[at + i] ^ key[i & 3]);
-  }
-
-  void RawSend(Conn& k, std::string_view text, int opcode = 1) {
-    if (k.dead) return;
-    RawFrame(k, opcode, text);
-    if (!k.raw_busy) RawFlush(k);
-  }
-
-  void RawFlush(Conn& k) {
-    k.raw_busy = true;
-    k.raw_writing.clear();
-    std::swap(k.raw_writing, k.raw_out);
-    asio::async_write(RawSocket(k), asio::buffer(k.raw_writing), [this, &k](beast::error_code ec, std::size_t) {
-      k.raw_busy = false;
-      if (ec) {
-        k.dead = true;
-        return;
-      }
-      if (!k.raw_out.empty()) RawFlush(k);
-    });
-  }
-
-  void RawDead(Conn& k) {
-    if (k.open) ++closed;
-    k.open = false;
-    k.dead = true;
-    // Its unanswered messages never will be: give their share of the budget back.
-    const std::uint64_t lost = k.messages - k.answered;
-    k.ctx.unanswered -= std::min(k.ctx.unanswered, lost);
-    if (k.in_flight) PeakNext(k);
-    ServeWaiting(k.ctx);
-  }
-
-  void RawRead(Conn& k) {
-    if (k.raw_len == k.raw_in.size()) k.raw_in.resize(k.raw_in.size() * 2);
-    RawSocket(k).async_read_some(asio::buffer(k.raw_in.data() + k.raw_len, k.raw_in.size() - k.raw_len),
-                                 [this, &k](beast::error_code ec, std::size_t n) {
-                                   if (ec) return RawDead(k);
-                                   k.raw_len += n;
-                                   if (!RawFrames(k)) return RawDead(k);
-                                   RawRead(k);
-                                 });
-  }
-
-  // Handles every complete frame of raw_in; false on a frame this client does not expect.
-  bool RawFrames(Conn& k) {
-    const auto* p = reinterpret_cast<const unsigned char*>(k.raw_in.data());
-    std::size_t at = 0;
-    while (k.raw_len - at >= 2) {
-      const unsigned char b0 = p[at], b1 = p[at + 1];
-      if ((b1 & 0x80) != 0 || (b0 & 0x80) == 0) return false;  // masked, or fragmented: not what Beast sends us
-      std::size_t header = 2, length = b1 & 0x7f;
-      if (length == 126) {
-        if (k.raw_len - at < 4) break;
-        length = (std::size_t{p[at + 2]} << 8) | p[at + 3];
-        header = 4;
-      } else if (length == 127) {
-        if (k.raw_len - at < 10) break;
-        length = 0;
-        for (int i = 0; i < 8; ++i) length = (length << 8) | p[at + 2 + static_cast<std::size_t>(i)];
-        header = 10;
-      }
-      if (k.raw_len - at < header + length) {
-        if (header + length > k.raw_in.size()) k.raw_in.resize(header + length + 2048);
-        break;
-      }
-      const std::string_view payload(k.raw_in.data() + at + header, length);
-      switch (b0 & 0x0f) {
-        case 1:
-          OnRiderFrame(k, payload);
-          break;
-        case 8:
-          return false;  // closed by the server
-        case 9:
-          RawSend(k, std::string(payload), 10);  // pong
-          break;
-        case 10:
-          break;
-        default:
-          return false;
-      }
-      at += header + length;
-    }
-    std::memmove(k.raw_in.data(), k.raw_in.data() + at, k.raw_len - at);
-    k.raw_len -= at;
-    return true;
-  }
-
   // --- riders ----------------------------------------------------------------------------------
-  // Writes the rider's next fix (now, or 1 ms after its previous one) in a message of its own, with
-  // a seq when `with_seq`; false if it must wait. Unless `flush`, the frame only joins the rider's
-  // output (the caller flushes once for several).
-  bool SendFix(Conn& k, bool with_seq, bool flush = true) {
+  // Writes the rider's next fix (now, or 1 ms after its previous one); false if it must wait.
+  bool SendFix(Conn& k) {
     const Millis now = WallMs();
     const Millis at = std::max(now, k.last_at + 1);
     if (at > now + kMaxAheadMs) return false;
     k.last_at = at;
     const SeededRider& r = data.riders[static_cast<std::size_t>(k.index)];
     const geo::Point p = PositionAt(r, at - options.seed_time);
-    ++k.messages;
-    fmt::memory_buffer message;
-    if (with_seq) {
-      fmt::format_to(std::back_inserter(message), R"({{"type":"locations","seq":{},"fixes":[)", k.messages);
-    } else {
-      fmt::format_to(std::back_inserter(message), R"({{"type":"locations","fixes":[)");
-    }
-    fmt::format_to(std::back_inserter(message), R"({{"lat":{:.7f},"lon":{:.7f},"at":"{}"}}]}})", p.lat, p.lon,
-                   json::FormatTime(at));
+    std::string message = fmt::format(R"({{"type":"locations","fixes":[{{"lat":{:.7f},"lon":{:.7f},"at":"{}"}}]}})",
+                                      p.lat, p.lon, json::FormatTime(at));
     SendLog& log = send_log[static_cast<std::size_t>(k.index)];
     const auto slot = static_cast<int>(k.seq++ % SendLog::kSlots);
     log.sent_ns[slot].store(SteadyNs(), std::memory_order_relaxed);
     log.at_ms[slot].store(at, std::memory_order_release);
-    if (k.dead) return true;
-    RawFrame(k, 1, std::string_view(message.data(), message.size()));
-    if (flush && !k.raw_busy) RawFlush(k);
+    Send(k, std::move(message));
     return true;
   }
 
-  // The rider had an answer (or the phase starts): stop-and-wait sends the next message at once;
-  // windowed, the rider queues for its turn to top its window up (ServeWaiting). Once the phase is
-  // over, the rider leaves it when every message it wrote is answered.
   void PeakNext(Conn& k) {
     if (phase.load(std::memory_order_relaxed) != kPeak || k.dead) {
-      if (k.in_flight && (k.dead || k.answered >= k.messages)) {
+      if (k.in_flight) {
         k.in_flight = false;
         --in_flight;
       }
       return;
     }
-    if (window > 1) {
-      if (!k.queued && k.messages - k.answered < static_cast<std::uint64_t>(window)) {
-        k.queued = true;
-        k.ctx.waiting.push_back(&k);
-      }
-      return ServeWaiting(k.ctx);
-    }
-    if (k.messages - k.answered >= 1) return;
-    if (!SendFix(k, false)) RetryLater(k);
-  }
-
-  // Tops up the windows of waiting riders, first come first served, while the thread's budget of
-  // unanswered messages lasts: each rider writes what it may (up to `window` unanswered) in one go,
-  // so the server reads several of its messages at once, as from a phone sending its backlog; a
-  // rider whose window is still not full queues again behind the others. Round-robin: every rider
-  // takes turns, none starves, and the server is never handed more than the budget at once.
-  void ServeWaiting(Ctx& c) {
-    const auto limit = static_cast<std::uint64_t>(window);
-    while (c.unanswered < c.budget && !c.waiting.empty()) {
-      Conn& k = *c.waiting.front();
-      c.waiting.pop_front();
-      k.queued = false;
-      if (k.dead || phase.load(std::memory_order_relaxed) != kPeak) continue;
-      bool ahead = false;
-      while (k.messages - k.answered < limit && c.unanswered < c.budget) {
-        if (!SendFix(k, true, false)) {
-          ahead = true;
-          break;
-        }
-        ++c.unanswered;
-      }
-      if (!k.raw_busy && !k.raw_out.empty()) RawFlush(k);  // the rider's new messages in one write
-      if (ahead) {
-        RetryLater(k);
-      } else if (k.messages - k.answered < limit) {
-        k.queued = true;
-        c.waiting.push_back(&k);
-      }
-    }
-  }
-
-  // This rider ran a minute ahead of the clock (few riders, very fast server): let time pass.
-  void RetryLater(Conn& k) {
+    if (SendFix(k)) return;
+    // This rider ran a minute ahead of the clock (few riders, very fast server): let time pass.
     k.timer.expires_after(std::chrono::milliseconds(10));
     k.timer.async_wait([this, &k](beast::error_code ec) {
       if (!ec) PeakNext(k);
@@ -471,35 +281,23 @@ struct WsLoad::Impl {
 
   void LiveTick(Conn& k) {
     if (phase.load(std::memory_order_relaxed) != kLive || k.dead) return;
-    if (SendFix(k, false)) ++sent;
+    if (SendFix(k)) ++sent;
     k.timer.expires_at(k.timer.expiry() + std::chrono::seconds(1));
     k.timer.async_wait([this, &k](beast::error_code ec) {
       if (!ec) LiveTick(k);
     });
   }
 
-  // An answer: a plain ack or error answers one message; one with a seq answers every message up
-  // to that seq (cumulative acknowledgement).
   void OnRiderFrame(Conn& k, std::string_view text) {
-    auto number = [&](std::string_view key) -> std::optional<std::uint64_t> {
-      auto at = text.find(key);
-      if (at == std::string_view::npos) return std::nullopt;
-      return std::strtoull(text.data() + at + key.size(), nullptr, 10);
-    };
-    const bool ack = text.find(R"("type":"locations_ack")") != std::string_view::npos;
-    if (ack) {
-      accepted += number(R"("accepted":)").value_or(0);
+    if (text.find(R"("type":"locations_ack")") != std::string_view::npos) {
+      auto at = text.find(R"("accepted":)");
+      if (at != std::string_view::npos) {
+        accepted += static_cast<std::uint64_t>(std::strtoull(text.data() + at + 11, nullptr, 10));
+      }
     } else {
       ++errors;
       Failed(fmt::format("rider {}: {}", k.index, text.substr(0, 300)));
     }
-    const std::uint64_t before = k.answered;
-    if (auto seq = number(R"("seq":)")) {
-      k.answered = std::max(k.answered, std::min(*seq, k.messages));
-    } else {
-      ++k.answered;
-    }
-    k.ctx.unanswered -= std::min(k.ctx.unanswered, k.answered - before);  // 0 unless windowed
     if (k.in_flight) PeakNext(k);
   }
 
@@ -578,19 +376,8 @@ Status WsLoad::ConnectAll(std::chrono::seconds timeout) {
 std::size_t WsLoad::Open() const { return impl_->opened - impl_->closed; }
 std::uint64_t WsLoad::Closed() const { return impl_->closed; }
 
-PeakStats WsLoad::RunPeak(std::chrono::milliseconds duration, int window, int max_in_flight) {
+PeakStats WsLoad::RunPeak(std::chrono::milliseconds duration) {
   Impl& m = *impl_;
-  m.window = std::max(1, window);
-  const std::uint64_t budget =
-      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::max(1, max_in_flight)) / m.ctxs.size());
-  for (auto& c : m.ctxs) {
-    asio::post(c->ioc, [c = c.get(), budget] {
-      c->budget = budget;
-      c->unanswered = 0;
-      c->waiting.clear();
-      for (Impl::Conn* k : c->conns) k->queued = false;
-    });
-  }
   const std::uint64_t accepted0 = m.accepted, errors0 = m.errors;
   m.phase = kPeak;
   const auto start = SteadyClock::now();
@@ -607,8 +394,6 @@ PeakStats WsLoad::RunPeak(std::chrono::milliseconds duration, int window, int ma
   WaitFor([&] { return m.in_flight.load() <= 0; }, std::chrono::seconds(30));  // the last acknowledgements
   PeakStats out;
   out.fixes_accepted = accepted_at_end - accepted0;
-  out.fixes_accepted_with_drain = m.accepted - accepted0;
-  out.riders_unanswered_at_end = static_cast<std::uint64_t>(std::max(0, m.in_flight.load()));
   out.errors = m.errors - errors0;
   out.seconds = std::chrono::duration<double>(end - start).count();
   return out;

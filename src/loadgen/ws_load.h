@@ -5,9 +5,7 @@
 // that tens of thousands of them fit in the ephemeral port range.
 //
 // A watcher connection is one customer tracking each of their orders (SeedData::orders of that
-// customer). Rider connections, once the handshake is done, write and read WebSocket frames on the
-// raw socket (a cheap client: every frame queued during a write goes in the next single write).
-// Riders send `locations` messages of one fix, positions along their seeded straight line and
+// customer). Riders send `locations` messages of one fix, positions along their seeded straight line and
 // times from the wall clock (strictly increasing per rider). Watchers `track` their order and time
 // every `position` frame against the moment its rider's fix was written (fan-out latency, end to
 // end: rider socket -> server -> watcher socket).
@@ -33,9 +31,7 @@ struct LoadOptions {
 };
 
 struct PeakStats {
-  std::uint64_t fixes_accepted = 0;             // acknowledged within the phase's `seconds`
-  std::uint64_t fixes_accepted_with_drain = 0;  // plus those acknowledged after its end (the last window)
-  std::uint64_t riders_unanswered_at_end = 0;   // riders still waiting for an answer when the drain gave up
+  std::uint64_t fixes_accepted = 0;
   std::uint64_t errors = 0;
   double seconds = 0;
 };
@@ -63,14 +59,9 @@ class WsLoad {
   // or `timeout` passes.
   Status ConnectAll(std::chrono::seconds timeout);
   [[nodiscard]] std::size_t Open() const;
-  // Riders send one-fix messages back to back for `duration`, each keeping up to `window` of them
-  // unanswered: 1 is stop-and-wait (each message acknowledged on its own, the next sent after the
-  // answer; every rider has one in flight); above 1 the messages carry a seq, the server
-  // acknowledges cumulatively, and at most `max_in_flight` messages are unanswered in all: riders
-  // take turns topping their window up, first come first served (a bounded offered load, so the
-  // server's queue and the time to an acknowledgement stay short whatever the number of riders).
-  // Then waits for the last answers (bounded).
-  PeakStats RunPeak(std::chrono::milliseconds duration, int window, int max_in_flight);
+  // Riders send fixes back to back (one in flight per rider) for `duration`, then wait for the
+  // last acknowledgements (bounded).
+  PeakStats RunPeak(std::chrono::milliseconds duration);
   // Every customer connection tracks each of its orders; waits (bounded) for every `tracking` answer.
   Status SubscribeAll(std::chrono::seconds timeout);
   // Riders send one fix per second each, spread over the second, for `duration`.

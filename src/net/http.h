@@ -56,13 +56,6 @@ struct WebSocketHandlers {
   // (in-memory work and queued sends); false hands the message to on_message as usual. Either way
   // the next message is read after it returns, so messages stay in order.
   std::function<bool(const std::shared_ptr<WebSocket>&, std::string_view text)> try_inline;
-  // Optional, with try_inline: called on the connection's I/O thread once the messages that
-  // try_inline handled have been followed by the end of what the socket had delivered (the server
-  // is about to wait for more bytes), or by a message for on_message (before that one is handed
-  // over). So it runs once per read batch, not per message: the place for answers that cover
-  // several messages at once (a cumulative acknowledgement). Its sends are queued in order after
-  // those of the messages it follows.
-  std::function<void(const std::shared_ptr<WebSocket>&)> on_read_idle;
 };
 
 struct Response;

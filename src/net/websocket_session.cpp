@@ -9,21 +9,7 @@
 // instead one timer per connection ticks every half `websocket_idle_timeout` and looks at a flag
 // that every received frame sets: silent for a tick -> a ping (queued like a message), silent for
 // the next one too (no pong) -> closed. The same policy as Beast's suggested server settings.
-//
-// Read batches: Beast reads the socket in chunks of up to 1,536 bytes and hands out the frames they
-// hold one at a time. The layer below it (HookedSocket) tells the session whenever Beast is about
-// to read the socket again, i.e. every frame already delivered has been handled: if try_inline
-// handled any of them, on_read_idle runs once, there and then (before the socket read starts), so
-// its answer is queued right behind the messages it covers, not behind every other connection's
-// work in the I/O thread's queue.
-//
-// Back-pressure on reads: a peer that sends but does not read its answers would otherwise make the
-// server queue answers until the connection overflows. When `kPauseReadsAt` messages wait to be
-// written, the session stops reading (TCP flow control then stops the peer's writes) and resumes
-// once the queue is down to half of that. Messages pushed by others (tracking positions, order
-// events) still overflow and disconnect a subscriber that does not read, as before.
 
-#include <algorithm>
 #include <boost/beast/websocket.hpp>
 
 #include "net/middleware.h"
@@ -33,105 +19,6 @@ namespace hotpath::net::detail {
 namespace {
 
 namespace websocket = beast::websocket;
-
-class SocketReadListener {
- public:
-  virtual void BeforeSocketRead() = 0;
-
- protected:
-  ~SocketReadListener() = default;
-};
-
-// The websocket stream's next layer: the TCP socket, telling `listener` before each read from it.
-// Writes, the executor and teardown go straight to the socket.
-//
-// Beast asks for at most 1,536 bytes per read (its fixed read buffer). A connection that has filled
-// such a read (a client streaming messages) gets a spill area: each socket read then also takes up
-// to kSpillBytes more, and Beast's next reads are served from it without a system call, so one
-// recvmsg takes everything that has arrived, and `listener` hears of a read batch once per socket
-// read rather than once per 1,536 bytes. Connections that never fill a read (idle ones, watchers,
-// stop-and-wait riders) never allocate it.
-class HookedSocket {
- public:
-  static constexpr std::size_t kSpillBytes = 16384;
-  using executor_type = tcp::socket::executor_type;
-  explicit HookedSocket(tcp::socket socket) : socket_(std::move(socket)) {}
-  void SetListener(SocketReadListener* listener) { listener_ = listener; }
-  executor_type get_executor() noexcept { return socket_.get_executor(); }
-  tcp::socket& next_layer() { return socket_; }
-  tcp::socket& socket() { return socket_; }
-
-  template <typename Buffers, typename Token>
-  auto async_read_some(const Buffers& buffers, Token&& token) {
-    return asio::async_initiate<Token, void(beast::error_code, std::size_t)>(
-        [this](auto handler, const Buffers& b) { StartRead(std::move(handler), b); }, token, buffers);
-  }
-  template <typename Buffers, typename Token>
-  auto async_write_some(const Buffers& buffers, Token&& token) {
-    return socket_.async_write_some(buffers, std::forward<Token>(token));
-  }
-  template <typename Buffers>
-  std::size_t read_some(const Buffers& buffers, beast::error_code& ec) {
-    ec = {};
-    if (spill_begin_ < spill_end_) return TakeSpill(buffers);
-    return socket_.read_some(buffers, ec);
-  }
-  template <typename Buffers>
-  std::size_t write_some(const Buffers& buffers, beast::error_code& ec) {
-    return socket_.write_some(buffers, ec);
-  }
-
-  template <typename Handler>
-  friend void async_teardown(beast::role_type role, HookedSocket& s, Handler&& handler) {
-    websocket::async_teardown(role, s.socket_, std::forward<Handler>(handler));
-  }
-  friend void teardown(beast::role_type role, HookedSocket& s, beast::error_code& ec) {
-    websocket::teardown(role, s.socket_, ec);
-  }
-
- private:
-  template <typename Buffers>
-  std::size_t TakeSpill(const Buffers& buffers) {
-    const std::size_t n =
-        asio::buffer_copy(buffers, asio::buffer(spill_.get() + spill_begin_, spill_end_ - spill_begin_));
-    spill_begin_ += n;
-    return n;
-  }
-
-  template <typename Handler, typename Buffers>
-  void StartRead(Handler handler, const Buffers& buffers) {
-    if (spill_begin_ < spill_end_) {  // bytes an earlier socket read took: no system call
-      const std::size_t n = TakeSpill(buffers);
-      asio::post(socket_.get_executor(), beast::bind_front_handler(std::move(handler), beast::error_code{}, n));
-      return;
-    }
-    if (listener_) listener_->BeforeSocketRead();
-    const std::size_t want = asio::buffer_size(buffers);
-    // The lambdas run on the socket's executor, which is also the handler's (the session's strand).
-    if (!spill_) {
-      socket_.async_read_some(buffers, [this, want, handler = std::move(handler)](beast::error_code ec,
-                                                                                 std::size_t n) mutable {
-        if (!ec && n == want && want > 0) spill_ = std::make_unique<char[]>(kSpillBytes);  // a streaming peer
-        handler(ec, n);
-      });
-      return;
-    }
-    socket_.async_read_some(beast::buffers_cat(buffers, asio::buffer(spill_.get(), kSpillBytes)),
-                            [this, want, handler = std::move(handler)](beast::error_code ec, std::size_t n) mutable {
-                              if (n > want) {
-                                spill_begin_ = 0;
-                                spill_end_ = n - want;
-                                n = want;
-                              }
-                              handler(ec, n);
-                            });
-  }
-
-  tcp::socket socket_;
-  SocketReadListener* listener_ = nullptr;
-  std::unique_ptr<char[]> spill_;  // kSpillBytes once the peer streams; bytes [begin, end) not yet handed to Beast
-  std::size_t spill_begin_ = 0, spill_end_ = 0;
-};
 
 class WsHandle final : public WebSocket {
  public:
@@ -146,13 +33,7 @@ class WsHandle final : public WebSocket {
   StreamHandle state_;
 };
 
-// Answers waiting to be written beyond which the session stops reading (at most a quarter of the
-// connection's queue bound, so answers alone never overflow it).
-constexpr std::size_t kPauseReadsAt = 64;
-
-class WsSession final : public StreamSession,
-                        public SocketReadListener,
-                        public std::enable_shared_from_this<WsSession> {
+class WsSession final : public StreamSession, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(ServerCore& core, beast::tcp_stream stream, WebSocketHandlers handlers, std::string request_id)
       : core_(core),
@@ -164,8 +45,6 @@ class WsSession final : public StreamSession,
         request_id_(std::move(request_id)),
         handle_(std::make_shared<WsHandle>(core.options.max_stream_queue)) {
     core_.websockets.fetch_add(1, std::memory_order_relaxed);
-    if (handlers_.on_read_idle) ws_.next_layer().SetListener(this);
-    pause_reads_at_ = std::clamp<std::size_t>(core.options.max_stream_queue / 4, 1, kPauseReadsAt);
   }
 
   ~WsSession() override {
@@ -225,7 +104,7 @@ class WsSession final : public StreamSession,
   void CloseAfterStop() override {
     done_ = true;
     beast::error_code ignored;
-    ws_.next_layer().socket().close(ignored);
+    ws_.next_layer().close(ignored);
     NotifyCloseNow();
   }
 
@@ -291,10 +170,6 @@ class WsSession final : public StreamSession,
 
   void DoRead() {
     if (done_) return;
-    if (queue_.size() >= pause_reads_at_) {  // the peer is not reading its answers: stop reading too
-      reads_paused_ = true;
-      return;
-    }
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
@@ -319,14 +194,9 @@ class WsSession final : public StreamSession,
         handled = true;
       }
       if (handled) {
-        unsettled_ = true;
         buffer_.consume(buffer_.size());
         return DoRead();
       }
-    }
-    if (unsettled_) {  // the inline messages' read batch ends here: settle it before this one
-      unsettled_ = false;
-      ReadIdle();
     }
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
@@ -342,26 +212,6 @@ class WsSession final : public StreamSession,
           }
         },
         [self = shared_from_this()] { self->DoRead(); });
-  }
-
-  // Inside Beast's read operation, on the strand: Beast is about to read the socket. The read
-  // operation holds only Beast's read block here, so on_read_idle's sends may start a write.
-  void BeforeSocketRead() override {
-    if (!unsettled_) return;
-    unsettled_ = false;
-    ReadIdle();
-  }
-
-  void ReadIdle() {
-    if (done_ || !handlers_.on_read_idle) return;
-    try {
-      InlineScope scope(this);
-      handlers_.on_read_idle(handle_);
-    } catch (const std::exception& e) {
-      core_.Log("error", IncidentLogLine("error", "websocket on_read_idle threw", request_id_, e.what(),
-                                         std::chrono::system_clock::now()));
-    } catch (...) {
-    }
   }
 
   void DoWrite() {
@@ -385,10 +235,6 @@ class WsSession final : public StreamSession,
     if (!queue_.front().ping) handle_->state().Written();
     queue_.pop_front();
     if (ec) return Terminate();
-    if (reads_paused_ && queue_.size() <= pause_reads_at_ / 2 && !closing_) {
-      reads_paused_ = false;
-      DoRead();
-    }
     if (!queue_.empty()) return DoWrite();
     if (closing_) DoClose();
   }
@@ -412,7 +258,7 @@ class WsSession final : public StreamSession,
     idle_timer_.cancel();
     handle_->state().MarkClosed();
     beast::error_code ignored;
-    ws_.next_layer().socket().close(ignored);
+    ws_.next_layer().close(ignored);
     if (opened_ && !close_notified_.exchange(true)) {
       asio::post(callbacks_, [self = shared_from_this()] { self->Invoke("on_close", self->handlers_.on_close); });
     }
@@ -422,7 +268,7 @@ class WsSession final : public StreamSession,
   // On the bare socket, not beast::tcp_stream: the websocket stream has its own handshake and close
   // timeouts and ArmIdle covers idle peers, so tcp_stream's timeout and rate-limit layer (a composed
   // operation around every read and write) would only cost time per message.
-  websocket::stream<HookedSocket> ws_;
+  websocket::stream<tcp::socket> ws_;
   const asio::any_io_executor strand_;
   asio::steady_timer idle_timer_;  // ArmIdle
   asio::strand<asio::thread_pool::executor_type> callbacks_;
@@ -444,9 +290,6 @@ class WsSession final : public StreamSession,
   bool writing_ = false;
   bool heard_ = false;   // a frame came in since the last idle tick
   bool pinged_ = false;  // the last idle tick sent a ping
-  bool unsettled_ = false;  // try_inline handled messages since the last on_read_idle
-  bool reads_paused_ = false;  // DoRead found the write queue full: OnWrite reads again
-  std::size_t pause_reads_at_ = kPauseReadsAt;
   bool closing_ = false;
   bool done_ = false;
 };

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -35,16 +34,6 @@ class WebSocketTest : public ::testing::Test {
         EXPECT_FALSE(socket->IsOpen());
         closed_.Notify();
       };
-      // "inline:..." messages are counted on the I/O thread without an answer; on_read_idle reports
-      // the count (an acknowledgement covering every inline message so far).
-      handlers.try_inline = [this](const std::shared_ptr<WebSocket>&, std::string_view text) {
-        if (text.rfind("inline:", 0) != 0) return false;
-        ++inline_seen_;
-        return true;
-      };
-      handlers.on_read_idle = [this](const std::shared_ptr<WebSocket>& socket) {
-        socket->Send("idle after " + std::to_string(inline_seen_));
-      };
       return Response::Upgrade(std::move(handlers));
     });
     harness_.Start();
@@ -57,7 +46,6 @@ class WebSocketTest : public ::testing::Test {
 
   std::mutex mutex_;
   std::shared_ptr<WebSocket> socket_;
-  int inline_seen_ = 0;  // only touched on the connection's I/O thread
   Signal opened_;
   Signal closed_;
   static ServerOptions Options() {
@@ -190,32 +178,6 @@ TEST(WebSocketIdle, APeerThatAnswersPingsStaysAndASilentOneIsClosed) {
   ASSERT_TRUE(kept->Send("still open"));
   EXPECT_EQ(read.get(), "still open");
   EXPECT_EQ(silent.Read(), std::nullopt);  // the server closed it
-}
-
-TEST_F(WebSocketTest, InlineMessagesAreSettledOncePerReadAndBeforeAWorkerMessage) {
-  WsClient client(harness_.port(), "/v1/ws");
-  ASSERT_TRUE(opened_.WaitFor());
-  for (int i = 1; i <= 3; ++i) client.Send("inline:" + std::to_string(i));
-  // However the three arrive (one read or several), each read that handled some is settled once,
-  // after its messages: the counts grow and the last one covers all three.
-  std::vector<int> counts;
-  while (counts.empty() || counts.back() < 3) {
-    auto m = client.Read();
-    ASSERT_TRUE(m);
-    ASSERT_EQ(m->rfind("idle after ", 0), 0u) << *m;
-    counts.push_back(std::stoi(m->substr(11)));
-  }
-  EXPECT_LE(counts.size(), 3u);
-  EXPECT_TRUE(std::is_sorted(counts.begin(), counts.end()) &&
-              std::adjacent_find(counts.begin(), counts.end()) == counts.end());
-  // A message for the worker pool right after an inline one: the inline one is settled first.
-  client.Send("inline:4");
-  client.Send("plain");
-  EXPECT_EQ(client.Read(), "idle after 4");
-  EXPECT_EQ(client.Read().value_or("").rfind("echo:plain", 0), 0u);
-  // Messages for the worker pool alone are not followed by any on_read_idle.
-  client.Send("again");
-  EXPECT_EQ(client.Read().value_or("").rfind("echo:again", 0), 0u);
 }
 
 TEST_F(WebSocketTest, CoalescedSendsKeepOnlyTheNewestOfASlot) {

@@ -4,12 +4,9 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
-#include <stdexcept>
 
 #include "api/edge.h"
 #include "identity/guard.h"
@@ -100,8 +97,6 @@ net::Response Events(OrderService& orders, LiveHub& hub, const Principal& who, n
 // State of one WebSocket connection: who it is and which orders it follows.
 struct WsState {
   Principal who;
-  // One slot per extension, made at on_open and never resized (ExtensionState).
-  std::vector<std::pair<const WsExtension*, std::shared_ptr<void>>> extension_state;
   std::mutex mu;
   std::map<std::string, std::shared_ptr<OrderFeed>> feeds;  // guarded by mu
 };
@@ -113,30 +108,17 @@ std::string WsError(const Error& e) {
 
 using Extensions = std::vector<WsExtension*>;
 
-// The non-blocking messages of an extension (rider locations) are handled on the I/O thread, one
-// per message: parsed by the thread's own parser (its work stack kept from one message to the next)
-// into a tree on the stack (a small message needs no heap allocation), which lives as long as the
-// extension's OnMessage.
+// The non-blocking messages of an extension (rider locations) are handled on the I/O thread.
 bool TryInline(const Extensions& exts, const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
   auto state = std::static_pointer_cast<WsState>(ws->user_data);
   if (!state) return false;
-  alignas(16) unsigned char tree[2048];
-  bj::monotonic_resource memory(tree, sizeof tree);
-  thread_local bj::parser parser;
-  parser.reset(&memory);
-  boost::system::error_code ec;
-  parser.write(text.data(), text.size(), ec);
-  if (ec) {
-    parser.reset();
-    return false;  // on_message answers with the error
-  }
-  bj::value body = parser.release();
-  if (!body.is_object()) return false;
-  const auto* t = body.as_object().if_contains("type");
+  auto body = json::ParseObject(text);
+  if (!body.ok()) return false;  // on_message answers with the error
+  const auto* t = body->if_contains("type");
   if (!t || !t->is_string()) return false;
   std::string_view type = t->get_string();
   for (auto* ext : exts) {
-    if (ext->HandlesInline(type)) return ext->OnMessage(ws, state->who, type, body.as_object());
+    if (ext->HandlesInline(type)) return ext->OnMessage(ws, state->who, type, *body);
   }
   return false;
 }
@@ -280,7 +262,6 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
                h.on_open = [who, exts](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::make_shared<WsState>();
                  state->who = who;
-                 for (auto* ext : exts) state->extension_state.emplace_back(ext, nullptr);
                  ws->user_data = state;
                  for (auto* ext : exts) ext->OnOpen(ws, who);
                };
@@ -289,9 +270,6 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
                };
                h.try_inline = [exts](const std::shared_ptr<net::WebSocket>& ws, std::string_view text) {
                  return TryInline(exts, ws, text);
-               };
-               h.on_read_idle = [exts](const std::shared_ptr<net::WebSocket>& ws) {
-                 for (auto* ext : exts) ext->OnReadIdle(ws);
                };
                h.on_close = [exts](const std::shared_ptr<net::WebSocket>& ws) {
                  auto state = std::static_pointer_cast<WsState>(ws->user_data);
@@ -306,16 +284,6 @@ void RegisterRoutes(net::Router& router, OrderService& orders, LiveHub& hub,
                };
                return net::Response::Upgrade(std::move(h));
              }));
-}
-
-std::shared_ptr<void>& ExtensionState(const net::WebSocket& ws, const WsExtension& ext) {
-  auto* state = static_cast<WsState*>(ws.user_data.get());
-  if (state) {
-    for (auto& [owner, slot] : state->extension_state) {
-      if (owner == &ext) return slot;
-    }
-  }
-  throw std::logic_error("ExtensionState: not a /v1/ws connection of this extension");
 }
 
 }  // namespace hotpath::orders

@@ -23,16 +23,6 @@ class WsExtension {
   // True when OnMessage handles `type` without blocking (no database, no waiting): such messages run
   // on the socket's I/O thread (net::WebSocketHandlers::try_inline), the others on the worker pool.
   [[nodiscard]] virtual bool HandlesInline(std::string_view /*type*/) const { return false; }
-  // After a read batch of inline messages (net::WebSocketHandlers::on_read_idle), on the I/O thread:
-  // where answers covering several messages are sent. Must not block.
-  virtual void OnReadIdle(const std::shared_ptr<net::WebSocket>& /*ws*/) {}
 };
-
-// `ext`'s own state for the connection `ws` of /v1/ws (empty until the extension sets it), kept
-// with the connection and released with it: no lookup by connection per message. An extension's
-// callbacks for one connection (OnMessage, OnReadIdle, OnClose) run one at a time, so it may use
-// the slot without a lock; only from those callbacks. Throws std::logic_error for a connection
-// that is not a /v1/ws one or an extension that is not registered there.
-std::shared_ptr<void>& ExtensionState(const net::WebSocket& ws, const WsExtension& ext);
 
 }  // namespace hotpath::orders

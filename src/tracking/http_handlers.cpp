@@ -28,23 +28,18 @@ bj::object IngestJson(const IngestResult& r) {
   return o;
 }
 
-// `rider`, when given, caches the rider's tracker entry across calls (one connection's batches).
-Result<IngestResult> IngestBody(Tracker& tracker, const Principal& who, const bj::object& body, bool ws,
-                                Tracker::RiderRef* rider = nullptr) {
+Result<IngestResult> IngestBody(Tracker& tracker, const Principal& who, const bj::object& body, bool ws) {
   HP_TRY(identity::RequireRole(who, {Role::kRider}));
   json::FieldErrors errors;
   json::ObjectReader r(body, errors);
   if (ws) {
     r.String("type", true, 1, 32);
     r.Value("ref", false);
-    r.Value("seq", false);  // checked by TrackingWs::Locations
   }
   auto fixes = ReadFixes(r, errors);
   r.Done();
   HP_TRY(errors.ToStatus());
-  if (!rider) return tracker.Ingest(who.user_id, fixes);
-  if (!*rider) *rider = tracker.Find(who.user_id);
-  return *rider ? tracker.Ingest(*rider, fixes) : tracker.Ingest(who.user_id, fixes);
+  return tracker.Ingest(who.user_id, fixes);
 }
 
 bj::object RiderJson(const IndexedRider& r) {
@@ -229,90 +224,27 @@ bool TrackingWs::OnMessage(const std::shared_ptr<net::WebSocket>& ws, const Prin
     return true;
   }
   if (type != "locations") return false;
-  Locations(ws, who, message);
-  return true;
-}
-
-namespace {
-
-constexpr std::int64_t kMaxSeq = (std::int64_t{1} << 53) - 1;  // exact in every JSON implementation
-
-// `"latest":{..}` or `"latest":null`, formatted by hand (once per acknowledgement).
-void AppendLatest(std::string& out, const std::optional<Fix>& latest) {
-  out += R"("latest":)";
-  if (!latest) {
-    out += "null";
-    return;
-  }
-  fmt::format_to(std::back_inserter(out), R"({{"lat":{},"lon":{},"at":")", latest->position.lat, latest->position.lon);
-  json::AppendTime(out, latest->at);
-  out += R"("})";
-}
-
-// Comma-separated `flagged` entries of a cumulative ack, each naming its message.
-void AppendFlagged(std::string& out, const std::vector<FlaggedFix>& flagged, std::int64_t seq) {
-  for (const auto& f : flagged) {
-    if (!out.empty()) out += ',';
-    bj::object o{{"index", f.index}, {"reason", f.reason}, {"implied_kmh", std::round(f.implied_kmh)}};
-    o["seq"] = seq;
-    out += bj::serialize(o);
-  }
-}
-
-std::string WsSeqError(const Error& e, const bj::value& seq) {
-  auto problem = api::ErrorResponse(e);
-  return bj::serialize(bj::object{{"type", "error"}, {"seq", seq}, {"error", bj::parse(problem.body)}});
-}
-
-}  // namespace
-
-TrackingWs::AckWindow* TrackingWs::FindWindow(const net::WebSocket& ws, bool create) {
-  std::shared_ptr<void>& slot = orders::ExtensionState(ws, *this);
-  if (!slot && create) slot = std::make_shared<AckWindow>();
-  return static_cast<AckWindow*>(slot.get());
-}
-
-void TrackingWs::SendAck(net::WebSocket& ws, AckWindow& window) {
-  if (!window.owed) return;
-  std::string ack;
-  ack.reserve(160 + window.flagged.size());
-  ack += R"({"type":"locations_ack","seq":)";
-  fmt::format_to(std::back_inserter(ack), R"({},"accepted":{},"flagged":[)", window.last_seq, window.accepted);
-  ack += window.flagged;
-  fmt::format_to(std::back_inserter(ack), R"(],"duplicates":{},)", window.duplicates);
-  AppendLatest(ack, window.latest);
-  ack += '}';
-  window.owed = false;
-  window.accepted = 0;
-  window.duplicates = 0;
-  window.flagged.clear();
-  ws.Send(std::move(ack));
-}
-
-void TrackingWs::OnReadIdle(const std::shared_ptr<net::WebSocket>& ws) {
-  if (AckWindow* window = FindWindow(*ws, false)) SendAck(*ws, *window);
-}
-
-void TrackingWs::Locations(const std::shared_ptr<net::WebSocket>& ws, const Principal& who, const bj::object& message) {
-  if (const auto* seq = message.if_contains("seq")) {
-    return LocationsInWindow(ws, *FindWindow(*ws, true), who, message, *seq);
-  }
-  // A message acknowledged on its own: the cumulative ack owed for earlier messages goes first.
-  AckWindow& window = *FindWindow(*ws, true);
-  SendAck(*ws, window);
   bj::value ref = nullptr;
   if (const auto* r = message.if_contains("ref")) ref = *r;
-  auto result = IngestBody(tracker_, who, message, true, &window.rider);
+  auto result = IngestBody(tracker_, who, message, true);
   if (!result.ok()) {
     ws->Send(WsError(result.error(), ref));
-    return;
+    return true;
   }
   if (result->flagged.empty()) {  // the usual answer, formatted without building a JSON tree
     std::string ack;
     ack.reserve(160);
     ack += R"({"accepted":)";
-    fmt::format_to(std::back_inserter(ack), R"({},"flagged":[],"duplicates":{},)", result->accepted, result->duplicates);
-    AppendLatest(ack, result->latest);
+    fmt::format_to(std::back_inserter(ack), "{}", result->accepted);
+    ack += R"(,"flagged":[],"latest":)";
+    if (result->latest) {
+      fmt::format_to(std::back_inserter(ack), R"({{"lat":{},"lon":{},"at":")", result->latest->position.lat,
+                     result->latest->position.lon);
+      json::AppendTime(ack, result->latest->at);
+      ack += R"("})";
+    } else {
+      ack += "null";
+    }
     ack += R"(,"type":"locations_ack","ref":)";
     if (ref.is_null()) {
       ack += "null";
@@ -321,48 +253,13 @@ void TrackingWs::Locations(const std::shared_ptr<net::WebSocket>& ws, const Prin
     }
     ack += '}';
     ws->Send(std::move(ack));
-    return;
+    return true;
   }
   bj::object ack = IngestJson(*result);
   ack["type"] = "locations_ack";
   ack["ref"] = ref;
   ws->Send(bj::serialize(ack));
-}
-
-void TrackingWs::LocationsInWindow(const std::shared_ptr<net::WebSocket>& ws, AckWindow& window, const Principal& who,
-                                   const bj::object& message, const bj::value& seq_value) {
-  std::optional<Error> refused;
-  std::int64_t seq = 0;
-  if (message.contains("ref")) {
-    refused = Error::Invalid("a message carries either seq (cumulative acknowledgement) or ref, not both",
-                             {{"ref", "must be absent when seq is given"}});
-  } else if (!seq_value.is_int64() && !seq_value.is_uint64()) {
-    refused = Error::Invalid("seq must be an integer", {{"seq", "must be an integer from 1 to 2^53-1"}});
-  } else {
-    const bool too_big = seq_value.is_uint64() && seq_value.get_uint64() > static_cast<std::uint64_t>(kMaxSeq);
-    seq = too_big ? kMaxSeq + 1 : seq_value.to_number<std::int64_t>();
-    if (seq < 1 || seq > kMaxSeq) {
-      refused = Error::Invalid("seq must be an integer from 1 to 2^53-1", {{"seq", "must be from 1 to 2^53-1"}});
-    } else if (seq <= window.last_seq) {
-      refused = Error::Invalid(
-          fmt::format("seq {} is not after the previous message's ({}) on this connection", seq, window.last_seq),
-          {{"seq", fmt::format("must be greater than {}", window.last_seq)}});
-    }
-  }
-  Result<IngestResult> result = refused ? Result<IngestResult>(std::move(*refused))
-                                        : IngestBody(tracker_, who, message, true, &window.rider);
-  if (!result.ok()) {
-    SendAck(*ws, window);  // the messages before this one first: answers stay in seq order
-    if (seq >= 1 && seq <= kMaxSeq && seq > window.last_seq) window.last_seq = seq;
-    ws->Send(WsSeqError(result.error(), seq_value));
-    return;
-  }
-  window.last_seq = seq;
-  window.owed = true;
-  window.accepted += result->accepted;
-  window.duplicates += result->duplicates;
-  if (!result->flagged.empty()) AppendFlagged(window.flagged, result->flagged, seq);
-  if (result->latest) window.latest = result->latest;
+  return true;
 }
 
 }  // namespace hotpath::tracking

@@ -24,13 +24,7 @@ void RegisterRoutes(net::Router& router, Tracker& tracker, LiveTracking& live, o
 
 // /v1/ws messages:
 // - riders: {"type":"locations","fixes":[..],"ref":<any, echoed>} answered with
-//   {"type":"locations_ack","ref":..,"accepted":n,"flagged":[..],"duplicates":n,"latest":..} or
-//   {"type":"error","ref":..,"error":problem};
-// - riders streaming with a window: {"type":"locations","seq":n,"fixes":[..]}, seq increasing on the
-//   connection. Accepted ones are acknowledged cumulatively, once per read batch:
-//   {"type":"locations_ack","seq":n,"accepted":..,"flagged":[{"seq","index",..}],"duplicates":..,"latest":..}
-//   covers every message up to seq n that got no error; a rejected one gets
-//   {"type":"error","seq":n,"error":problem} at once, after the ack of the messages before it.
+//   {"type":"locations_ack","ref":..,"accepted":n,"flagged":[..],"latest":..} or {"type":"error","ref":..,"error":problem};
 // - anyone who may see the order: {"type":"track","order_id":..,"last_event_id":n?} answered with
 //   {"type":"tracking","order_id":..}, then {"type":"event","order_id","id","event"} for status events and
 //   {"type":"position","position":{..}} (at most 1/s, coalesced); {"type":"untrack","order_id":..}.
@@ -42,31 +36,12 @@ class TrackingWs final : public orders::WsExtension {
   bool OnMessage(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who, std::string_view type,
                  const boost::json::object& message) override;
   void OnClose(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who) override;
-  void OnReadIdle(const std::shared_ptr<net::WebSocket>& ws) override;
   // Location batches only touch memory (the tracker, live tracking's queues): the I/O thread takes them.
   [[nodiscard]] bool HandlesInline(std::string_view type) const override { return type == "locations"; }
 
  private:
-  // One rider connection's state: its pending cumulative acknowledgement (messages with `seq`) and
-  // the rider's tracker entry. Only touched on the connection's I/O thread, one message or read-idle
-  // call at a time.
-  struct AckWindow {
-    Tracker::RiderRef rider;    // found at the first batch the tracker knows the rider for
-    std::int64_t last_seq = 0;  // the newest seq answered or owed an ack
-    bool owed = false;          // an ack up to last_seq is owed
-    std::size_t accepted = 0;
-    std::size_t duplicates = 0;
-    std::string flagged;        // the ack's `flagged` entries so far, comma-separated
-    std::optional<Fix> latest;
-  };
   void Track(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who, const boost::json::object& m,
              bool track);
-  void Locations(const std::shared_ptr<net::WebSocket>& ws, const identity::Principal& who,
-                 const boost::json::object& message);
-  void LocationsInWindow(const std::shared_ptr<net::WebSocket>& ws, AckWindow& window, const identity::Principal& who,
-                         const boost::json::object& message, const boost::json::value& seq);
-  AckWindow* FindWindow(const net::WebSocket& ws, bool create);
-  static void SendAck(net::WebSocket& ws, AckWindow& window);
   Tracker& tracker_;
   LiveTracking& live_;
   orders::OrderService& orders_;

@@ -104,36 +104,16 @@ void Tracker::Loop() {
   }
 }
 
-Tracker::RiderRef Tracker::Find(const std::string& rider_id) const {
-  std::shared_lock lock(mu_);
-  RiderRef ref;
-  auto it = riders_.find(rider_id);
-  if (it != riders_.end()) ref.entry_ = const_cast<RiderEntry*>(&*it);  // riders_ hands out const entries
-  return ref;
-}
-
 Result<IngestResult> Tracker::Ingest(const std::string& rider_id, const std::vector<Fix>& fixes) {
-  return IngestInto(nullptr, &rider_id, fixes);
-}
-
-Result<IngestResult> Tracker::Ingest(RiderRef rider, const std::vector<Fix>& fixes) {
-  return IngestInto(static_cast<RiderEntry*>(rider.entry_), nullptr, fixes);
-}
-
-Result<IngestResult> Tracker::IngestInto(RiderEntry* entry, const std::string* rider_id, const std::vector<Fix>& fixes) {
   const Millis now = clock_.NowMillis();
   IngestResult out;
   {
     std::unique_lock lock(mu_);
-    if (!entry) {
-      auto found = riders_.find(*rider_id);
-      if (found != riders_.end()) entry = &*found;
-    }
-    if (!entry || entry->second.status == RiderStatus::kOffline) {
+    auto it = riders_.find(rider_id);
+    if (it == riders_.end() || it->second.status == RiderStatus::kOffline) {
       ++rejected_;
       return Error::Conflict("rider is offline; go online first (POST /v1/riders/me/online)");
     }
-    auto* it = entry;
     RiderState& state = it->second;
     auto verdict = CheckBatch(fixes, state.latest, now);
     if (!verdict.ok()) {
@@ -157,10 +137,10 @@ Result<IngestResult> Tracker::IngestInto(RiderEntry* entry, const std::string* r
       state.latest = f;
     }
     if (!verdict->applied.empty()) {
-      index_.Upsert(it->first, state.latest->position, state.latest->at, state.status == RiderStatus::kAvailable);
+      index_.Upsert(rider_id, state.latest->position, state.latest->at, state.status == RiderStatus::kAvailable);
       if (!state.moved) {
         state.moved = true;
-        pending_.moved.push_back(it);
+        pending_.moved.push_back(&*it);
       }
     }
     out.accepted = verdict->applied.size();
@@ -171,7 +151,7 @@ Result<IngestResult> Tracker::IngestInto(RiderEntry* entry, const std::string* r
   applied_ += out.accepted;
   flagged_ += out.flagged.size();
   if (out.accepted == 0) return out;
-  for (const auto& l : listeners_) l(entry->first, *out.latest);
+  for (const auto& l : listeners_) l(rider_id, *out.latest);
   return out;
 }
 
@@ -242,7 +222,6 @@ void Recycle(std::vector<T>& v, std::size_t used) {
 }  // namespace
 
 Status Tracker::Flush() {
-  std::lock_guard flushing(flush_mu_);
   Pending batch;
   std::vector<std::pair<const std::string*, Fix>> positions;  // each moved rider's latest fix
   {
@@ -286,15 +265,13 @@ Status Tracker::Flush() {
   }
   if (bus_ && !batch.publish.empty()) {
     const std::string time = json::FormatTime(clock_.NowMillis());
-    std::vector<events::Message>& messages = events_;
-    messages.resize(batch.publish.size());
-    std::size_t i = 0;
+    std::vector<events::Message> messages;
+    messages.reserve(batch.publish.size());
     for (const auto& [rider, f] : batch.publish) {
-      events::Message& m = messages[i++];
-      m.key.assign(*rider);
-      m.value.clear();
+      events::Message m{*rider, std::string()};
       m.value.reserve(400);
       AppendLocationEvent(m.value, *rider, f, time);
+      messages.push_back(std::move(m));
     }
     auto sent = bus_->PublishBatch(events::kRiderLocationsTopic, messages);
     if (sent.ok()) {

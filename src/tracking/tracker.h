@@ -81,25 +81,9 @@ class Tracker {
   void Start();
   void Stop();  // flushes what is pending
 
-  // A rider's entry, found once (a connection keeps it) and then passed to Ingest instead of the id:
-  // no lookup by id per batch. Riders are never erased, so it stays valid as long as the tracker.
-  class RiderRef {
-   public:
-    RiderRef() = default;
-    explicit operator bool() const { return entry_ != nullptr; }
-
-   private:
-    friend class Tracker;
-    void* entry_ = nullptr;
-  };
-  // The rider's entry; empty when the tracker has never heard of the rider.
-  [[nodiscard]] RiderRef Find(const std::string& rider_id) const;
-
   // kForbidden-free: the caller has checked the role. kConflict when the rider is offline;
   // kInvalidArgument (every rejected fix named) when a fix is rejected.
   Result<IngestResult> Ingest(const std::string& rider_id, const std::vector<Fix>& fixes);
-  // The same for a rider found with Find (non-empty).
-  Result<IngestResult> Ingest(RiderRef rider, const std::vector<Fix>& fixes);
   // The fleet's listener: status changes, and positions set through the fleet (online, single fix).
   void OnRiderChanged(const fleet::Rider& rider);
 
@@ -131,8 +115,6 @@ class Tracker {
     std::vector<std::pair<const std::string*, Fix>> publish;
   };
   void Loop();
-  // Ingest for `entry`, or when it is null for the rider `rider_id` (looked up under the lock).
-  Result<IngestResult> IngestInto(RiderEntry* entry, const std::string* rider_id, const std::vector<Fix>& fixes);
   Millis FreshAfter() const { return clock_.NowMillis() - options_.stale_after_ms; }
 
   storage::Database& db_;
@@ -151,11 +133,6 @@ class Tracker {
   // flush: ingest appends into memory that is already mapped instead of regrowing from nothing
   // (page faults and copies on the I/O thread) every second.
   Pending spare_;  // guarded by mu_
-
-  // Flush's CloudEvents, kept from one flush to the next with their strings' capacity: formatting
-  // every fix's event then allocates nothing (no heap growth and trimming every second).
-  std::mutex flush_mu_;
-  std::vector<events::Message> events_;  // guarded by flush_mu_
 
   std::atomic<std::uint64_t> applied_{0}, flagged_{0}, rejected_{0}, trail_written_{0}, published_{0}, dropped_{0};
 

@@ -587,14 +587,6 @@ class WebSocket:
         return out
 
     def send_frame(self, opcode, payload):
-        self.sock.sendall(self.frame(opcode, payload))
-
-    def send_json_together(self, objs):
-        """Sends several text messages in one write (on loopback: one segment, read by the server at once)."""
-        self.sock.sendall(b"".join(self.frame(0x1, json.dumps(o).encode()) for o in objs))
-
-    @staticmethod
-    def frame(opcode, payload):
         mask = os.urandom(4)
         n = len(payload)
         if n < 126:
@@ -604,7 +596,7 @@ class WebSocket:
         else:
             header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        return header + mask + masked
+        self.sock.sendall(header + mask + masked)
 
     def send_json(self, obj):
         self.send_frame(0x1, json.dumps(obj).encode())
