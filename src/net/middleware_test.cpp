@@ -94,10 +94,13 @@ TEST(AccessLog, HasTheAgreedFieldsAndNoBodyOrAuthorization) {
 
 TEST(AccessLog, TimeIsFormatUtcAcrossSecondsAndBeforeTheEpoch) {
   // The line keeps the text of the current second between calls: every call must still show its own time.
+  // The latest millisecond system_clock (nanoseconds in int64) holds: 2262-04-11T23:47:16.854Z.
+  // (It was 9999-12-31T23:59:59.999Z, which overflows the conversion: UBSan, signed overflow.)
+  constexpr long long kLastNanosecondMillis = 9223372036854LL;
   Request request;
   request.request_id = "r";
   for (const std::int64_t ms : {1764054000123LL, 1764054000999LL, 1764054001000LL, 1764054001000LL,
-                                1764054000123LL, 0LL, -1LL, -1000LL, -1001LL, 253402300799999LL}) {
+                                1764054000123LL, 0LL, -1LL, -1000LL, -1001LL, kLastNanosecondMillis}) {
     const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
     const auto parsed = boost::json::parse(AccessLogLine(request, 200, 0, now)).as_object();
     EXPECT_EQ(parsed.at("time").as_string(), FormatUtc(now)) << ms;
