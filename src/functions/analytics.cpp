@@ -91,13 +91,7 @@ std::optional<Result<std::vector<Outcome>>> Analytics::HandleBatch(const std::ve
   if (rows.empty()) return out;
   auto fresh = ApplyBatchOnce(db_, kSql, boost::json::serialize(rows), kName, clock_.NowMillis());
   if (!fresh.ok()) return Result<std::vector<Outcome>>(std::move(fresh).error());
-  std::set<std::string> applied(fresh->begin(), fresh->end());
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < invocations.size(); ++i) {
-    if (out[i] == Outcome::kRepeat && applied.contains(invocations[i].event.id) &&
-        seen.insert(invocations[i].event.id).second)
-      out[i] = Outcome::kApplied;
-  }
+  MarkFresh(invocations, *fresh, out);
   return out;
 }
 

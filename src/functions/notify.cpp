@@ -183,15 +183,12 @@ std::optional<Result<std::vector<Outcome>>> Notify::HandleBatch(const std::vecto
   auto fresh = ApplyBatchOnce(db_, kSql, boost::json::serialize(rows), kName, now, {now, now},
                               [&](const storage::Row& r) { deliveries[r.Text(0)] = r.Int(1); });
   if (!fresh.ok()) return Result<std::vector<Outcome>>(std::move(fresh).error());
-  std::set<std::string> applied(fresh->begin(), fresh->end());
-  std::set<std::string> seen;
+  MarkFresh(invocations, *fresh, out);
   bool any = false;
   for (std::size_t i = 0; i < invocations.size(); ++i) {
-    const auto& id = invocations[i].event.id;
-    if (out[i] != Outcome::kRepeat || !applied.contains(id) || !seen.insert(id).second) continue;
-    const bool sent = deliveries[id] > 0;
-    out[i] = sent ? Outcome::kApplied : Outcome::kIgnored;
-    any = any || sent;
+    if (out[i] != Outcome::kApplied) continue;
+    if (deliveries[invocations[i].event.id] == 0) out[i] = Outcome::kIgnored;  // no channel to send to
+    any = any || out[i] == Outcome::kApplied;
   }
   if (any) sender_.Wake();  // committed: send now
   return out;

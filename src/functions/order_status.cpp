@@ -50,11 +50,8 @@ std::optional<Result<std::vector<Outcome>>> OrderStatusCache::HandleBatch(const 
     if (IsRiderMilestone(inv.event)) continue;
     auto ev = ReadOrderEvent(inv.event);
     if (!ev.ok()) return std::nullopt;  // handled alone: retried, then dead-lettered
-    if (!ids.insert(inv.event.id).second) {
-      out[i] = Outcome::kRepeat;  // the same event twice in one batch
-      continue;
-    }
     out[i] = Outcome::kRepeat;  // until the statement says it was fresh
+    if (!ids.insert(inv.event.id).second) continue;  // the same event twice in one batch
     rows.push_back(boost::json::object{{"ord", i}, {"event_id", inv.event.id}, {"order_id", ev->order_id},
                                        {"status", ev->status}, {"version", ev->version},
                                        {"rider_id", ev->rider_id.empty() ? boost::json::value(nullptr)
@@ -64,13 +61,7 @@ std::optional<Result<std::vector<Outcome>>> OrderStatusCache::HandleBatch(const 
   if (rows.empty()) return out;
   auto fresh = ApplyBatchOnce(db_, kSql, boost::json::serialize(rows), kName, clock_.NowMillis());
   if (!fresh.ok()) return Result<std::vector<Outcome>>(std::move(fresh).error());
-  std::set<std::string> applied(fresh->begin(), fresh->end());
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < invocations.size(); ++i) {
-    if (out[i] == Outcome::kRepeat && applied.contains(invocations[i].event.id) &&
-        seen.insert(invocations[i].event.id).second)
-      out[i] = Outcome::kApplied;
-  }
+  MarkFresh(invocations, *fresh, out);
   return out;
 }
 

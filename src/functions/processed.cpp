@@ -1,5 +1,7 @@
 #include "functions/processed.h"
 
+#include <set>
+
 namespace hotpath::functions {
 
 Result<bool> MarkProcessed(storage::Connection& c, std::string_view function, std::string_view event_id, Millis now) {
@@ -53,6 +55,14 @@ Result<std::vector<std::string>> ApplyBatchOnce(storage::Database& db, const std
     return Ok{};
   }));
   return fresh;
+}
+
+void MarkFresh(const std::vector<Invocation>& invocations, const std::vector<std::string>& fresh,
+               std::vector<Outcome>& out) {
+  std::set<std::string_view> pending(fresh.begin(), fresh.end());
+  for (std::size_t i = 0; i < invocations.size(); ++i) {
+    if (out[i] == Outcome::kRepeat && pending.erase(invocations[i].event.id) > 0) out[i] = Outcome::kApplied;
+  }
 }
 
 Result<bool> WasProcessed(storage::Database& db, const std::string& function, const std::string& event_id) {

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "functions/runtime.h"
 #include "storage/database.h"
 
 namespace hotpath::functions {
@@ -38,6 +39,12 @@ Result<std::vector<std::string>> ApplyBatchOnce(storage::Database& db, const std
                                                 const std::string& function, Millis now,
                                                 const std::vector<storage::SqlValue>& extra = {},
                                                 const std::function<void(const storage::Row&)>& on_row = {});
+
+// After ApplyBatchOnce: an invocation marked kRepeat ("until the statement says it was fresh")
+// whose event id is in `fresh` becomes kApplied, once per id (a second copy in the batch stays a
+// repeat).
+void MarkFresh(const std::vector<Invocation>& invocations, const std::vector<std::string>& fresh,
+               std::vector<Outcome>& out);
 
 // Whether `function` has processed the event (a read; the runtime's fast path for repeats).
 Result<bool> WasProcessed(storage::Database& db, const std::string& function, const std::string& event_id);
